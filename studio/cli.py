@@ -1,0 +1,72 @@
+"""`studio` on the command line: parse arguments, load settings, start the TUI (or say what is wrong)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from studio import __version__
+
+MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$")
+DEMO_KEY = "studio-demo-key"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="studio",
+        description="A full-screen terminal writing studio built on Claude.",
+        epilog="Keys: Enter send, Shift+Enter/Ctrl+J new line, Escape stop, F2 model, F1 help, "
+               "Ctrl+Q quit. Environment: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.",
+    )
+    parser.add_argument("--model", metavar="ID", help="model for the first message "
+                        "(default claude-sonnet-4-6; F2 changes it in the app)")
+    parser.add_argument("--drafts-dir", metavar="DIR", type=Path,
+                        help="folder for drafts (default ./drafts)")
+    parser.add_argument("--max-tokens", metavar="N", type=int, help="output limit per reply")
+    parser.add_argument("--demo", action="store_true",
+                        help="run offline against the built-in demo server (no key needed)")
+    parser.add_argument("--version", action="version", version=f"studio {__version__}")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.model is not None and not MODEL_ID.match(args.model):
+        print(f"studio: {args.model!r} is not a model id (e.g. claude-sonnet-4-6).", file=sys.stderr)
+        return 2
+    if args.max_tokens is not None and args.max_tokens < 1:
+        print("studio: --max-tokens must be at least 1.", file=sys.stderr)
+        return 2
+
+    from studio.config import ConfigError, load_settings
+
+    overrides = {"model": args.model, "drafts_dir": args.drafts_dir, "max_tokens": args.max_tokens}
+    try:
+        settings = load_settings(overrides)
+    except ConfigError as exc:
+        print(f"studio: {exc}", file=sys.stderr)
+        return 2
+
+    server = None
+    if args.demo:
+        from studio.loopback import LoopbackServer
+
+        server = LoopbackServer().start()
+        settings.base_url, settings.api_key, settings.demo = server.base_url, DEMO_KEY, True
+        settings.api_key_source = "demo"
+
+    from studio.ui.app import StudioApp
+
+    try:
+        StudioApp(settings).run()
+    finally:
+        if server is not None:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

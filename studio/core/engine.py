@@ -1,0 +1,181 @@
+"""Runs one user turn against the Messages API: stream, tool rounds, failures. Yields typed events.
+
+This is the only module (with errors.py) that imports the anthropic SDK, which takes most of a second
+to import: the UI loads it after the first frame is painted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+
+from studio.core.catalog import Catalog
+from studio.core.conversation import Conversation
+from studio.core.errors import describe_failure
+from studio.core.events import (
+    CostReported,
+    Event,
+    ReplyStarted,
+    ToolFinished,
+    TurnDone,
+    TurnFailed,
+)
+from studio.core.reply import ReplyBuilder
+from studio.core.tools import ToolBox
+from studio.core.usage import price_reply
+
+# A deprecation notice printed to stderr would tear a full-screen UI; the catalogue names retirements.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"anthropic\..*")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    api_key: str | None
+    base_url: str | None = None
+    system_prompt: str = ""
+    max_tokens: int = 4096
+    max_tool_rounds: int = 8
+    max_retries: int = 2
+    timeout: float = 600.0
+
+
+class Engine:
+    """Talks to the API for the UI (or a script). Holds no UI state; the conversation is passed in."""
+
+    def __init__(self, config: EngineConfig, catalog: Catalog, tools: ToolBox | None = None):
+        self.config = config
+        self.catalog = catalog
+        self.tools = tools or ToolBox()
+        self._client: anthropic.AsyncAnthropic | None = None
+
+    @property
+    def client(self) -> anthropic.AsyncAnthropic:
+        if self._client is None:
+            self._client = self._make_client(self.config.api_key)
+        return self._client
+
+    def _make_client(self, api_key: str | None) -> anthropic.AsyncAnthropic:
+        return anthropic.AsyncAnthropic(
+            api_key=api_key or "",
+            base_url=self.config.base_url,
+            max_retries=self.config.max_retries,
+            timeout=self.config.timeout,
+        )
+
+    async def check_key(self, api_key: str) -> TurnFailed | None:
+        """A cheap authenticated call (list one model): None if the key works."""
+        client = self._make_client(api_key)
+        try:
+            await client.models.list(limit=1)
+        except Exception as exc:
+            return describe_failure(exc, model="", secret=api_key)
+        finally:
+            await client.close()
+        return None
+
+    async def list_models(self) -> list[tuple[str, str]]:
+        """(id, display name) of every model the API offers this key."""
+        return [(m.id, m.display_name) async for m in self.client.models.list()]
+
+    def request_params(self, conversation: Conversation, model: str) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": model,
+            "max_tokens": self.config.max_tokens,
+            "messages": conversation.messages,
+        }
+        if self.config.system_prompt:
+            params["system"] = self.config.system_prompt
+        tools = self.tools.definitions()
+        if tools:
+            params["tools"] = tools
+        return params
+
+    async def run_turn(self, conversation: Conversation, model: str) -> AsyncIterator[Event]:
+        """Answer the pending user message, running tool rounds until Claude ends its turn.
+
+        On failure the user's message stays in `conversation`, so running the turn again retries it.
+        If the caller cancels (Escape), the text received so far stays in the history.
+        """
+        exchange_start = conversation.last_user_index()
+        price = self.catalog.info(model).price
+        for round_no in range(1, self.config.max_tool_rounds + 1):
+            yield ReplyStarted(model, round_no)
+            reply = ReplyBuilder()
+            try:
+                stream = await self.client.messages.create(
+                    **self.request_params(conversation, model), stream=True
+                )
+                try:
+                    async for raw in stream:
+                        for event in reply.feed(raw):
+                            yield event
+                finally:
+                    await stream.close()
+            except asyncio.CancelledError:
+                conversation.add_assistant(reply.text_blocks())
+                raise
+            except Exception as exc:
+                if reply.usage:
+                    yield CostReported(price_reply(model, reply.token_usage, price))
+                yield describe_failure(exc, model=model, secret=self.config.api_key)
+                return
+            yield CostReported(price_reply(reply.model or model, reply.token_usage, price))
+
+            if reply.stop_reason is None:  # no message_delta: the stream ended early
+                yield TurnFailed("The reply was cut short",
+                                 "The stream ended before the reply was finished.", kind="truncated")
+                return
+            if reply.stop_reason == "refusal":
+                conversation.rollback(max(exchange_start, 0))
+                yield TurnDone("refusal", notice=_refusal_notice(reply.stop_details))
+                return
+
+            conversation.add_assistant(reply.content_blocks())
+            results = []
+            for call in reply.tool_uses:
+                result, is_error = self._answer(call, reply.stop_reason)
+                results.append({"type": "tool_result", "tool_use_id": call.id,
+                                "content": result, "is_error": is_error})
+                yield ToolFinished(call.id, call.name, call.input, result, is_error)
+            conversation.add_tool_results(results)
+
+            if reply.stop_reason == "tool_use":
+                continue
+            if reply.stop_reason in ("max_tokens", "model_context_window_exceeded"):
+                yield TurnDone(reply.stop_reason, can_continue=True, notice=(
+                    f"The reply was cut at the {self.config.max_tokens:,}-token output limit. "
+                    "Press Ctrl+R to continue it."))
+                return
+            if reply.stop_reason == "pause_turn":
+                continue
+            yield TurnDone(reply.stop_reason)
+            return
+        yield TurnFailed("Too many tool rounds",
+                         f"Claude kept calling tools for {self.config.max_tool_rounds} rounds; "
+                         "stopped here. Press Ctrl+R to let it go on.", kind="tool_loop")
+
+    def _answer(self, call: Any, stop_reason: str | None) -> tuple[str, bool]:
+        """The tool_result for one call; broken or cut-off input is reported, never executed."""
+        if not call.finished:
+            return ("Not executed: the tool call was cut off before its input was complete "
+                    f"(stop_reason {stop_reason}).", True)
+        if call.error:
+            return f"Not executed: {call.error}.", True
+        return self.tools.call(call.name, call.input or {})
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+
+
+def _refusal_notice(details: dict[str, Any] | None) -> str:
+    explanation = (details or {}).get("explanation") or ""
+    category = (details or {}).get("category")
+    why = f" ({category})" if category else ""
+    return (f"Claude declined this request{why}. {explanation} "
+            "The exchange is left out of the conversation, so you can rephrase.").replace("  ", " ")

@@ -1,0 +1,72 @@
+"""What the engine tells the UI while a turn runs. Plain data: the UI only reacts to these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from studio.core.usage import ReplyCost
+
+
+@dataclass(frozen=True)
+class ReplyStarted:
+    """A request went out; one turn may hold several (one per tool round)."""
+
+    model: str
+    round: int
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of reply text, in order."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolInputDelta:
+    """Tool input as parsed so far: lets the UI show a tool's arguments while they stream."""
+
+    tool_id: str
+    name: str
+    partial: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    """A tool call ran (or was refused). Every tool_use gets exactly one of these."""
+
+    tool_id: str
+    name: str
+    input: dict[str, Any] | None
+    result: str
+    is_error: bool
+
+
+@dataclass(frozen=True)
+class CostReported:
+    """Final usage of one API response, priced. Replaces nothing: one per response."""
+
+    cost: ReplyCost
+
+
+@dataclass(frozen=True)
+class TurnDone:
+    """The turn ended normally. `notice` explains anything the writer should know (cut, refusal)."""
+
+    stop_reason: str
+    notice: str | None = None
+    can_continue: bool = False
+
+
+@dataclass(frozen=True)
+class TurnFailed:
+    """The turn failed; the user's message stays and `retry` runs it again."""
+
+    title: str
+    detail: str
+    retry_after: float | None = None
+    kind: str = "error"
+
+
+Event = ReplyStarted | TextDelta | ToolInputDelta | ToolFinished | CostReported | TurnDone | TurnFailed

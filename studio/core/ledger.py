@@ -1,0 +1,55 @@
+"""The running cost of a session: one entry per reply (all its tool rounds), and the totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from studio.core.usage import ReplyCost, TokenUsage
+
+
+@dataclass
+class LedgerEntry:
+    number: int
+    model: str
+    usage: TokenUsage = field(default_factory=TokenUsage)
+    usd: float | None = 0.0
+    saved_usd: float | None = 0.0
+    responses: int = 0
+
+    def add(self, cost: ReplyCost) -> None:
+        self.usage = self.usage + cost.usage
+        self.usd = None if self.usd is None or cost.usd is None else self.usd + cost.usd
+        self.saved_usd = (None if self.saved_usd is None or cost.saved_usd is None
+                          else self.saved_usd + cost.saved_usd)
+        self.responses += 1
+
+
+@dataclass
+class CostLedger:
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+    def start_reply(self, model: str) -> LedgerEntry:
+        entry = LedgerEntry(len(self.entries) + 1, model)
+        self.entries.append(entry)
+        return entry
+
+    @property
+    def usage(self) -> TokenUsage:
+        total = TokenUsage()
+        for entry in self.entries:
+            total = total + entry.usage
+        return total
+
+    @property
+    def usd(self) -> float:
+        """Sum of the replies whose price is known; see `partial`."""
+        return sum(e.usd for e in self.entries if e.usd is not None)
+
+    @property
+    def saved_usd(self) -> float:
+        return sum(e.saved_usd for e in self.entries if e.saved_usd is not None)
+
+    @property
+    def partial(self) -> bool:
+        """True when some reply came from a model without a known price: the total is a floor."""
+        return any(e.usd is None for e in self.entries)

@@ -1,0 +1,42 @@
+"""Run the loopback Messages API in the foreground, for trying the studio by hand.
+
+    python -m studio.loopback [--port N] [--key KEY]
+
+The first line printed is ``ANTHROPIC_BASE_URL=...``, ready to export in another shell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+from .server import LoopbackServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until Ctrl+C, logging one line per request."""
+    parser = argparse.ArgumentParser(prog="python -m studio.loopback",
+                                     description="Offline stand-in for the Claude Messages API.")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
+    parser.add_argument("--key", default=None, help="API key to require (default: accept any)")
+    args = parser.parse_args(argv)
+    server = LoopbackServer(api_key=args.key, port=args.port,
+                            log=lambda line: print(line, flush=True))
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"cannot listen on port {args.port}: {exc}", file=sys.stderr)
+        return 1
+    print(f"ANTHROPIC_BASE_URL={server.base_url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""F1: every key the studio answers to."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+KEYS = """\
+# Keys
+
+| Key | What it does |
+|---|---|
+| Enter | send the message |
+| Shift+Enter, Ctrl+J | new line in the message |
+| Escape | stop the reply (the text so far is kept) |
+| Ctrl+R | retry a failed reply, or continue a cut one |
+| F2 | choose the model for the next message |
+| F4 | enter or change the API key |
+| Tab / Shift+Tab | move between the message box, the draft and the sidebar |
+| Ctrl+P | command palette |
+| F1 | this help |
+| Ctrl+Q | quit |
+
+Press Escape or F1 to close.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close", id="help.close"),
+        Binding("f1", "dismiss", "Close", show=False, id="help.close_f1"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Markdown(KEYS)

@@ -1,0 +1,67 @@
+"""The cost sidebar: the chosen model and its prices, session totals, and every reply's tokens and dollars."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from studio.core.catalog import ModelInfo
+from studio.core.ledger import CostLedger, LedgerEntry
+from studio.core.usage import format_tokens, format_usd
+
+
+def _short(model_id: str) -> str:
+    return model_id.removeprefix("claude-")
+
+
+def _entry_text(entry: LedgerEntry) -> Text:
+    u = entry.usage
+    text = Text()
+    text.append(f"#{entry.number} ", style="bold")
+    text.append(_short(entry.model)[:14])
+    text.append(f"  {format_usd(entry.usd)}\n", style="bold")
+    text.append(f"  in {format_tokens(u.input)} · out {format_tokens(u.output)}\n", style="dim")
+    text.append(f"  cache r {format_tokens(u.cache_read)} · w {format_tokens(u.cache_write)}",
+                style="dim")
+    return text
+
+
+class CostSidebar(VerticalScroll):
+    def compose(self) -> ComposeResult:
+        yield Static(id="model-card")
+        yield Static(id="totals")
+        yield Static(id="replies")
+
+    def show_model(self, model: ModelInfo) -> None:
+        text = Text()
+        text.append("Model\n", style="bold underline")
+        text.append(f"{model.name}\n", style="bold")
+        if model.price is None:
+            text.append("price unknown", style="italic")
+        else:
+            p = model.price
+            text.append(f"in ${p.input:g} · out ${p.output:g}\ncache r ${p.cache_read:g} · "
+                        f"w ${p.cache_write_5m:g}\nper million tokens", style="dim")
+        self.query_one("#model-card", Static).update(text)
+
+    def show_ledger(self, ledger: CostLedger) -> None:
+        u = ledger.usage
+        totals = Text()
+        totals.append("Session\n", style="bold underline")
+        total = format_usd(ledger.usd) + ("+ (partial)" if ledger.partial else "")
+        totals.append(f"{total}\n", style="bold")
+        totals.append(f"in {format_tokens(u.input)} · out {format_tokens(u.output)}\n")
+        totals.append(f"cache read {format_tokens(u.cache_read)}\n")
+        totals.append(f"cache write {format_tokens(u.cache_write)}\n")
+        totals.append(f"cache saved {format_usd(ledger.saved_usd)}")
+        self.query_one("#totals", Static).update(totals)
+        replies = Text()
+        replies.append("Replies\n", style="bold underline")
+        if not ledger.entries:
+            replies.append("none yet", style="dim italic")
+        for entry in reversed(ledger.entries):
+            replies.append_text(_entry_text(entry))
+            replies.append("\n")
+        self.query_one("#replies", Static).update(replies)

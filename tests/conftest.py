@@ -1,0 +1,44 @@
+"""Shared fixtures: the loopback Messages API server and an engine talking to it through the real SDK."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from studio.loopback import LoopbackServer
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "anthropic-sse"
+TEST_KEY = "sk-ant-test-0123456789abcdefghij"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real config, or picks up a real key from the environment."""
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.fail(f"captured streams not found at {FIXTURES}")
+    return FIXTURES
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer(api_key=TEST_KEY) as running:
+        yield running
+
+
+def fixture_names() -> list[str]:
+    return sorted(p.name for p in FIXTURES.glob("*.txt")) if FIXTURES.is_dir() else []
+
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")

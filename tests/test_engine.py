@@ -1,0 +1,316 @@
+"""The engine through the real SDK against the loopback server: every captured stream, every fault."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from conftest import TEST_KEY, fixture_names
+
+from studio.core.catalog import Catalog
+from studio.core.conversation import Conversation
+from studio.core.engine import Engine, EngineConfig
+from studio.core.events import (
+    CostReported,
+    Event,
+    TextDelta,
+    ToolFinished,
+    ToolInputDelta,
+    TurnDone,
+    TurnFailed,
+)
+from studio.loopback import (
+    DropMidStream,
+    ErrorMidStream,
+    HttpError,
+    LoopbackServer,
+    Replay,
+    TextReply,
+    ToolUseReply,
+)
+
+MODEL = "claude-sonnet-4-6"
+
+
+def make_engine(server: LoopbackServer, **config: object) -> Engine:
+    defaults: dict[str, object] = {"api_key": TEST_KEY, "base_url": server.base_url,
+                                   "system_prompt": "Be brief.", "max_retries": 0}
+    defaults.update(config)
+    return Engine(EngineConfig(**defaults), Catalog.builtin())  # type: ignore[arg-type]
+
+
+async def run(engine: Engine, conversation: Conversation, model: str = MODEL) -> list[Event]:
+    return [event async for event in engine.run_turn(conversation, model)]
+
+
+def text_of(events: list[Event]) -> str:
+    return "".join(e.text for e in events if isinstance(e, TextDelta))
+
+
+def ask(text: str) -> Conversation:
+    conversation = Conversation()
+    conversation.add_user(text)
+    return conversation
+
+
+def test_every_fixture_is_covered() -> None:
+    """A new captured stream must get a test here: this list is the whole set."""
+    assert fixture_names() == [
+        "basic_response.txt",
+        "incomplete_partial_json_response.txt",
+        "message_delta_fields_response.txt",
+        "refusal_response.txt",
+        "tool_use_invalid_json_response.txt",
+        "tool_use_response.txt",
+    ]
+
+
+async def test_basic_response(server: LoopbackServer, fixtures_dir: Path) -> None:
+    server.queue(Replay(fixtures_dir / "basic_response.txt"))
+    conversation = ask("Say hello")
+    events = await run(make_engine(server), conversation)
+    assert text_of(events) == "Hello there!"
+    assert isinstance(events[-1], TurnDone) and events[-1].stop_reason == "end_turn"
+    cost = next(e.cost for e in events if isinstance(e, CostReported))
+    assert (cost.usage.input, cost.usage.output) == (11, 6)
+    assert cost.usd == pytest.approx((11 * 3 + 6 * 15) / 1e6)
+    assert conversation.messages[-1] == {"role": "assistant",
+                                         "content": [{"type": "text", "text": "Hello there!"}]}
+    body = server.message_requests[0].json
+    assert body["model"] == MODEL and body["stream"] is True and body["system"] == "Be brief."
+    assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Say hello"}]}]
+
+
+async def test_usage_in_message_delta_replaces_message_start(server: LoopbackServer,
+                                                             fixtures_dir: Path) -> None:
+    server.queue(Replay(fixtures_dir / "message_delta_fields_response.txt"))
+    events = await run(make_engine(server), ask("hi"))
+    cost = next(e.cost for e in events if isinstance(e, CostReported))
+    u = cost.usage
+    assert (u.input, u.output, u.cache_read, u.cache_write_5m, u.cache_write_1h) == (40, 8, 7, 12, 0)
+    assert u.web_searches == 1
+    # The reply reports its own model (claude-sonnet-4-5): priced at $3/$15, cache w 3.75, r 0.30.
+    expected = (40 * 3 + 8 * 15 + 7 * 0.30 + 12 * 3.75) / 1e6 + 0.01
+    assert cost.usd == pytest.approx(expected)
+    assert text_of(events) == "Hello there!"
+
+
+async def test_refusal_is_reported_and_left_out_of_history(server: LoopbackServer,
+                                                          fixtures_dir: Path) -> None:
+    server.queue(Replay(fixtures_dir / "refusal_response.txt"))
+    conversation = ask("something refused")
+    events = await run(make_engine(server), conversation)
+    done = events[-1]
+    assert isinstance(done, TurnDone) and done.stop_reason == "refusal"
+    assert done.notice and "declined" in done.notice and "cyber" in done.notice
+    assert conversation.messages == []
+
+
+async def test_unknown_tool_gets_an_error_result_and_the_turn_goes_on(
+        server: LoopbackServer, fixtures_dir: Path) -> None:
+    server.queue(Replay(fixtures_dir / "tool_use_response.txt"), TextReply("I have no weather tool."))
+    conversation = ask("Weather in Paris?")
+    events = await run(make_engine(server), conversation)
+    finished = [e for e in events if isinstance(e, ToolFinished)]
+    assert len(finished) == 1 and finished[0].is_error and "Unknown tool 'get_weather'" in \
+        finished[0].result
+    assert finished[0].input == {"location": "Paris"}
+    second = server.message_requests[1].json["messages"]
+    assert second[1]["content"][-1]["type"] == "tool_use"
+    result = second[2]["content"][0]
+    assert result["type"] == "tool_result" and result["is_error"] is True
+    assert result["tool_use_id"] == second[1]["content"][-1]["id"]
+    assert isinstance(events[-1], TurnDone)
+    assert "I have no weather tool." in text_of(events)
+
+
+async def test_invalid_tool_json_is_never_executed(server: LoopbackServer,
+                                                   fixtures_dir: Path) -> None:
+    server.queue(Replay(fixtures_dir / "tool_use_invalid_json_response.txt"), TextReply("Sorry."))
+    conversation = ask("Weather?")
+    events = await run(make_engine(server), conversation)
+    finished = [e for e in events if isinstance(e, ToolFinished)]
+    assert len(finished) == 1 and finished[0].is_error
+    assert finished[0].input is None and "not valid JSON" in finished[0].result
+    assert isinstance(events[-1], TurnDone)
+    # Every tool_use in the history has its tool_result.
+    sent = server.message_requests[1].json["messages"]
+    assert sent[2]["content"][0]["tool_use_id"] == sent[1]["content"][-1]["id"]
+
+
+async def test_tool_input_cut_by_max_tokens_is_not_executed(server: LoopbackServer,
+                                                            fixtures_dir: Path) -> None:
+    server.queue(Replay(fixtures_dir / "incomplete_partial_json_response.txt"))
+    conversation = ask("Write my tax guide to taxes.txt")
+    events = await run(make_engine(server), conversation)
+    finished = [e for e in events if isinstance(e, ToolFinished)]
+    assert len(finished) == 1 and finished[0].is_error
+    assert "Not executed" in finished[0].result
+    done = events[-1]
+    assert isinstance(done, TurnDone) and done.stop_reason == "max_tokens" and done.can_continue
+    assert any(isinstance(e, ToolInputDelta) for e in events)
+    # The history stays valid: the next user message joins the pending tool_result turn.
+    conversation.add_user("continue")
+    assert [m["role"] for m in conversation.messages] == ["user", "assistant", "user"]
+    assert conversation.messages[-1]["content"][0]["type"] == "tool_result"
+
+
+async def test_builtin_tools_run_over_several_rounds(server: LoopbackServer) -> None:
+    server.queue(
+        ToolUseReply("format_as_list", {"items": ["plot", "pace"]}, text="Listing."),
+        ToolUseReply("get_word_count", {"text": "one two three"}),
+        TextReply("Done: two items, three words."),
+    )
+    events = await run(make_engine(server), ask("List and count"))
+    finished = [e for e in events if isinstance(e, ToolFinished)]
+    assert [(f.name, f.result, f.is_error) for f in finished] == [
+        ("format_as_list", "1. plot\n2. pace", False),
+        ("get_word_count", "3 words, 13 characters", False),
+    ]
+    assert len(server.message_requests) == 3
+    assert isinstance(events[-1], TurnDone)
+    assert [t["name"] for t in server.message_requests[0].json["tools"]] == [
+        "format_as_list", "get_word_count"]
+
+
+async def test_tool_loop_is_capped(server: LoopbackServer) -> None:
+    server.queue(*[ToolUseReply("get_word_count", {"text": "x"}) for _ in range(3)])
+    events = await run(make_engine(server, max_tool_rounds=2), ask("loop"))
+    assert isinstance(events[-1], TurnFailed) and events[-1].kind == "tool_loop"
+    assert len(server.message_requests) == 2
+
+
+async def test_multi_turn_sends_the_history(server: LoopbackServer) -> None:
+    server.queue(TextReply("First answer."), TextReply("Second answer."))
+    engine = make_engine(server)
+    conversation = ask("one")
+    await run(engine, conversation)
+    conversation.add_user("two")
+    await run(engine, conversation)
+    sent = server.message_requests[1].json["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[1]["content"][0]["text"] == "First answer."
+
+
+async def test_max_tokens_offers_to_continue(server: LoopbackServer) -> None:
+    server.queue(TextReply("A long answer that", stop_reason="max_tokens"))
+    events = await run(make_engine(server, max_tokens=5), ask("long"))
+    done = events[-1]
+    assert isinstance(done, TurnDone) and done.can_continue
+    assert done.notice and "5-token" in done.notice
+    assert server.message_requests[0].json["max_tokens"] == 5
+
+
+@pytest.mark.parametrize(("reply", "title", "kind"), [
+    (HttpError.rate_limited(retry_after=7), "Rate limited (429)", "rate_limit"),
+    (HttpError.overloaded(), "Claude is overloaded (529)", "overloaded"),
+    (HttpError.unauthorized(), "Invalid API key (401)", "auth"),
+    (HttpError.invalid_request("messages: bad"), "Request refused (400)", "bad_request"),
+])
+async def test_http_errors_keep_the_user_message(server: LoopbackServer, reply: HttpError,
+                                                 title: str, kind: str) -> None:
+    server.queue(reply)
+    conversation = ask("hello")
+    events = await run(make_engine(server), conversation)
+    failed = events[-1]
+    assert isinstance(failed, TurnFailed) and failed.title == title and failed.kind == kind
+    assert conversation.pending_user_turn()
+    if kind == "rate_limit":
+        assert failed.retry_after == 7 and "7 s" in failed.detail
+    assert TEST_KEY not in failed.detail
+
+
+async def test_sdk_retries_overload_then_succeeds(server: LoopbackServer) -> None:
+    server.queue(HttpError.overloaded(), TextReply("Made it."))
+    events = await run(make_engine(server, max_retries=1), ask("hi"))
+    assert text_of(events) == "Made it."
+    assert len(server.message_requests) == 2
+
+
+async def test_retry_after_failure_resends_the_same_turn(server: LoopbackServer) -> None:
+    server.queue(HttpError.overloaded(), TextReply("Second try worked."))
+    engine = make_engine(server)
+    conversation = ask("hello")
+    await run(engine, conversation)
+    events = await run(engine, conversation)
+    assert text_of(events) == "Second try worked."
+    assert server.message_requests[0].body == server.message_requests[1].body
+
+
+async def test_error_event_mid_stream(server: LoopbackServer) -> None:
+    server.queue(ErrorMidStream(text_before="Half a sent"))
+    conversation = ask("hello")
+    events = await run(make_engine(server), conversation)
+    assert text_of(events) == "Half a sent"
+    failed = events[-1]
+    assert isinstance(failed, TurnFailed) and failed.kind == "stream_error"
+    assert "overloaded_error" in failed.detail
+    assert conversation.pending_user_turn()
+
+
+async def test_dropped_connection_mid_stream(server: LoopbackServer) -> None:
+    server.queue(DropMidStream(text_before="Cut off"))
+    conversation = ask("hello")
+    events = await run(make_engine(server), conversation)
+    assert text_of(events) == "Cut off"
+    failed = events[-1]
+    assert isinstance(failed, TurnFailed) and failed.kind == "dropped"
+    assert conversation.pending_user_turn()
+
+
+async def test_unreachable_server() -> None:
+    engine = Engine(EngineConfig(api_key=TEST_KEY, base_url="http://127.0.0.1:9", max_retries=0),
+                    Catalog.builtin())
+    events = await run(engine, ask("hello"))
+    assert isinstance(events[-1], TurnFailed) and events[-1].kind == "connection"
+
+
+async def test_unknown_model_404(server: LoopbackServer) -> None:
+    server.queue(HttpError(404, "not_found_error", "model: claude-nope"))
+    events = await run(make_engine(server), ask("hi"), model="claude-nope")
+    failed = events[-1]
+    assert isinstance(failed, TurnFailed) and failed.kind == "model" and "F2" in failed.detail
+
+
+async def test_unknown_model_price_is_unknown_not_zero(server: LoopbackServer) -> None:
+    server.queue(TextReply("hi", model="claude-fable-5-1"))
+    events = await run(make_engine(server), ask("hi"), model="claude-fable-5-1")
+    cost = next(e.cost for e in events if isinstance(e, CostReported))
+    assert cost.usd is None
+
+
+async def test_stopping_keeps_the_partial_text(server: LoopbackServer) -> None:
+    server.queue(TextReply("word " * 200, chunk_size=5, chunk_delay=0.01))
+    conversation = ask("long please")
+    engine = make_engine(server)
+    seen: list[str] = []
+
+    async def consume() -> None:
+        async for event in engine.run_turn(conversation, MODEL):
+            if isinstance(event, TextDelta):
+                seen.append(event.text)
+
+    task = asyncio.create_task(consume())
+    while len(seen) < 5:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    kept = conversation.messages[-1]
+    assert kept["role"] == "assistant"
+    assert kept["content"][0]["text"].startswith("word word")
+    assert len(kept["content"][0]["text"]) < len("word " * 200)
+
+
+async def test_check_key(server: LoopbackServer) -> None:
+    engine = make_engine(server)
+    assert await engine.check_key(TEST_KEY) is None
+    failure = await engine.check_key("sk-ant-wrong-key-000000000000")
+    assert failure is not None and failure.kind == "auth"
+
+
+async def test_list_models(server: LoopbackServer) -> None:
+    listed = await make_engine(server).list_models()
+    ids = [model_id for model_id, _ in listed]
+    assert "claude-sonnet-4-6" in ids and "claude-fable-5-1" in ids
