@@ -90,7 +90,7 @@ async def test_usage_in_message_delta_replaces_message_start(server: LoopbackSer
     u = cost.usage
     assert (u.input, u.output, u.cache_read, u.cache_write_5m, u.cache_write_1h) == (40, 8, 7, 12, 0)
     assert u.web_searches == 1
-    # The reply reports its own model (claude-sonnet-4-5): priced at $3/$15, cache w 3.75, r 0.30.
+    # Priced as the requested model: $3 in, $15 out, $0.30 cache read, $3.75 5m write; $10/1000 searches.
     expected = (40 * 3 + 8 * 15 + 7 * 0.30 + 12 * 3.75) / 1e6 + 0.01
     assert cost.usd == pytest.approx(expected)
     assert text_of(events) == "Hello there!"

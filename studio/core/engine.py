@@ -124,7 +124,7 @@ class Engine:
                     yield CostReported(price_reply(model, reply.token_usage, price))
                 yield describe_failure(exc, model=model, secret=self.config.api_key)
                 return
-            yield CostReported(price_reply(reply.model or model, reply.token_usage, price))
+            yield CostReported(price_reply(model, reply.token_usage, price))
 
             if reply.stop_reason is None:  # no message_delta: the stream ended early
                 yield TurnFailed("The reply was cut short",

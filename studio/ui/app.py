@@ -85,7 +85,7 @@ class StudioApp(App[None]):
             self.title = "studio · DEMO"
         self.query_one("#draft", TextArea).border_title = "Draft · untitled"
         self._show_model()
-        self.query_one(CostSidebar).show_ledger(self.ledger)
+        self._show_ledger()
         await self.query_one(ChatView).add(Notice(WELCOME, "tip"))
         if self.settings.demo:
             await self.query_one(ChatView).add(Notice(
@@ -96,6 +96,10 @@ class StudioApp(App[None]):
             self.call_after_refresh(self.action_api_key)
         # Paint first: the SDK takes most of a second to import.
         self.call_after_refresh(self.run_worker, self._load_engine(), group="engine")
+
+    async def on_unmount(self) -> None:
+        if self.engine is not None:
+            await self.engine.aclose()
 
     async def _load_engine(self) -> None:
         module = await asyncio.to_thread(importlib.import_module, "studio.core.engine")
@@ -129,6 +133,9 @@ class StudioApp(App[None]):
         self.sub_title = info.name
         self.query_one(CostSidebar).show_model(info)
         self.query_one(PromptArea).border_title = f"to {info.name} · Enter sends"
+
+    def _show_ledger(self) -> None:
+        self.query_one(CostSidebar).show_ledger(self.ledger, lambda m: self.catalog.info(m).name)
 
     async def _say(self, text: str, level: str = "info") -> None:
         await self.query_one(ChatView).add(Notice(text, level))
@@ -178,7 +185,7 @@ class StudioApp(App[None]):
         finally:
             if entry.responses == 0:
                 self.ledger.entries.remove(entry)
-            self.query_one(CostSidebar).show_ledger(self.ledger)
+            self._show_ledger()
             self._turn_running = False
             self.refresh_bindings()
 
@@ -190,7 +197,7 @@ class StudioApp(App[None]):
                 await reply.add_part(ToolEntry(name, args, result, is_error))
             case CostReported(cost=cost):
                 entry.add(cost)
-                self.query_one(CostSidebar).show_ledger(self.ledger)
+                self._show_ledger()
                 self._set_meta(reply, entry, "writing …")
             case TurnDone(stop_reason=stop, notice=notice, can_continue=can_continue):
                 await reply.finish()

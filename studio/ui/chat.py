@@ -48,7 +48,7 @@ class AssistantMessage(Vertical):
         self._body = Markdown()
         self._meta = Static("", classes="meta", markup=False)
         self._stream: MarkdownStream | None = None
-        self.border_title = f"Claude · {model_name}"
+        self.border_title = model_name
 
     def compose(self) -> ComposeResult:
         yield self._body

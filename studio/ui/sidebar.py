@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -12,15 +14,11 @@ from studio.core.ledger import CostLedger, LedgerEntry
 from studio.core.usage import format_tokens, format_usd
 
 
-def _short(model_id: str) -> str:
-    return model_id.removeprefix("claude-")
-
-
-def _entry_text(entry: LedgerEntry) -> Text:
+def _entry_text(entry: LedgerEntry, name: str) -> Text:
     u = entry.usage
     text = Text()
     text.append(f"#{entry.number} ", style="bold")
-    text.append(_short(entry.model)[:14])
+    text.append(name.removeprefix("Claude ")[:14])
     text.append(f"  {format_usd(entry.usd)}\n", style="bold")
     text.append(f"  in {format_tokens(u.input)} · out {format_tokens(u.output)}\n", style="dim")
     text.append(f"  cache r {format_tokens(u.cache_read)} · w {format_tokens(u.cache_write)}",
@@ -42,11 +40,13 @@ class CostSidebar(VerticalScroll):
             text.append("price unknown", style="italic")
         else:
             p = model.price
-            text.append(f"in ${p.input:g} · out ${p.output:g}\ncache r ${p.cache_read:g} · "
-                        f"w ${p.cache_write_5m:g}\nper million tokens", style="dim")
+            text.append(f"per million tokens:\ninput ${p.input:.2f} · output ${p.output:.2f}\n"
+                        f"cache read ${p.cache_read:.2f}\ncache write ${p.cache_write_5m:.2f}",
+                        style="dim")
         self.query_one("#model-card", Static).update(text)
 
-    def show_ledger(self, ledger: CostLedger) -> None:
+    def show_ledger(self, ledger: CostLedger, names: Callable[[str], str]) -> None:
+        """`names` turns a model id into its display name."""
         u = ledger.usage
         totals = Text()
         totals.append("Session\n", style="bold underline")
@@ -62,6 +62,6 @@ class CostSidebar(VerticalScroll):
         if not ledger.entries:
             replies.append("none yet", style="dim italic")
         for entry in reversed(ledger.entries):
-            replies.append_text(_entry_text(entry))
+            replies.append_text(_entry_text(entry, names(entry.model)))
             replies.append("\n")
         self.query_one("#replies", Static).update(replies)

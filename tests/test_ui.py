@@ -1,0 +1,164 @@
+"""The studio as a writer uses it, driven by Pilot against the loopback server through the real SDK."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from conftest import TEST_KEY
+from ui_helpers import flat, idle, make_app, screen_text, send, wait_for
+
+from studio.loopback import ErrorMidStream, LoopbackServer, TextReply
+from studio.ui.chat import AssistantMessage
+from studio.ui.model_picker import ModelPicker
+from studio.ui.onboarding import Onboarding
+from studio.ui.prompt import PromptArea
+
+SIZE = (120, 36)
+
+
+async def test_a_reply_streams_in_and_its_cost_shows(server: LoopbackServer, tmp_path: Path) -> None:
+    words = " ".join(f"word{i}" for i in range(120))
+    server.queue(TextReply(f"Opening line. {words} Closing line.", input_tokens=1000,
+                           output_tokens=200, chunk_size=8, chunk_delay=0.01))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "Write me something")
+        await wait_for(pilot, lambda: "Opening line." in screen_text(app))
+        assert app._turn_running, "the first words showed before the reply ended"
+        assert "Closing line." not in screen_text(app)
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "Closing line." in flat(text)
+        # 1,000 in x $3 + 200 out x $15 per million = $0.0060, per reply and in total.
+        assert "$0.0060" in text
+        assert "in 1,000" in text and "out 200" in text
+        assert app.query_one(PromptArea).text == ""
+
+
+async def test_three_turns_with_a_model_switch(server: LoopbackServer, tmp_path: Path) -> None:
+    server.queue(TextReply("One.", input_tokens=100, output_tokens=10),
+                 TextReply("Two.", input_tokens=200, output_tokens=20),
+                 TextReply("Three.", input_tokens=300, output_tokens=30))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "first")
+        await idle(pilot, app)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker))
+        assert "price unknown" in screen_text(app)  # the API lists a model we have no price for
+        await pilot.press("3")  # Haiku 4.5
+        await wait_for(pilot, lambda: not isinstance(app.screen, ModelPicker))
+        assert "to Claude Haiku 4.5" in screen_text(app)
+        await send(pilot, "second")
+        await idle(pilot, app)
+        await pilot.press("f2", "down", "enter")  # from Haiku (3rd) down to the 4th: Opus 4.6
+        await wait_for(pilot, lambda: not isinstance(app.screen, ModelPicker))
+        await send(pilot, "third")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        models = [r.json["model"] for r in server.message_requests]
+        assert models == ["claude-sonnet-4-6", "claude-haiku-4-5-20251001", "claude-opus-4-6"]
+        text = screen_text(app)
+        # sonnet 100x3+10x15 = $0.00045; haiku 200x1+20x5 = $0.00030; opus 300x5+30x25 = $0.00225
+        for figure in ("$0.00045", "$0.00030", "$0.0022"):
+            assert figure in text, text
+        assert "$0.0030" in text  # the session total: 0.00045 + 0.0003 + 0.00225
+        assert "Haiku 4.5  $0.00030" in text
+        assert [m.model_name for m in app.query(AssistantMessage)] == [
+            "Claude Sonnet 4.6", "Claude Haiku 4.5", "Claude Opus 4.6"]
+
+
+async def test_escape_stops_the_reply_and_keeps_the_text(server: LoopbackServer,
+                                                         tmp_path: Path) -> None:
+    server.queue(TextReply("Once upon a time " + "and then " * 400, chunk_size=6, chunk_delay=0.01))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "tell a story")
+        await wait_for(pilot, lambda: "Once upon a time" in screen_text(app))
+        await pilot.press("escape")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        text = flat(screen_text(app))
+        assert "Stopped. The text so far is kept." in text
+        assert "Once upon a time" in text
+        kept = app.conversation.messages[-1]
+        assert kept["role"] == "assistant" and kept["content"][0]["text"].startswith("Once upon")
+
+
+async def test_an_error_mid_reply_keeps_everything_and_ctrl_r_retries(server: LoopbackServer,
+                                                                      tmp_path: Path) -> None:
+    server.queue(ErrorMidStream(text_before="Half of a"), TextReply("A whole answer."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "my precious question")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        text = flat(screen_text(app))
+        assert "The reply broke off" in text and "Ctrl+R" in text
+        assert "my precious question" in text and "Half of a" in text
+        assert "Traceback" not in text
+        await pilot.press("ctrl+r")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        assert "A whole answer." in flat(screen_text(app))
+        assert server.message_requests[0].body == server.message_requests[1].body
+
+
+async def test_without_a_key_onboarding_then_sending_says_what_is_missing(tmp_path: Path) -> None:
+    app = make_app(None, None, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "ANTHROPIC_API_KEY" in screen_text(app))
+        text = flat(screen_text(app))
+        assert "ANTHROPIC_API_KEY" in text and ".env" in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, Onboarding))
+        await send(pilot, "hello?")
+        await pilot.pause(0.1)
+        assert "No API key, so nothing was sent" in flat(screen_text(app))
+        assert app.query_one(PromptArea).text == "hello?"
+
+
+async def test_a_pasted_key_is_checked_saved_privately_and_never_shown(server: LoopbackServer,
+                                                                       tmp_path: Path) -> None:
+    app = make_app(server, None, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, Onboarding))
+        key_box = app.screen.query_one("#key-input")
+        key_box.value = "sk-ant-wrong-wrong-wrong-000000"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Invalid API key" in screen_text(app))
+        assert isinstance(app.screen, Onboarding)
+        key_box.value = TEST_KEY  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, Onboarding))
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert TEST_KEY not in text and "…ghij" in text
+        saved = Path(os.environ["XDG_CONFIG_HOME"]) / "studio" / ".env"
+        assert saved.read_text() == f"ANTHROPIC_API_KEY={TEST_KEY}\n"
+        assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+        server.queue(TextReply("Now it works."))
+        await send(pilot, "hi")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        assert "Now it works." in screen_text(app)
+
+
+def test_main_screen_snapshot(snap_compare, tmp_path: Path) -> None:
+    from studio.loopback import LoopbackServer as Server
+
+    with Server(api_key=TEST_KEY) as server:
+        server.queue(TextReply("Here is a **tighter** opening:\n\n> The rain had opinions.\n\n"
+                               "- shorter sentences\n- one image per line",
+                               input_tokens=1234, output_tokens=56))
+        app = make_app(server, TEST_KEY, tmp_path)
+
+        async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            await send(pilot, "Tighten my opening line, please.")
+            await idle(pilot, app)
+            await pilot.pause(0.2)
+
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

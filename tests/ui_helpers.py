@@ -1,0 +1,53 @@
+"""Helpers for Pilot tests: read the screen as text, wait for things a user would wait for."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from studio.config import Settings
+from studio.loopback import LoopbackServer
+from studio.ui.app import StudioApp
+from studio.ui.prompt import PromptArea
+
+
+def screen_text(app: StudioApp) -> str:
+    """What the terminal shows right now, one line per row (the active screen, modals included)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
+
+
+def flat(text: str) -> str:
+    """Screen text with wrapping and borders folded away, for finding phrases that wrap."""
+    return " ".join(text.replace("│", " ").replace("▌", " ").split())
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting; screen was:\n{screen_text(pilot.app)}")
+        await pilot.pause(0.02)
+
+
+def make_app(server: LoopbackServer | None, key: str | None, tmp_path: Path, **kw: object) -> StudioApp:
+    settings = Settings(api_key=key, base_url=server.base_url if server else None,
+                        drafts_dir=tmp_path / "drafts", **kw)  # type: ignore[arg-type]
+    return StudioApp(settings)
+
+
+async def send(pilot: Pilot, text: str) -> None:
+    """Put `text` in the message box (as a paste would) and press Enter."""
+    prompt = pilot.app.query_one(PromptArea)
+    prompt.focus()
+    prompt.insert(text)
+    await pilot.press("enter")
+
+
+async def idle(pilot: Pilot, app: StudioApp) -> None:
+    """Wait until no reply is streaming."""
+    await wait_for(pilot, lambda: not app._turn_running)
