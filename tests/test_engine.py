@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,24 @@ from studio.loopback import (
 MODEL = "claude-sonnet-4-6"
 
 
+_engines: list[Engine] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_engines() -> AsyncIterator[None]:
+    """Close every client a test opened, on the loop that opened it."""
+    yield
+    while _engines:
+        await _engines.pop().aclose()
+
+
 def make_engine(server: LoopbackServer, **config: object) -> Engine:
     defaults: dict[str, object] = {"api_key": TEST_KEY, "base_url": server.base_url,
                                    "system_prompt": "Be brief.", "max_retries": 0}
     defaults.update(config)
-    return Engine(EngineConfig(**defaults), Catalog.builtin())  # type: ignore[arg-type]
+    engine = Engine(EngineConfig(**defaults), Catalog.builtin())  # type: ignore[arg-type]
+    _engines.append(engine)
+    return engine
 
 
 async def run(engine: Engine, conversation: Conversation, model: str = MODEL) -> list[Event]:
@@ -262,6 +276,7 @@ async def test_dropped_connection_mid_stream(server: LoopbackServer) -> None:
 async def test_unreachable_server() -> None:
     engine = Engine(EngineConfig(api_key=TEST_KEY, base_url="http://127.0.0.1:9", max_retries=0),
                     Catalog.builtin())
+    _engines.append(engine)
     events = await run(engine, ask("hello"))
     assert isinstance(events[-1], TurnFailed) and events[-1].kind == "connection"
 

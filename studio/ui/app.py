@@ -132,7 +132,9 @@ class StudioApp(App[None]):
         info = self.catalog.info(self.model)
         self.sub_title = info.name
         self.query_one(CostSidebar).show_model(info)
-        self.query_one(PromptArea).border_title = f"to {info.name} · Enter sends"
+        prompt = self.query_one(PromptArea)
+        prompt.border_title = f"to {info.name}"
+        prompt.border_subtitle = "Enter sends"
 
     def _show_ledger(self) -> None:
         self.query_one(CostSidebar).show_ledger(self.ledger, lambda m: self.catalog.info(m).name)

@@ -23,7 +23,7 @@ def _label(number: int, model: ModelInfo, current: str, default: str) -> Text:
         text.append("  (default)", style="dim")
     text.append(f"\n    {model.price_label}", style="italic" if model.price is None else "")
     if model.good_for:
-        text.append(f" · {model.good_for}", style="dim")
+        text.append(f"\n    {model.good_for}", style="dim")
     return text
 
 

@@ -40,9 +40,9 @@ class CostSidebar(VerticalScroll):
             text.append("price unknown", style="italic")
         else:
             p = model.price
-            text.append(f"per million tokens:\ninput ${p.input:.2f} · output ${p.output:.2f}\n"
-                        f"cache read ${p.cache_read:.2f}\ncache write ${p.cache_write_5m:.2f}",
-                        style="dim")
+            text.append("per million tokens\n", style="dim")
+            text.append(f"input  ${p.input:>6.2f}\noutput ${p.output:>6.2f}\n"
+                        f"cache read  ${p.cache_read:.2f}\ncache write ${p.cache_write_5m:.2f}")
         self.query_one("#model-card", Static).update(text)
 
     def show_ledger(self, ledger: CostLedger, names: Callable[[str], str]) -> None:
