@@ -38,10 +38,11 @@ class Settings:
     drafts_dir: Path = Path("drafts")
     max_tool_rounds: int = 8
     demo: bool = False
+    keymap: dict[str, str] = field(default_factory=dict)
 
 
 _FILE_KEYS = {"model": str, "max_tokens": int, "system_prompt": str, "drafts_dir": str,
-              "max_tool_rounds": int, "base_url": str}
+              "max_tool_rounds": int, "base_url": str, "keymap": dict}
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -58,6 +59,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
     for key, kind in _FILE_KEYS.items():
         if key in data and not isinstance(data[key], kind):
             raise ConfigError(f"{path}: {key} must be a {kind.__name__}")
+    for binding_id, keys in data.get("keymap", {}).items():
+        if not isinstance(keys, str):
+            raise ConfigError(f"{path}: keymap.{binding_id} must be a key name like \"f5\"")
     return data
 
 

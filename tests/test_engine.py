@@ -295,7 +295,35 @@ async def test_unknown_model_price_is_unknown_not_zero(server: LoopbackServer) -
     assert cost.usd is None
 
 
-async def test_stopping_keeps_the_partial_text(server: LoopbackServer) -> None:
+async def test_stop_ends_the_reply_keeps_the_text_and_reports_its_cost(server: LoopbackServer) -> None:
+    server.queue(TextReply("word " * 200, input_tokens=1000, chunk_size=5, chunk_delay=0.01))
+    conversation = ask("long please")
+    stop = asyncio.Event()
+    events: list[Event] = []
+    async for event in make_engine(server).run_turn(conversation, MODEL, stop):
+        events.append(event)
+        if len([e for e in events if isinstance(e, TextDelta)]) == 5:
+            stop.set()
+    done = events[-1]
+    assert isinstance(done, TurnDone) and done.stop_reason == "stopped"
+    assert text_of(events) == "word " * 5
+    cost = next(e.cost for e in events if isinstance(e, CostReported))
+    assert cost.estimated and cost.usage.input == 1000 and cost.usage.output == 7  # 25 chars / 4
+    assert conversation.messages[-1] == {"role": "assistant",
+                                         "content": [{"type": "text", "text": "word " * 5}]}
+
+
+async def test_stop_while_the_server_is_silent(server: LoopbackServer) -> None:
+    server.queue(TextReply("late", chunk_delay=5.0))
+    stop = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.3, stop.set)
+    started = asyncio.get_running_loop().time()
+    events = [e async for e in make_engine(server).run_turn(ask("hi"), MODEL, stop)]
+    assert asyncio.get_running_loop().time() - started < 2.0
+    assert isinstance(events[-1], TurnDone) and events[-1].stop_reason == "stopped"
+
+
+async def test_cancelling_keeps_the_partial_text(server: LoopbackServer) -> None:
     server.queue(TextReply("word " * 200, chunk_size=5, chunk_delay=0.01))
     conversation = ask("long please")
     engine = make_engine(server)

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from conftest import TEST_KEY
-from ui_helpers import flat, idle, make_app, screen_text, send, wait_for
+from ui_helpers import chat_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
 
 from studio.loopback import ErrorMidStream, LoopbackServer, TextReply
 from studio.ui.chat import AssistantMessage
@@ -31,7 +31,7 @@ async def test_a_reply_streams_in_and_its_cost_shows(server: LoopbackServer, tmp
         await idle(pilot, app)
         await pilot.pause(0.1)
         text = screen_text(app)
-        assert "Closing line." in flat(text)
+        assert "Closing line." in chat_text(app)
         # 1,000 in x $3 + 200 out x $15 per million = $0.0060, per reply and in total.
         assert "$0.0060" in text
         assert "in 1,000" in text and "out 200" in text
@@ -73,7 +73,8 @@ async def test_three_turns_with_a_model_switch(server: LoopbackServer, tmp_path:
 
 async def test_escape_stops_the_reply_and_keeps_the_text(server: LoopbackServer,
                                                          tmp_path: Path) -> None:
-    server.queue(TextReply("Once upon a time " + "and then " * 400, chunk_size=6, chunk_delay=0.01))
+    server.queue(TextReply("Once upon a time " + "and then " * 400, input_tokens=1000, chunk_size=6,
+                           chunk_delay=0.01))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "tell a story")
@@ -81,9 +82,11 @@ async def test_escape_stops_the_reply_and_keeps_the_text(server: LoopbackServer,
         await pilot.press("escape")
         await idle(pilot, app)
         await pilot.pause(0.1)
-        text = flat(screen_text(app))
+        text = chat_text(app)
         assert "Stopped. The text so far is kept." in text
         assert "and then and then" in text
+        # Billed input (1,000 x $3/M) plus an estimate of the output: marked as approximate.
+        assert "≈$0.00" in screen_text(app) and "in 1,000" in screen_text(app)
         kept = app.conversation.messages[-1]
         assert kept["role"] == "assistant" and kept["content"][0]["text"].startswith("Once upon")
 
@@ -96,14 +99,14 @@ async def test_an_error_mid_reply_keeps_everything_and_ctrl_r_retries(server: Lo
         await send(pilot, "my precious question")
         await idle(pilot, app)
         await pilot.pause(0.1)
-        text = flat(screen_text(app))
+        text = chat_text(app)
         assert "The reply broke off" in text and "Ctrl+R" in text
         assert "my precious question" in text and "Half of a" in text
         assert "Traceback" not in text
         await pilot.press("ctrl+r")
         await idle(pilot, app)
         await pilot.pause(0.1)
-        assert "A whole answer." in flat(screen_text(app))
+        assert "A whole answer." in chat_text(app)
         assert server.message_requests[0].body == server.message_requests[1].body
 
 
@@ -111,13 +114,13 @@ async def test_without_a_key_onboarding_then_sending_says_what_is_missing(tmp_pa
     app = make_app(None, None, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "ANTHROPIC_API_KEY" in screen_text(app))
-        text = flat(screen_text(app))
+        text = flat(pane_text(app, "#onboarding"))
         assert "ANTHROPIC_API_KEY" in text and ".env" in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, Onboarding))
         await send(pilot, "hello?")
         await pilot.pause(0.1)
-        assert "No API key, so nothing was sent" in flat(screen_text(app))
+        assert "No API key, so nothing was sent" in chat_text(app)
         assert app.query_one(PromptArea).text == "hello?"
 
 
@@ -163,3 +166,47 @@ def test_main_screen_snapshot(snap_compare, tmp_path: Path) -> None:
             await pilot.pause(0.2)
 
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_keys_can_be_remapped(server: LoopbackServer, tmp_path: Path) -> None:
+    app = make_app(server, TEST_KEY, tmp_path, keymap={"pick_model": "f9"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, ModelPicker)
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker))
+        assert "Choose a model" in screen_text(app)
+
+
+async def test_a_cut_reply_says_so_and_ctrl_r_continues(server: LoopbackServer,
+                                                        tmp_path: Path) -> None:
+    server.queue(TextReply("The first half of the", stop_reason="max_tokens"),
+                 TextReply("second half."))
+    app = make_app(server, TEST_KEY, tmp_path, max_tokens=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "write")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        assert "cut at the 7-token output limit" in chat_text(app)
+        await pilot.press("ctrl+r")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        assert "second half." in screen_text(app)
+        last = server.message_requests[-1].json["messages"]
+        assert last[-2]["content"][0]["text"] == "The first half of the"
+        assert "continue" in last[-1]["content"][0]["text"]
+
+
+async def test_a_refusal_is_shown_plainly(server: LoopbackServer, tmp_path: Path,
+                                          fixtures_dir: Path) -> None:
+    from studio.loopback import Replay
+
+    server.queue(Replay(fixtures_dir / "refusal_response.txt"))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "something")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        text = chat_text(app)
+        assert "Claude declined this request (cyber)" in text and "declined" in text

@@ -20,9 +20,24 @@ def screen_text(app: StudioApp) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
+def pane_text(app: StudioApp, selector: str) -> str:
+    """What the terminal shows inside one widget's region: other panes' text left out."""
+    region = app.screen.query_one(selector).region
+    strips = app.screen._compositor.render_strips()
+    rows = strips[region.y: region.bottom]
+    return "\n".join(strip.crop(region.x, region.right).text for strip in rows)
+
+
+def chat_text(app: StudioApp) -> str:
+    """The conversation pane as the writer reads it, wrapping and borders folded away."""
+    return flat(pane_text(app, "#chat"))
+
+
 def flat(text: str) -> str:
     """Screen text with wrapping and borders folded away, for finding phrases that wrap."""
-    return " ".join(text.replace("│", " ").replace("▌", " ").split())
+    for border in "│▌█▊▎▏╭╮╰╯─":
+        text = text.replace(border, " ")
+    return " ".join(text.split())
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import anthropic
 
@@ -27,7 +27,9 @@ from studio.core.events import (
 )
 from studio.core.reply import ReplyBuilder
 from studio.core.tools import ToolBox
-from studio.core.usage import price_reply
+from studio.core.usage import estimate_tokens, price_reply
+
+T = TypeVar("T")
 
 # A deprecation notice printed to stderr would tear a full-screen UI; the catalogue names retirements.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"anthropic\..*")
@@ -95,27 +97,23 @@ class Engine:
             params["tools"] = tools
         return params
 
-    async def run_turn(self, conversation: Conversation, model: str) -> AsyncIterator[Event]:
+    async def run_turn(self, conversation: Conversation, model: str,
+                       stop: asyncio.Event | None = None) -> AsyncIterator[Event]:
         """Answer the pending user message, running tool rounds until Claude ends its turn.
 
         On failure the user's message stays in `conversation`, so running the turn again retries it.
-        If the caller cancels (Escape), the text received so far stays in the history.
+        Setting `stop` ends the reply at once: the text so far stays in the history and its cost
+        is still reported (output tokens estimated, as the API only reports them at the end).
         """
         exchange_start = conversation.last_user_index()
         price = self.catalog.info(model).price
+        stop = stop or asyncio.Event()
         for round_no in range(1, self.config.max_tool_rounds + 1):
             yield ReplyStarted(model, round_no)
             reply = ReplyBuilder()
             try:
-                stream = await self.client.messages.create(
-                    **self.request_params(conversation, model), stream=True
-                )
-                try:
-                    async for raw in stream:
-                        for event in reply.feed(raw):
-                            yield event
-                finally:
-                    await stream.close()
+                async for event in self._stream(conversation, model, reply, stop):
+                    yield event
             except asyncio.CancelledError:
                 conversation.add_assistant(reply.text_blocks())
                 raise
@@ -123,6 +121,14 @@ class Engine:
                 if reply.usage:
                     yield CostReported(price_reply(model, reply.token_usage, price))
                 yield describe_failure(exc, model=model, secret=self.config.api_key)
+                return
+            if stop.is_set():
+                conversation.add_assistant(reply.text_blocks())
+                if reply.usage:
+                    usage = replace(reply.token_usage, output=max(reply.token_usage.output,
+                                                                  estimate_tokens(reply.text)))
+                    yield CostReported(price_reply(model, usage, price, estimated=True))
+                yield TurnDone("stopped", notice="Stopped. The text so far is kept.")
                 return
             yield CostReported(price_reply(model, reply.token_usage, price))
 
@@ -159,6 +165,27 @@ class Engine:
                          f"Claude kept calling tools for {self.config.max_tool_rounds} rounds; "
                          "stopped here. Press Ctrl+R to let it go on.", kind="tool_loop")
 
+    async def _stream(self, conversation: Conversation, model: str, reply: ReplyBuilder,
+                      stop: asyncio.Event) -> AsyncIterator[Event]:
+        """One request's events, fed into `reply`; returns early (closing the stream) on `stop`."""
+        request = self.client.messages.create(**self.request_params(conversation, model), stream=True)
+        finished, stream = await _unless_stopped(request, stop)
+        if not finished:
+            return
+        try:
+            events = stream.__aiter__()
+            while True:
+                try:
+                    finished, raw = await _unless_stopped(events.__anext__(), stop)
+                except StopAsyncIteration:
+                    return
+                if not finished:
+                    return
+                for event in reply.feed(raw):
+                    yield event
+        finally:
+            await stream.close()
+
     def _answer(self, call: Any, stop_reason: str | None) -> tuple[str, bool]:
         """The tool_result for one call; broken or cut-off input is reported, never executed."""
         if not call.finished:
@@ -171,6 +198,26 @@ class Engine:
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.close()
+
+
+async def _unless_stopped(awaitable: Awaitable[T], stop: asyncio.Event) -> tuple[bool, T | None]:
+    """(True, result) if `awaitable` finishes first; (False, None) if `stop` is set first.
+
+    Racing each read against the stop event lets Escape end a reply at once, even mid-retry or
+    while the server is silent, without cancelling the caller's task.
+    """
+    task = asyncio.ensure_future(awaitable)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task})  # let it unwind; its CancelledError is not ours
+    if task.cancelled():
+        return False, None
+    return True, task.result()
 
 
 def _refusal_notice(details: dict[str, Any] | None) -> str:

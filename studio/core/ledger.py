@@ -15,6 +15,7 @@ class LedgerEntry:
     usd: float | None = 0.0
     saved_usd: float | None = 0.0
     responses: int = 0
+    estimated: bool = False
 
     def add(self, cost: ReplyCost) -> None:
         self.usage = self.usage + cost.usage
@@ -22,6 +23,7 @@ class LedgerEntry:
         self.saved_usd = (None if self.saved_usd is None or cost.saved_usd is None
                           else self.saved_usd + cost.saved_usd)
         self.responses += 1
+        self.estimated = self.estimated or cost.estimated
 
 
 @dataclass

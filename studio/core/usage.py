@@ -80,18 +80,29 @@ def saved_by_cache_usd(usage: TokenUsage, price: Price) -> float:
 
 @dataclass(frozen=True)
 class ReplyCost:
-    """One API response, priced. `usd` is None when the model's price is unknown."""
+    """One API response, priced. `usd` is None when the model's price is unknown.
+
+    `estimated` marks a reply stopped before the API reported its output tokens.
+    """
 
     model: str
     usage: TokenUsage
     usd: float | None
     saved_usd: float | None
+    estimated: bool = False
 
 
-def price_reply(model: str, usage: TokenUsage, price: Price | None) -> ReplyCost:
+def price_reply(model: str, usage: TokenUsage, price: Price | None, *,
+                estimated: bool = False) -> ReplyCost:
     if price is None:
-        return ReplyCost(model, usage, None, None)
-    return ReplyCost(model, usage, cost_usd(usage, price), saved_by_cache_usd(usage, price))
+        return ReplyCost(model, usage, None, None, estimated)
+    return ReplyCost(model, usage, cost_usd(usage, price), saved_by_cache_usd(usage, price),
+                     estimated)
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough count (about four characters a token) for text the API has not counted for us."""
+    return (len(text) + 3) // 4
 
 
 def format_usd(amount: float | None) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Footer, Header, TextArea
 
 from studio import locations
@@ -25,14 +27,14 @@ from studio.core.events import (
     TurnFailed,
 )
 from studio.core.ledger import CostLedger, LedgerEntry
-from studio.core.usage import format_tokens, format_usd
+from studio.core.usage import format_tokens
 from studio.keys import mask_key, save_key
 from studio.ui.chat import AssistantMessage, ChatView, Notice, ToolEntry, UserMessage
 from studio.ui.help import HelpScreen
 from studio.ui.model_picker import ModelPicker
 from studio.ui.onboarding import Onboarding
 from studio.ui.prompt import PromptArea
-from studio.ui.sidebar import CostSidebar
+from studio.ui.sidebar import CostSidebar, entry_cost
 
 if TYPE_CHECKING:
     from studio.core.engine import Engine
@@ -44,7 +46,7 @@ WELCOME = ("Write to Claude below: Enter sends, Shift+Enter or Ctrl+J adds a lin
 class StudioApp(App[None]):
     TITLE = "studio"
     CSS_PATH = [locations.styles_dir() / "studio.tcss"]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("f1", "help", "Help", id="help", tooltip="Show every key"),
         Binding("f2", "pick_model", "Model", id="pick_model",
@@ -69,6 +71,7 @@ class StudioApp(App[None]):
         self._turn_running = False
         self._can_retry = False
         self._can_continue = False
+        self._stop = asyncio.Event()
 
     def compose(self) -> ComposeResult:
         yield Header(icon="✎")
@@ -80,7 +83,20 @@ class StudioApp(App[None]):
             yield CostSidebar(id="sidebar")
         yield Footer()
 
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Choose model", "Pick the model for the next message (F2)",
+                            self.action_pick_model)
+        yield SystemCommand("API key", "Enter or change the Anthropic API key (F4)",
+                            self.action_api_key)
+        yield SystemCommand("Keys", "Every key studio answers to (F1)", self.action_help)
+        if self._can_retry or self._can_continue:
+            yield SystemCommand("Retry", "Retry the failed reply or continue a cut one (Ctrl+R)",
+                                self.action_retry)
+
     async def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
         if self.settings.demo:
             self.title = "studio · DEMO"
         self.query_one("#draft", TextArea).border_title = "Draft · untitled"
@@ -159,6 +175,7 @@ class StudioApp(App[None]):
         self._start_turn()
 
     def _start_turn(self) -> None:
+        self._stop = asyncio.Event()
         self._turn_running = True
         self._can_retry = self._can_continue = False
         self.refresh_bindings()
@@ -173,12 +190,10 @@ class StudioApp(App[None]):
         entry = self.ledger.start_reply(self.model)
         reply.set_meta("writing …")
         try:
-            async for event in self.engine.run_turn(self.conversation, self.model):
+            async for event in self.engine.run_turn(self.conversation, self.model, self._stop):
                 await self._show_event(event, reply, entry)
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # the app is closing
             await reply.finish()
-            await reply.add_part(Notice("Stopped. The text so far is kept.", "warn"))
-            self._set_meta(reply, entry, "stopped")
             raise
         except Exception as exc:  # a bug of ours: say so plainly, keep the conversation
             await reply.finish()
@@ -206,7 +221,7 @@ class StudioApp(App[None]):
                 if notice:
                     await reply.add_part(Notice(notice, "warn"))
                 self._can_continue = can_continue
-                self._set_meta(reply, entry, "declined" if stop == "refusal" else "")
+                self._set_meta(reply, entry, {"refusal": "declined", "stopped": "stopped"}.get(stop, ""))
             case TurnFailed(title=title, detail=detail):
                 await reply.finish()
                 await reply.add_part(Notice(f"{title}. {detail} Press Ctrl+R to retry.", "error"))
@@ -215,7 +230,7 @@ class StudioApp(App[None]):
 
     def _set_meta(self, reply: AssistantMessage, entry: LedgerEntry, status: str) -> None:
         u = entry.usage
-        parts = [format_usd(entry.usd) if entry.responses else "",
+        parts = [entry_cost(entry) if entry.responses else "",
                  f"in {format_tokens(u.input)} · out {format_tokens(u.output)}" if entry.responses
                  else "", status]
         reply.set_meta(" · ".join(p for p in parts if p))
@@ -230,9 +245,7 @@ class StudioApp(App[None]):
         return True
 
     def action_stop_reply(self) -> None:
-        for worker in self.workers:
-            if worker.group == "turn" and worker.is_running:
-                worker.cancel()
+        self._stop.set()
 
     async def action_retry(self) -> None:
         if self._turn_running:

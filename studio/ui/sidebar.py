@@ -14,12 +14,17 @@ from studio.core.ledger import CostLedger, LedgerEntry
 from studio.core.usage import format_tokens, format_usd
 
 
+def entry_cost(entry: LedgerEntry) -> str:
+    """A reply's dollars; '≈' when it was stopped before the API reported its output."""
+    return ("≈" if entry.estimated else "") + format_usd(entry.usd)
+
+
 def _entry_text(entry: LedgerEntry, name: str) -> Text:
     u = entry.usage
     text = Text()
     text.append(f"#{entry.number} ", style="bold")
     text.append(name.removeprefix("Claude ")[:14])
-    text.append(f"  {format_usd(entry.usd)}\n", style="bold")
+    text.append(f"  {entry_cost(entry)}\n", style="bold")
     text.append(f"  in {format_tokens(u.input)} · out {format_tokens(u.output)}\n", style="dim")
     text.append(f"  cache r {format_tokens(u.cache_read)} · w {format_tokens(u.cache_write)}",
                 style="dim")
