@@ -17,8 +17,12 @@ DEFAULT_MODEL = "claude-sonnet-4-6"
 DEFAULT_SYSTEM_PROMPT = """\
 You are a writing assistant inside studio, a terminal writing studio. The writer works on a draft \
 in an editor beside this conversation. Help them think, draft, restructure and polish: be concrete, \
-keep their voice, and prefer showing a revised passage to describing one. Use Markdown. When asked to \
-produce a list, you may use the format_as_list tool; when asked for counts, use get_word_count."""
+keep their voice, and prefer showing a revised passage to describing one. Use Markdown.
+
+Tools: save_draft writes a whole draft to a file in the drafts folder and opens it in the editor (when \
+the writer says "save that", save the text of your last reply). edit_draft replaces one exact passage \
+of the open draft: use it for targeted changes such as "tighten the second paragraph". format_as_list \
+makes a numbered list; get_word_count counts words."""
 
 
 class ConfigError(Exception):
@@ -37,12 +41,14 @@ class Settings:
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     drafts_dir: Path = Path("drafts")
     max_tool_rounds: int = 8
+    max_draft_bytes: int = 1_000_000
     demo: bool = False
     keymap: dict[str, str] = field(default_factory=dict)
 
 
 _FILE_KEYS = {"model": str, "max_tokens": int, "system_prompt": str, "drafts_dir": str,
-              "max_tool_rounds": int, "base_url": str, "keymap": dict}
+              "max_tool_rounds": int, "base_url": str, "keymap": dict,
+              "max_draft_bytes": int}
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from conftest import TEST_KEY, fixture_names
 
 from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
+from studio.core.drafts import DraftStore
 from studio.core.engine import Engine, EngineConfig
 from studio.core.events import (
     CostReported,
@@ -21,6 +23,7 @@ from studio.core.events import (
     TurnDone,
     TurnFailed,
 )
+from studio.core.workspace import Workspace
 from studio.loopback import (
     DropMidStream,
     ErrorMidStream,
@@ -92,7 +95,8 @@ async def test_basic_response(server: LoopbackServer, fixtures_dir: Path) -> Non
     assert conversation.messages[-1] == {"role": "assistant",
                                          "content": [{"type": "text", "text": "Hello there!"}]}
     body = server.message_requests[0].json
-    assert body["model"] == MODEL and body["stream"] is True and body["system"] == "Be brief."
+    assert body["model"] == MODEL and body["stream"] is True
+    assert body["system"] == [{"type": "text", "text": "Be brief."}]
     assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Say hello"}]}]
 
 
@@ -357,3 +361,137 @@ async def test_list_models(server: LoopbackServer) -> None:
     listed = await make_engine(server).list_models()
     ids = [model_id for model_id, _ in listed]
     assert "claude-sonnet-4-6" in ids and "claude-fable-5-1" in ids
+
+
+def draft_engine(server: LoopbackServer, tmp_path: Path, text: str = "", name: str | None = None,
+                 **config: object) -> tuple[Engine, Workspace]:
+    workspace = Workspace(DraftStore(tmp_path / "drafts", max_bytes=2000))
+    workspace.draft.name, workspace.draft.text = name, text
+    engine = make_engine(server, **config)
+    engine = Engine(engine.config, engine.catalog, workspace)
+    _engines.append(engine)
+    return engine, workspace
+
+
+async def test_save_draft_writes_the_file_and_answers_claude(server: LoopbackServer,
+                                                            tmp_path: Path) -> None:
+    content = "# Launch\n\nWe ship today.\n"
+    server.queue(ToolUseReply("save_draft", {"filename": "launch.md", "content": content},
+                              text="Saving."), TextReply("Saved it."))
+    engine, workspace = draft_engine(server, tmp_path)
+    events = await run(engine, ask("Write a launch note and save it as launch.md"))
+    partials = [e.partial for e in events if isinstance(e, ToolInputDelta)]
+    assert any(0 < len(p.get("content", "")) < len(content) for p in partials), "text streamed"
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert not finished.is_error and finished.change is not None
+    assert (tmp_path / "drafts" / "launch.md").read_text() == content
+    assert workspace.draft.name == "launch.md" and not workspace.draft.dirty
+    result = server.message_requests[1].json["messages"][2]["content"][0]
+    assert result["content"] == ("Saved drafts/launch.md: 5 words, 25 bytes. "
+                                 "It is open in the writer's editor.")
+    # The next request shows Claude the draft it just saved.
+    assert "<draft name=\"launch.md\">\n# Launch" in server.message_requests[1].json["system"][1]["text"]
+    tools = {t["name"]: t for t in server.message_requests[0].json["tools"]}
+    assert list(tools) == ["save_draft", "edit_draft", "format_as_list", "get_word_count"]
+    assert tools["save_draft"]["eager_input_streaming"] is True
+
+
+@pytest.mark.parametrize("filename", ["../escape.md", "/etc/passwd", ".env", "notes/../../x.md",
+                                      "x.sh", "CON.md", "a\u0000b.md"])
+async def test_save_draft_refuses_paths_outside_the_folder(server: LoopbackServer, tmp_path: Path,
+                                                           filename: str) -> None:
+    server.queue(ToolUseReply("save_draft", {"filename": filename, "content": "pwned"}),
+                 TextReply("Sorry."))
+    engine, workspace = draft_engine(server, tmp_path)
+    before = sorted(p for p in tmp_path.rglob("*"))
+    events = await run(engine, ask("save it"))
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert finished.is_error and finished.change is None and "save_draft refused" in finished.result
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+    assert not (tmp_path / "escape.md").exists()
+    assert workspace.draft.name is None
+    sent = server.message_requests[1].json["messages"][2]["content"][0]
+    assert sent["is_error"] is True
+
+
+async def test_save_draft_over_the_size_limit_is_refused(server: LoopbackServer,
+                                                         tmp_path: Path) -> None:
+    server.queue(ToolUseReply("save_draft", {"filename": "big.md", "content": "x" * 5000}),
+                 TextReply("Too big."))
+    engine, _ = draft_engine(server, tmp_path)
+    events = await run(engine, ask("save"))
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert finished.is_error and "over the limit" in finished.result
+    assert not (tmp_path / "drafts" / "big.md").exists()
+
+
+async def test_edit_draft_replaces_one_passage(server: LoopbackServer, tmp_path: Path) -> None:
+    text = "First paragraph stays.\n\nThe second paragraph is long and rambling and slow.\n"
+    server.queue(ToolUseReply("edit_draft", {"old_text": "long and rambling and slow",
+                                             "new_text": "brisk"}), TextReply("Tightened."))
+    engine, workspace = draft_engine(server, tmp_path, text=text, name="essay.md")
+    workspace.draft.saved_text = text
+    events = await run(engine, ask("tighten the second paragraph"))
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert finished.change is not None and finished.change.kind == "edited"
+    assert workspace.draft.text == "First paragraph stays.\n\nThe second paragraph is brisk.\n"
+    assert workspace.draft.dirty
+    assert "essay.md" in server.message_requests[0].json["system"][1]["text"]
+    assert "long and rambling" in server.message_requests[0].json["system"][1]["text"]
+
+
+@pytest.mark.parametrize(("old", "why"), [("not in the draft", "was not found"),
+                                          ("the", "appears 2 times"), ("", "is empty")])
+async def test_edit_draft_needs_a_unique_exact_passage(server: LoopbackServer, tmp_path: Path,
+                                                       old: str, why: str) -> None:
+    server.queue(ToolUseReply("edit_draft", {"old_text": old, "new_text": "x"}), TextReply("ok"))
+    engine, workspace = draft_engine(server, tmp_path, text="the cat and the hat")
+    events = await run(engine, ask("edit"))
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert finished.is_error and why in finished.result
+    assert workspace.draft.text == "the cat and the hat"
+
+
+async def test_word_count_defaults_to_the_draft(server: LoopbackServer, tmp_path: Path) -> None:
+    server.queue(ToolUseReply("get_word_count", {}), TextReply("Four."))
+    engine, _ = draft_engine(server, tmp_path, text="one two three four")
+    events = await run(engine, ask("how long is it?"))
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert finished.result == "4 words, 18 characters"
+
+
+def sse(*events: dict) -> str:
+    return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events)
+
+
+def two_tool_calls() -> str:
+    """One reply holding two tool_use blocks, as the API streams it."""
+    def tool(index: int, tool_id: str, name: str, args: dict) -> list[dict]:
+        return [{"type": "content_block_start", "index": index,
+                 "content_block": {"type": "tool_use", "id": tool_id, "name": name, "input": {}}},
+                {"type": "content_block_delta", "index": index,
+                 "delta": {"type": "input_json_delta", "partial_json": json.dumps(args)}},
+                {"type": "content_block_stop", "index": index}]
+    return sse(
+        {"type": "message_start", "message": {"id": "msg_two", "type": "message", "role": "assistant",
+                                              "content": [], "model": MODEL, "stop_reason": None,
+                                              "usage": {"input_tokens": 50, "output_tokens": 1}}},
+        *tool(0, "toolu_a", "format_as_list", {"items": ["x", "y"]}),
+        *tool(1, "toolu_b", "get_word_count", {"text": "a b c"}),
+        {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 30}},
+        {"type": "message_stop"},
+    )
+
+
+async def test_several_tool_calls_in_one_reply(server: LoopbackServer, tmp_path: Path) -> None:
+    """Each call gets its tool_result, in order, in one user message."""
+    stream = tmp_path / "two_tools.txt"
+    stream.write_text(two_tool_calls())
+    server.queue(Replay(stream), TextReply("Done."))
+    engine, _ = draft_engine(server, tmp_path)
+    events = await run(engine, ask("go"))
+    assert [(e.name, e.result) for e in events if isinstance(e, ToolFinished)] == [
+        ("format_as_list", "1. x\n2. y"), ("get_word_count", "3 words, 5 characters")]
+    results = server.message_requests[1].json["messages"][2]["content"]
+    assert [r["tool_use_id"] for r in results] == ["toolu_a", "toolu_b"]
+    assert isinstance(events[-1], TurnDone)

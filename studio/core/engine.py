@@ -16,6 +16,7 @@ import anthropic
 
 from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
+from studio.core.draft_tools import ALL_TOOLS
 from studio.core.errors import describe_failure
 from studio.core.events import (
     CostReported,
@@ -25,9 +26,10 @@ from studio.core.events import (
     TurnDone,
     TurnFailed,
 )
-from studio.core.reply import ReplyBuilder
-from studio.core.tools import ToolBox
+from studio.core.reply import ReplyBuilder, ToolUse
+from studio.core.tools import ToolBox, ToolOutcome
 from studio.core.usage import estimate_tokens, price_reply
+from studio.core.workspace import Workspace
 
 T = TypeVar("T")
 
@@ -49,10 +51,11 @@ class EngineConfig:
 class Engine:
     """Talks to the API for the UI (or a script). Holds no UI state; the conversation is passed in."""
 
-    def __init__(self, config: EngineConfig, catalog: Catalog, tools: ToolBox | None = None):
+    def __init__(self, config: EngineConfig, catalog: Catalog, workspace: Workspace | None = None):
         self.config = config
         self.catalog = catalog
-        self.tools = tools or ToolBox()
+        self.workspace = workspace
+        self.tools = ToolBox(ALL_TOOLS, workspace) if workspace else ToolBox()
         self._client: anthropic.AsyncAnthropic | None = None
 
     @property
@@ -90,12 +93,18 @@ class Engine:
             "max_tokens": self.config.max_tokens,
             "messages": conversation.messages,
         }
-        if self.config.system_prompt:
-            params["system"] = self.config.system_prompt
+        system = [{"type": "text", "text": text} for text in self._system_texts() if text]
+        if system:
+            params["system"] = system
         tools = self.tools.definitions()
         if tools:
             params["tools"] = tools
         return params
+
+    def _system_texts(self) -> list[str]:
+        """The persona, then the draft: the order that lets the next issue cache both."""
+        draft = self.workspace.draft.context_block() if self.workspace else ""
+        return [self.config.system_prompt, draft]
 
     async def run_turn(self, conversation: Conversation, model: str,
                        stop: asyncio.Event | None = None) -> AsyncIterator[Event]:
@@ -144,10 +153,11 @@ class Engine:
             conversation.add_assistant(reply.content_blocks())
             results = []
             for call in reply.tool_uses:
-                result, is_error = self._answer(call, reply.stop_reason)
+                outcome = self._answer(call, reply.stop_reason)
                 results.append({"type": "tool_result", "tool_use_id": call.id,
-                                "content": result, "is_error": is_error})
-                yield ToolFinished(call.id, call.name, call.input, result, is_error)
+                                "content": outcome.text, "is_error": outcome.is_error})
+                yield ToolFinished(call.id, call.name, call.input, outcome.text, outcome.is_error,
+                                   outcome.change)
             conversation.add_tool_results(results)
 
             if reply.stop_reason == "tool_use":
@@ -186,13 +196,13 @@ class Engine:
         finally:
             await stream.close()
 
-    def _answer(self, call: Any, stop_reason: str | None) -> tuple[str, bool]:
+    def _answer(self, call: ToolUse, stop_reason: str | None) -> ToolOutcome:
         """The tool_result for one call; broken or cut-off input is reported, never executed."""
         if not call.finished:
-            return ("Not executed: the tool call was cut off before its input was complete "
-                    f"(stop_reason {stop_reason}).", True)
+            return ToolOutcome("Not executed: the tool call was cut off before its input was "
+                               f"complete (stop_reason {stop_reason}).", is_error=True)
         if call.error:
-            return f"Not executed: {call.error}.", True
+            return ToolOutcome(f"Not executed: {call.error}.", is_error=True)
         return self.tools.call(call.name, call.input or {})
 
     async def aclose(self) -> None:

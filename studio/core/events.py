@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from studio.core.tools import DraftChange
 from studio.core.usage import ReplyCost
 
 
@@ -41,6 +42,7 @@ class ToolFinished:
     input: dict[str, Any] | None
     result: str
     is_error: bool
+    change: DraftChange | None = None
 
 
 @dataclass(frozen=True)

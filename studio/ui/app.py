@@ -7,29 +7,34 @@ import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TextArea
+from textual.widgets import Footer, Header
 
 from studio import locations
 from studio.config import Settings
 from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
+from studio.core.drafts import DraftStore, RecoveryStore
 from studio.core.events import (
     CostReported,
     Event,
     TextDelta,
     ToolFinished,
+    ToolInputDelta,
     TurnDone,
     TurnFailed,
 )
 from studio.core.ledger import CostLedger, LedgerEntry
 from studio.core.usage import format_tokens
+from studio.core.workspace import Workspace
 from studio.keys import mask_key, save_key
 from studio.ui.chat import AssistantMessage, ChatView, Notice, ToolEntry, UserMessage
+from studio.ui.dialogs import Choice
+from studio.ui.draft_pane import DraftPane
 from studio.ui.help import HelpScreen
 from studio.ui.model_picker import ModelPicker
 from studio.ui.onboarding import Onboarding
@@ -56,6 +61,12 @@ class StudioApp(App[None]):
         Binding("ctrl+r", "retry", "Retry", id="retry",
                 tooltip="Retry the failed reply, or continue a cut one"),
         Binding("f4", "api_key", "Key", id="api_key", tooltip="Enter or change the API key"),
+        Binding("ctrl+s", "save_draft", "Save", id="save_draft", tooltip="Save the draft"),
+        Binding("ctrl+o", "open_draft", "Open", id="open_draft", tooltip="Open a draft"),
+        Binding("ctrl+n", "new_draft", "New", id="new_draft", show=False,
+                tooltip="Start a new, empty draft"),
+        Binding("f3", "save_draft_as", "Save as", id="save_draft_as", show=False,
+                tooltip="Save the draft under a new name"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit studio"),
     ]
 
@@ -66,6 +77,8 @@ class StudioApp(App[None]):
         self.model = settings.model
         self.conversation = Conversation()
         self.ledger = CostLedger()
+        self.workspace = Workspace(DraftStore(settings.drafts_dir, settings.max_draft_bytes))
+        self.recovery = RecoveryStore(locations.state_dir() / "recovery")
         self.engine: Engine | None = None
         self._engine_ready = asyncio.Event()
         self._turn_running = False
@@ -79,7 +92,7 @@ class StudioApp(App[None]):
             with Vertical(id="chat-pane"):
                 yield ChatView(id="chat")
                 yield PromptArea(id="prompt", soft_wrap=True, compact=True)
-            yield TextArea(id="draft", language="markdown", soft_wrap=True)
+            yield DraftPane(self.workspace, self.recovery, id="draft-pane")
             yield CostSidebar(id="sidebar")
         yield Footer()
 
@@ -99,7 +112,6 @@ class StudioApp(App[None]):
             self.set_keymap(self.settings.keymap)
         if self.settings.demo:
             self.title = "studio · DEMO"
-        self.query_one("#draft", TextArea).border_title = "Draft · untitled"
         self._show_model()
         self._show_ledger()
         await self.query_one(ChatView).add(Notice(WELCOME, "tip"))
@@ -110,6 +122,8 @@ class StudioApp(App[None]):
         self.query_one(PromptArea).focus()
         if not self.settings.api_key:
             self.call_after_refresh(self.action_api_key)
+        else:
+            self.call_after_refresh(self._pane.offer_recovery)
         # Paint first: the SDK takes most of a second to import.
         self.call_after_refresh(self.run_worker, self._load_engine(), group="engine")
 
@@ -119,7 +133,7 @@ class StudioApp(App[None]):
 
     async def _load_engine(self) -> None:
         module = await asyncio.to_thread(importlib.import_module, "studio.core.engine")
-        self.engine = module.Engine(self._engine_config(module), self.catalog)
+        self.engine = module.Engine(self._engine_config(module), self.catalog, self.workspace)
         self._engine_ready.set()
         if self.settings.api_key:
             await self._refresh_models()
@@ -151,6 +165,10 @@ class StudioApp(App[None]):
         prompt = self.query_one(PromptArea)
         prompt.border_title = f"to {info.name}"
         prompt.border_subtitle = "Enter sends"
+
+    @property
+    def _pane(self) -> DraftPane:
+        return self.query_one(DraftPane)
 
     def _show_ledger(self) -> None:
         self.query_one(CostSidebar).show_ledger(self.ledger, lambda m: self.catalog.info(m).name)
@@ -200,6 +218,7 @@ class StudioApp(App[None]):
             await reply.add_part(Notice(f"Unexpected error: {type(exc).__name__}: {exc}", "error"))
             self._can_retry = True
         finally:
+            self._pane.abandon_preview()
             if entry.responses == 0:
                 self.ledger.entries.remove(entry)
             self._show_ledger()
@@ -210,8 +229,14 @@ class StudioApp(App[None]):
         match event:
             case TextDelta(text=text):
                 await reply.append(text)
-            case ToolFinished(name=name, input=args, result=result, is_error=is_error):
-                await reply.add_part(ToolEntry(name, args, result, is_error))
+            case ToolInputDelta(name="save_draft", partial=partial):
+                self._pane.preview(partial)
+            case ToolFinished(name=name, input=args, result=result, is_error=is_error, change=change):
+                if change is not None:
+                    self._pane.apply(change)
+                elif name == "save_draft":
+                    self._pane.abandon_preview()
+                await reply.add_part(ToolEntry(name, args, result, is_error, change))
             case CostReported(cost=cost):
                 entry.add(cost)
                 self._show_ledger()
@@ -268,6 +293,37 @@ class StudioApp(App[None]):
 
         self.push_screen(ModelPicker(self.catalog, self.model), chosen)
 
+    def action_save_draft(self) -> None:
+        self._pane.save()
+
+    def action_save_draft_as(self) -> None:
+        self._pane.save(ask_name=True)
+
+    def action_open_draft(self) -> None:
+        self._pane.open_draft()
+
+    def action_new_draft(self) -> None:
+        self._pane.new_draft()
+
+    @work(exclusive=True, group="quit")
+    async def action_quit(self) -> None:
+        """Quit; with unsaved changes, ask first (the recovery copy is kept until then)."""
+        draft = self.workspace.draft
+        if draft.dirty and draft.text.strip():
+            answer = await self.push_screen_wait(Choice(
+                f"{draft.title} has unsaved changes. Save before quitting?",
+                [("save", "Save"), ("discard", "Quit without saving"), ("cancel", "Cancel")]))
+            if answer == "cancel":
+                return
+            if answer == "save":
+                worker = self._pane.save()
+                await worker.wait()
+                if not worker.result:
+                    return
+            else:
+                self.recovery.clear(draft.name, drafts_root=self.workspace.store.root)
+        self.exit()
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
@@ -281,6 +337,7 @@ class StudioApp(App[None]):
             return None if failure is None else f"{failure.title}. {failure.detail}"
 
         async def done(key: str | None) -> None:
+            self._pane.offer_recovery()
             if key is None:
                 if not self.settings.api_key:
                     await self._say("No API key yet: the editor works; press F4 when you have one.",
@@ -291,7 +348,7 @@ class StudioApp(App[None]):
             module = importlib.import_module("studio.core.engine")
             assert self.engine is not None
             await self.engine.aclose()
-            self.engine = module.Engine(self._engine_config(module), self.catalog)
+            self.engine = module.Engine(self._engine_config(module), self.catalog, self.workspace)
             await self._say(f"Key {mask_key(key)} works and is saved in {path}.", "tip")
             self.run_worker(self._refresh_models(), group="engine")
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
+
+from studio.core.tools import DraftChange
 
 
 class UserMessage(Static):
@@ -24,18 +27,49 @@ class Notice(Static):
         super().__init__(text, markup=False, classes=level)
 
 
-class ToolEntry(Collapsible):
-    """A compact, expandable record of one tool call."""
+def _diff(change: DraftChange) -> Text:
+    """The edited lines before and after, like a unified diff: whole lines read better than fragments."""
+    first = change.before_text.rfind("\n", 0, change.start) + 1
+    old_end = change.before_text.find("\n", change.start + len(change.old))
+    new_end = change.text.find("\n", change.start + len(change.new))
+    before = change.before_text[first: None if old_end < 0 else old_end]
+    after = change.text[first: None if new_end < 0 else new_end]
+    text = Text()
+    for line in before.splitlines() or [""]:
+        text.append(f"- {line}\n", style="red")
+    for line in after.splitlines() or [""]:
+        text.append(f"+ {line}\n", style="green")
+    text.append("Ctrl+Z in the draft undoes this edit.", style="dim italic")
+    return text
 
-    def __init__(self, name: str, args: dict[str, Any] | None, result: str, is_error: bool) -> None:
+
+def _summary(args: dict[str, Any] | None, limit: int = 400) -> str:
+    """Arguments as JSON, long strings shortened: a draft's full text belongs in the editor."""
+    if args is None:
+        return "(none)"
+    short = {k: (v[:limit] + f"… ({len(v):,} characters)" if isinstance(v, str) and len(v) > limit
+                 else v) for k, v in args.items()}
+    return json.dumps(short, ensure_ascii=False, indent=1)
+
+
+class ToolEntry(Collapsible):
+    """A compact, expandable record of one tool call; an edit shows its diff at once."""
+
+    def __init__(self, name: str, args: dict[str, Any] | None, result: str, is_error: bool,
+                 change: DraftChange | None = None) -> None:
         mark = "✗" if is_error else "✓"
-        shown_args = json.dumps(args, ensure_ascii=False, indent=1) if args is not None else "(none)"
-        super().__init__(
-            Static(f"arguments: {shown_args}\nresult: {result}", markup=False),
-            title=f"{mark} tool {name}",
-            collapsed=True,
-            classes="error" if is_error else "",
-        )
+        body: Static
+        if change is not None and change.kind == "edited":
+            body = Static(_diff(change))
+        else:
+            body = Static(f"arguments: {_summary(args)}\nresult: {result}", markup=False)
+        title = f"{mark} {name}"
+        if change is not None and change.kind == "saved":
+            title += f": drafts/{change.name}"
+        elif is_error:
+            title += f": {result[:60]}"
+        super().__init__(body, title=title, collapsed=change is None or change.kind != "edited",
+                         classes="error" if is_error else "")
 
 
 class AssistantMessage(Vertical):

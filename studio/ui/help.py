@@ -19,7 +19,12 @@ KEYS = """\
 | Ctrl+R | retry a failed reply, or continue a cut one |
 | F2 | choose the model for the next message |
 | F4 | enter or change the API key |
-| Tab / Shift+Tab | move between the message box, the draft and the sidebar |
+| Ctrl+S | save the draft (asks for a name the first time) |
+| F3 | save the draft under a new name |
+| Ctrl+O | open a draft from the drafts folder |
+| Ctrl+N | start a new, empty draft |
+| Ctrl+Z / Ctrl+Y | in the draft: undo / redo (each change Claude makes is one step) |
+| Tab / Shift+Tab | move between the message box and the draft |
 | Ctrl+P | command palette |
 | F1 | this help |
 | Ctrl+Q | quit |

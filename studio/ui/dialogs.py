@@ -1,0 +1,103 @@
+"""Small modal dialogs: a question with choices, a file name, a draft to open."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from studio.core.drafts import DraftFile
+
+
+class Choice(ModalScreen[str]):
+    """A question and a row of buttons; returns the chosen button's id ("cancel" on Escape)."""
+
+    BINDINGS = [Binding("escape", "dismiss('cancel')", "Cancel", id="choice.cancel")]
+
+    def __init__(self, question: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.question = question
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="question", markup=False)
+            with Horizontal(classes="buttons"):
+                for number, (choice_id, label) in enumerate(self.choices):
+                    yield Button(label, id=choice_id, variant="primary" if number == 0 else "default")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    @on(Button.Pressed)
+    def _chosen(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "cancel")
+
+
+class AskName(ModalScreen[str | None]):
+    """A file name for Save as; None on Escape."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="ask_name.cancel")]
+
+    def __init__(self, question: str, value: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="question", markup=False)
+            yield Input(self.value, placeholder="launch.md", id="name-input")
+            yield Static("Enter saves · Escape cancels", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+
+class OpenDraft(ModalScreen[str | None]):
+    """The drafts folder, newest first; returns the chosen draft's name."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="open.cancel")]
+
+    def __init__(self, folder: str, files: list[DraftFile]) -> None:
+        super().__init__()
+        self.folder = folder
+        self.files = files
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Open a draft from {self.folder}", classes="question", markup=False)
+            if not self.files:
+                yield Static("No drafts yet. Ask Claude to save one, or press Ctrl+S.",
+                             classes="hint")
+            else:
+                yield OptionList(*(Option(_describe(f), id=f.name) for f in self.files),
+                                 id="open-list")
+            yield Static("↑↓ and Enter open · Escape cancels", classes="hint")
+
+    def on_mount(self) -> None:
+        if self.files:
+            options = self.query_one(OptionList)
+            options.highlighted = 0
+            options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+def _describe(draft: DraftFile) -> str:
+    when = datetime.fromtimestamp(draft.modified).strftime("%Y-%m-%d %H:%M")
+    size = f"{draft.size:,} bytes" if draft.size < 10_000 else f"{draft.size / 1024:,.0f} KB"
+    return f"{draft.name}  ·  {when}  ·  {size}"

@@ -1,0 +1,216 @@
+"""The draft pane: new, open, save, save as, recovery; and Claude's saves and edits, shown as they land.
+
+It keeps the engine's Draft in step with the editor (editor text -> Draft.text) and applies the draft
+changes that tools report. Unsaved text goes to a recovery file every few seconds, so a crash loses
+nothing: the next start offers it back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import TextArea
+
+from studio.core.drafts import DraftConflict, DraftError, RecoveryStore
+from studio.core.tools import DraftChange
+from studio.core.workspace import Workspace, count_words
+from studio.ui.dialogs import AskName, Choice, OpenDraft
+from studio.ui.editor import DraftEditor
+
+AUTOSAVE_SECONDS = 2.0
+
+
+class DraftPane(Vertical):
+    def __init__(self, workspace: Workspace, recovery: RecoveryStore, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.workspace = workspace
+        self.recovery = recovery
+        self._recovered_text: str | None = None  # what the recovery file holds now
+
+    def compose(self) -> ComposeResult:
+        yield DraftEditor(id="draft")
+
+    @property
+    def editor(self) -> DraftEditor:
+        return self.query_one(DraftEditor)
+
+    @property
+    def draft(self):  # type: ignore[no-untyped-def]
+        return self.workspace.draft
+
+    def on_mount(self) -> None:
+        self._show_title()
+        self.set_interval(AUTOSAVE_SECONDS, self.keep_recovery)
+
+    # -- keeping state in step -------------------------------------------------------------
+
+    @on(TextArea.Changed, "#draft")
+    def _typed(self) -> None:
+        if self.editor.previewing or self.editor.text == self.draft.text:
+            return  # Claude's own change, already in the draft (and titled by `apply`)
+        self.draft.text = self.editor.text
+        self._show_title()
+
+    def _show_title(self, note: str = "") -> None:
+        self.editor.show_title(self.draft.name, self.draft.dirty, note)
+
+    def keep_recovery(self) -> None:
+        """Write unsaved text aside (or forget it once saved). Called on a timer and on exit."""
+        root = self.workspace.store.root
+        try:
+            if self.draft.dirty and self.draft.text != self._recovered_text:
+                self.recovery.write(self.draft.name, self.draft.text, drafts_root=root)
+                self._recovered_text = self.draft.text
+            elif not self.draft.dirty and self._recovered_text is not None:
+                self.recovery.clear(self.draft.name, drafts_root=root)
+                self._recovered_text = None
+        except OSError as exc:
+            self.notify(f"Could not write the recovery copy: {exc.strerror}", severity="warning")
+
+    # -- Claude's changes ------------------------------------------------------------------
+
+    def preview(self, partial: dict[str, Any]) -> None:
+        """save_draft's input as it streams: the text appears while Claude writes it."""
+        content = partial.get("content")
+        if isinstance(content, str):
+            self.editor.preview(content)
+            name = partial.get("filename")
+            self._show_title(f"Claude is writing {name}…" if isinstance(name, str) else "")
+
+    def abandon_preview(self) -> None:
+        """The tool never ran (stopped, failed, refused): the writer's text comes back."""
+        if self.editor.previewing:
+            self.editor.end_preview()
+            self._show_title()
+
+    def apply(self, change: DraftChange) -> None:
+        if change.kind == "edited":
+            self.editor.replace_passage(change.start, change.old, change.new)
+            self._show_title("Claude edited this · Ctrl+Z undoes")
+            return
+        if change.before_name == change.name or (not change.before_dirty):
+            # Same document, or nothing unsaved to protect: one undo step returns the old text.
+            if change.before_name == change.name:
+                self.editor.replace_all(change.text)
+            else:
+                self.editor.open_text(change.text)
+        else:
+            # The writer had unsaved text in another draft: keep it, in undo and in recovery.
+            self.recovery.write(change.before_name, change.before_text,
+                                drafts_root=self.workspace.store.root)
+            self.editor.replace_all(change.text)
+            self.notify(f"Your unsaved {change.before_name or 'untitled draft'} is kept: Ctrl+Z in "
+                        "the draft brings it back.", timeout=8)
+        self._recovered_text = None
+        self._show_title(f"saved by Claude {datetime.now():%H:%M}")
+
+    # -- the writer's commands -------------------------------------------------------------
+
+    @work(exclusive=True, group="draft-command")
+    async def save(self, *, ask_name: bool = False) -> bool:
+        """Ctrl+S (or Save as): atomic save; asks before overwriting a file changed on disk."""
+        name = self.draft.name
+        if ask_name or name is None:
+            name = await self.app.push_screen_wait(
+                AskName("Save the draft as (in the drafts folder):", name or ""))
+            if name is None:
+                return False
+        store, text = self.workspace.store, self.draft.text
+        try:
+            name = store.normalise(name)
+            same_file = name == self.draft.name
+            if not same_file and store.stamp(name) is not None and not await self._confirm(
+                    f"{name} already exists in the drafts folder. Replace it?", "Replace"):
+                return False
+            try:
+                saved = store.save(name, text, expected=self.draft.stamp if same_file else None)
+            except DraftConflict as conflict:
+                if not await self._confirm(f"{conflict} Overwrite it with the text in the editor?",
+                                           "Overwrite"):
+                    return False
+                saved = store.save(name, text, overwrite_changed=True)
+        except DraftError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return False
+        old_name = self.draft.name
+        self.draft.name, self.draft.saved_text, self.draft.stamp = saved.name, text, saved.stamp
+        if old_name != saved.name and self._recovered_text is not None:
+            self.recovery.clear(old_name, drafts_root=store.root)
+        self.keep_recovery()
+        self._show_title(f"saved {datetime.now():%H:%M} · {saved.words} words")
+        return True
+
+    async def _confirm(self, question: str, action: str) -> bool:
+        answer = await self.app.push_screen_wait(Choice(question, [("yes", action), ("cancel", "Cancel")]))
+        return answer == "yes"
+
+    async def _may_leave(self, doing: str) -> bool:
+        """Before replacing the open draft: save, discard or stay. Never drops text silently."""
+        if not self.draft.dirty or not self.draft.text.strip():
+            return True
+        answer = await self.app.push_screen_wait(Choice(
+            f"{self.draft.title} has unsaved changes. Save them before {doing}?",
+            [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")]))
+        if answer == "save":
+            worker = self.save()
+            await worker.wait()
+            return bool(worker.result)
+        if answer == "discard":
+            self.recovery.clear(self.draft.name, drafts_root=self.workspace.store.root)
+            self._recovered_text = None
+            return True
+        return False
+
+    @work(exclusive=True, group="draft-command")
+    async def new_draft(self) -> None:
+        if not await self._may_leave("starting a new draft"):
+            return
+        self._load(None, "", None)
+        self.editor.focus()
+
+    @work(exclusive=True, group="draft-command")
+    async def open_draft(self) -> None:
+        store = self.workspace.store
+        name = await self.app.push_screen_wait(OpenDraft(str(store.root), store.list()))
+        if name is None or not await self._may_leave(f"opening {name}"):
+            return
+        try:
+            text, stamp = store.read(name)
+        except DraftError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self._load(name, text, stamp)
+        self.editor.focus()
+
+    def _load(self, name: str | None, text: str, stamp: Any, saved_text: str | None = None) -> None:
+        self.draft.name, self.draft.text, self.draft.stamp = name, text, stamp
+        self.draft.saved_text = text if saved_text is None else saved_text
+        self._recovered_text = None
+        self.editor.open_text(text)
+        self._show_title()
+
+    @work(group="recovery")
+    async def offer_recovery(self) -> None:
+        """After a crash: offer the newest unsaved text back, one draft at a time."""
+        store = self.workspace.store
+        for found in self.recovery.pending(drafts_root=store.root):
+            when = datetime.fromtimestamp(found.saved_at).strftime("%Y-%m-%d %H:%M")
+            answer = await self.app.push_screen_wait(Choice(
+                f"Unsaved text of {found.name or 'an untitled draft'} from {when} "
+                f"({count_words(found.text)} words) was kept when studio last stopped. Restore it?",
+                [("restore", "Restore"), ("discard", "Discard")]))
+            if answer == "restore":
+                on_disk, stamp = "", None
+                if found.name is not None:
+                    with contextlib.suppress(DraftError):
+                        on_disk, stamp = store.read(found.name)
+                self._load(found.name, found.text, stamp, saved_text=on_disk)
+                self._recovered_text = found.text
+                self.notify("Restored. Ctrl+S saves it.")
+                return
+            self.recovery.discard(found.key)

@@ -1,0 +1,85 @@
+"""The draft editor. The writer types here; Claude's writing streams in and lands as one undo step."""
+
+from __future__ import annotations
+
+import time
+
+from textual.document._history import EditHistory
+from textual.widgets import TextArea
+from textual.widgets.text_area import Selection
+
+PREVIEW_INTERVAL = 0.05  # seconds between repaints of streaming text: fast enough to read as live
+
+
+class DraftEditor(TextArea):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(language="markdown", soft_wrap=True, **kwargs)  # type: ignore[arg-type]
+        self._before_preview: str | None = None
+        self._kept_history: EditHistory | None = None
+        self._last_paint = 0.0
+
+    @property
+    def previewing(self) -> bool:
+        """True while Claude's text streams in: the writer's own text is set aside, not lost."""
+        return self._before_preview is not None
+
+    def show_title(self, name: str | None, dirty: bool, note: str = "") -> None:
+        self.border_title = f"Draft · {name or 'untitled'}" + (" ●" if dirty else "")
+        self.border_subtitle = note
+
+    def _scratch_history(self) -> EditHistory:
+        h = self.history
+        return EditHistory(h.max_checkpoints, h.checkpoint_timer, h.checkpoint_max_characters)
+
+    def preview(self, text: str, *, force: bool = False) -> None:
+        """Show text Claude is still writing. Read-only meanwhile; repaints are rate-limited."""
+        if self._before_preview is None:
+            self._before_preview = self.text
+            self._kept_history = self.history
+            self.history = self._scratch_history()
+            self.read_only = True
+        now = time.monotonic()
+        if not force and now - self._last_paint < PREVIEW_INTERVAL:
+            return
+        self._last_paint = now
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    def end_preview(self) -> str:
+        """Put the writer's text and undo history back; returns that text."""
+        before = self._before_preview
+        if before is None:
+            return self.text
+        self.load_text(before)
+        assert self._kept_history is not None
+        self.history = self._kept_history
+        self._before_preview = self._kept_history = None
+        self.read_only = False
+        return before
+
+    def open_text(self, text: str) -> None:
+        """A different document: fresh text, fresh undo history."""
+        self.end_preview()
+        self.load_text(text)
+        self.move_cursor((0, 0))
+
+    def replace_all(self, text: str) -> None:
+        """Claude rewrote this document: one undo step brings the previous text back."""
+        self.end_preview()
+        if text == self.text:
+            return
+        self.history.checkpoint()
+        self.replace(text, (0, 0), self.document.end)
+        self.history.checkpoint()
+
+    def replace_passage(self, start: int, old: str, new: str) -> None:
+        """Claude changed one passage: one undo step; the new text is left selected to show it."""
+        self.end_preview()
+        doc = self.document
+        begin = doc.get_location_from_index(start)
+        end = doc.get_location_from_index(start + len(old))
+        self.history.checkpoint()
+        result = self.replace(new, begin, end, maintain_selection_offset=False)
+        self.history.checkpoint()
+        self.selection = Selection(begin, result.end_location)
+        self.scroll_cursor_visible(center=True)

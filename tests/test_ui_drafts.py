@@ -1,0 +1,202 @@
+"""Drafts as a writer meets them: Claude writes into the editor live, edits undo, nothing gets lost."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import TEST_KEY
+from ui_helpers import chat_text, flat, idle, make_app, pane_text, send, wait_for
+
+from studio.core.drafts import RecoveryStore
+from studio.loopback import LoopbackServer, TextReply, ToolUseReply
+from studio.ui.dialogs import AskName, Choice, OpenDraft
+from studio.ui.editor import DraftEditor
+
+SIZE = (120, 36)
+LAUNCH = "# Launch day\n\n" + "".join(f"Line {n}: studio writes where you write.\n" for n in range(40))
+
+
+def draft_text(app) -> str:  # type: ignore[no-untyped-def]
+    return app.query_one(DraftEditor).text
+
+
+def recovery_dir() -> Path:
+    return Path(os.environ["XDG_STATE_HOME"]) / "studio" / "recovery"
+
+
+async def test_the_draft_fills_while_claude_writes_then_lands_on_disk(server: LoopbackServer,
+                                                                     tmp_path: Path) -> None:
+    server.queue(ToolUseReply("save_draft", {"filename": "launch.md", "content": LAUNCH},
+                              text="Writing it now.", json_chunk_size=40, chunk_delay=0.05),
+                 TextReply("Saved as launch.md."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "Write a launch announcement and save it as launch.md")
+        await wait_for(pilot, lambda: "Line 3:" in draft_text(app))
+        partway = draft_text(app)
+        assert "Line 39:" not in partway, "the editor showed the text before the tool finished"
+        assert "Claude is writing launch.md" in pane_text(app, "#draft")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        on_disk = (tmp_path / "drafts" / "launch.md").read_text()
+        assert on_disk == LAUNCH == draft_text(app)
+        assert "Draft · launch.md" in pane_text(app, "#draft") and "●" not in pane_text(app, "#draft")
+        assert "save_draft: drafts/launch.md" in chat_text(app)
+
+
+async def test_an_ai_edit_is_one_undo_step(server: LoopbackServer, tmp_path: Path) -> None:
+    original = "Opening line.\n\nThe second paragraph rambles on and on and on.\n\nEnd.\n"
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "essay.md").write_text(original)
+    server.queue(ToolUseReply("edit_draft", {"old_text": "rambles on and on and on",
+                                             "new_text": "is tight"}), TextReply("Done."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: draft_text(app) == original)
+        await send(pilot, "tighten the second paragraph")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        edited = "Opening line.\n\nThe second paragraph is tight.\n\nEnd.\n"
+        assert draft_text(app) == edited
+        assert "- The second paragraph rambles" in chat_text(app)
+        assert "+ The second paragraph is tight." in chat_text(app)
+        assert "●" in pane_text(app, "#draft")  # edited, not yet saved
+        app.query_one(DraftEditor).focus()
+        await pilot.press("ctrl+z")
+        await pilot.pause(0.1)
+        assert draft_text(app) == original
+        await pilot.press("ctrl+y")
+        await pilot.pause(0.1)
+        assert draft_text(app) == edited
+
+
+async def test_claude_saving_over_unsaved_work_keeps_it(server: LoopbackServer,
+                                                        tmp_path: Path) -> None:
+    server.queue(ToolUseReply("save_draft", {"filename": "other.md", "content": "Claude's text"}),
+                 TextReply("Saved."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(DraftEditor)
+        editor.focus()
+        editor.insert("My own words, not saved yet.")
+        await send(pilot, "save something as other.md")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        assert draft_text(app) == "Claude's text"
+        editor.focus()
+        await pilot.press("ctrl+z")
+        await pilot.pause(0.1)
+        assert draft_text(app) == "My own words, not saved yet."
+        snapshot = RecoveryStore(recovery_dir()).pending(drafts_root=tmp_path / "drafts")
+        assert [r.text for r in snapshot] == ["My own words, not saved yet."]
+
+
+async def test_a_hostile_filename_is_refused_and_nothing_is_written(server: LoopbackServer,
+                                                                    tmp_path: Path) -> None:
+    server.queue(ToolUseReply("save_draft", {"filename": "../../outside.md", "content": "x"}),
+                 TextReply("I could not save it there."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "save it to ../../outside.md")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        assert "✗ save_draft" in chat_text(app)
+        assert not (tmp_path.parent.parent / "outside.md").exists()
+        assert not (tmp_path / "outside.md").exists()
+        assert draft_text(app) == ""
+
+
+async def test_ctrl_s_asks_a_name_then_saves_atomically(tmp_path: Path) -> None:
+    app = make_app(None, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.query_one(DraftEditor)
+        editor.focus()
+        editor.insert("A first line.")
+        await pilot.pause(0.05)
+        assert "Draft · untitled ●" in pane_text(app, "#draft")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskName))
+        for key in "notes":
+            await pilot.press(key)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: (tmp_path / "drafts" / "notes.md").exists())
+        await pilot.pause(0.1)
+        assert (tmp_path / "drafts" / "notes.md").read_text() == "A first line."
+        assert "Draft · notes.md" in pane_text(app, "#draft")
+        assert "●" not in pane_text(app, "#draft")
+        assert not list((tmp_path / "drafts").glob(".*.tmp"))
+
+
+async def test_a_file_changed_on_disk_is_not_overwritten_without_asking(tmp_path: Path) -> None:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "a.md").write_text("v1")
+    app = make_app(None, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: draft_text(app) == "v1")
+        (drafts / "a.md").write_text("changed elsewhere, longer")
+        app.query_one(DraftEditor).insert("mine: ")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, Choice)
+                       and bool(app.screen.query(".dialog")))
+        assert "changed on disk" in flat(pane_text(app, ".dialog"))
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert (drafts / "a.md").read_text() == "changed elsewhere, longer"
+
+
+async def test_unsaved_text_survives_a_crash(tmp_path: Path) -> None:
+    """Text typed and then the process killed: the recovery copy is offered at the next start."""
+    app = make_app(None, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(DraftEditor).insert("Half a chapter, never saved.")
+        await pilot.pause(0.05)
+        app.query_one("#draft-pane").keep_recovery()  # what the 2-second timer does
+        assert list(recovery_dir().glob("*.json"))
+        app.workspace.draft.saved_text = app.workspace.draft.text  # "crash": nothing cleans up
+    again = make_app(None, TEST_KEY, tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(again.screen, Choice)
+                       and bool(again.screen.query(".dialog")))
+        assert "Half a chapter" not in draft_text(again)
+        assert "was kept when studio last stopped" in flat(pane_text(again, ".dialog"))
+        await pilot.press("enter")  # Restore
+        await wait_for(pilot, lambda: draft_text(again) == "Half a chapter, never saved.")
+        assert "●" in pane_text(again, "#draft")
+
+
+async def test_quitting_with_unsaved_changes_asks(tmp_path: Path) -> None:
+    app = make_app(None, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(DraftEditor).insert("unsaved")
+        await pilot.pause(0.05)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, Choice)
+                       and bool(app.screen.query(".dialog")))
+        assert "unsaved changes" in flat(pane_text(app, ".dialog"))
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.is_running and draft_text(app) == "unsaved"
+
+
+async def test_ctrl_n_starts_an_empty_draft(tmp_path: Path) -> None:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "a.md").write_text("saved text")
+    app = make_app(None, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: draft_text(app) == "saved text")
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: draft_text(app) == "")
+        assert "Draft · untitled" in pane_text(app, "#draft")
+        assert app.focused is app.query_one(DraftEditor)
