@@ -42,13 +42,18 @@ class Settings:
     drafts_dir: Path = Path("drafts")
     max_tool_rounds: int = 8
     max_draft_bytes: int = 1_000_000
+    cache_ttl: str = "5m"
+    session_budget: float | None = None
+    daily_budget: float | None = None
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
     demo: bool = False
     keymap: dict[str, str] = field(default_factory=dict)
 
 
 _FILE_KEYS = {"model": str, "max_tokens": int, "system_prompt": str, "drafts_dir": str,
               "max_tool_rounds": int, "base_url": str, "keymap": dict,
-              "max_draft_bytes": int}
+              "max_draft_bytes": int, "cache_ttl": str, "session_budget": (int, float),
+              "daily_budget": (int, float), "models": dict}
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -63,8 +68,14 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; "
                           f"known: {', '.join(_FILE_KEYS)}")
     for key, kind in _FILE_KEYS.items():
-        if key in data and not isinstance(data[key], kind):
-            raise ConfigError(f"{path}: {key} must be a {kind.__name__}")
+        if key in data and (not isinstance(data[key], kind) or isinstance(data[key], bool)):
+            name = "number" if isinstance(kind, tuple) else kind.__name__
+            raise ConfigError(f"{path}: {key} must be a {name}")
+    if data.get("cache_ttl", "5m") not in ("5m", "1h"):
+        raise ConfigError(f"{path}: cache_ttl must be \"5m\" or \"1h\"")
+    for key in ("session_budget", "daily_budget"):
+        if key in data and data[key] <= 0:
+            raise ConfigError(f"{path}: {key} must be more than 0 (dollars)")
     for binding_id, keys in data.get("keymap", {}).items():
         if not isinstance(keys, str):
             raise ConfigError(f"{path}: keymap.{binding_id} must be a key name like \"f5\"")

@@ -96,7 +96,9 @@ async def test_basic_response(server: LoopbackServer, fixtures_dir: Path) -> Non
                                          "content": [{"type": "text", "text": "Hello there!"}]}
     body = server.message_requests[0].json
     assert body["model"] == MODEL and body["stream"] is True
-    assert body["system"] == [{"type": "text", "text": "Be brief."}]
+    cache = {"type": "ephemeral", "ttl": "5m"}
+    assert body["system"] == [{"type": "text", "text": "Be brief.", "cache_control": cache}]
+    assert body["cache_control"] == cache
     assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Say hello"}]}]
 
 
@@ -359,7 +361,7 @@ async def test_check_key(server: LoopbackServer) -> None:
 
 async def test_list_models(server: LoopbackServer) -> None:
     listed = await make_engine(server).list_models()
-    ids = [model_id for model_id, _ in listed]
+    ids = [model["id"] for model in listed]
     assert "claude-sonnet-4-6" in ids and "claude-fable-5-1" in ids
 
 
@@ -495,3 +497,51 @@ async def test_several_tool_calls_in_one_reply(server: LoopbackServer, tmp_path:
     results = server.message_requests[1].json["messages"][2]["content"]
     assert [r["tool_use_id"] for r in results] == ["toolu_a", "toolu_b"]
     assert isinstance(events[-1], TurnDone)
+
+
+def canonical(part: object) -> bytes:
+    """How the SDK writes JSON on the wire (compact, UTF-8): lets us look for exact bytes."""
+    return json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def test_the_cached_prefix_is_byte_identical_across_turns(server: LoopbackServer,
+                                                                tmp_path: Path) -> None:
+    server.queue(TextReply("One."), TextReply("Two."), TextReply("Three."))
+    engine, _ = draft_engine(server, tmp_path, text="# Essay\n\nA draft that stays put.\n",
+                             name="essay.md")
+    conversation = ask("first")
+    await run(engine, conversation)
+    for text in ("second", "third"):
+        conversation.add_user(text)
+        await run(engine, conversation)
+    bodies = [r.body for r in server.message_requests]
+    parsed = [json.loads(b) for b in bodies]
+    first = parsed[0]
+    for body, raw in zip(parsed[1:], bodies[1:], strict=True):
+        assert canonical(body["tools"]) == canonical(first["tools"]) and canonical(first["tools"]) in raw
+        assert canonical(body["system"]) == canonical(first["system"])
+        assert canonical(first["system"]) in raw
+        earlier = canonical(first["messages"])[:-1]  # the first turn, without the closing bracket
+        assert raw.find(earlier) > 0, "the first turn's messages are a byte-identical prefix"
+    assert canonical(parsed[1]["messages"])[:-1] in bodies[2]
+    for body in parsed:
+        assert body["cache_control"] == {"type": "ephemeral", "ttl": "5m"}
+        assert [b.get("cache_control") for b in body["system"]] == [body["cache_control"]] * 2
+        assert "essay.md" in body["system"][1]["text"]
+
+
+async def test_cache_ttl_one_hour(server: LoopbackServer) -> None:
+    server.queue(TextReply("ok"))
+    await run(make_engine(server, cache_ttl="1h"), ask("hi"))
+    assert server.message_requests[0].json["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
+
+
+async def test_count_tokens_sends_the_next_request(server: LoopbackServer, tmp_path: Path) -> None:
+    engine, _ = draft_engine(server, tmp_path, text="draft text")
+    conversation = ask("first")
+    count = await engine.count_tokens(conversation, MODEL, typed="and what I am typing")
+    assert count > 0
+    sent = next(r for r in server.requests if r.path.startswith("/v1/messages/count_tokens")).json
+    assert sent["messages"][-1]["content"][-1]["text"] == "and what I am typing"
+    assert "max_tokens" not in sent and sent["model"] == MODEL
+    assert conversation.messages == [{"role": "user", "content": [{"type": "text", "text": "first"}]}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.core.catalog import Catalog
+from studio.core.catalog import Catalog, CatalogError
 from studio.core.ledger import CostLedger
 from studio.core.usage import TokenUsage, cost_usd, format_usd, price_reply, saved_by_cache_usd
 
@@ -55,10 +55,13 @@ def test_unknown_model_is_never_free() -> None:
 
 
 def test_api_listing_adds_unpriced_models_after_the_known_ones() -> None:
-    merged = Catalog.builtin().merged_with_api([("claude-sonnet-4-6", "Claude Sonnet 4.6"),
-                                                 ("claude-fable-5-1", "Claude Fable 5.1")])
+    merged = Catalog.builtin().merged_with_api([
+        {"id": "claude-sonnet-4-6", "display_name": "Claude Sonnet 4.6", "max_input_tokens": 900_000},
+        {"id": "claude-fable-5-1", "display_name": "Claude Fable 5.1", "max_tokens": 128_000}])
     assert merged.models[-1].id == "claude-fable-5-1" and merged.models[-1].price is None
+    assert merged.models[-1].name == "Claude Fable 5.1" and merged.models[-1].max_output == 128_000
     assert merged.info("claude-sonnet-4-6").listed_by_api
+    assert merged.info("claude-sonnet-4-6").context_window == 900_000  # the API's figure wins
     assert merged.models[:3] == [m for m in merged.models[:3] if m.price is not None]
 
 
@@ -93,3 +96,25 @@ def test_usage_split_between_5m_and_1h_writes() -> None:
                                  "cache_creation": {"ephemeral_5m_input_tokens": 10,
                                                     "ephemeral_1h_input_tokens": 20}})
     assert (usage.cache_write_5m, usage.cache_write_1h) == (10, 20)
+
+
+def test_config_overrides_prices_and_adds_models() -> None:
+    catalog = Catalog.builtin().overridden({
+        "claude-sonnet-4-6": {"input": 2.5},
+        "claude-fable-5-1": {"name": "Fable", "input": 10, "output": 50, "cache_write_5m": 12.5,
+                             "cache_write_1h": 20, "cache_read": 1},
+    })
+    sonnet = catalog.info("claude-sonnet-4-6").price
+    assert sonnet is not None and sonnet.input == 2.5 and sonnet.output == 15.0
+    fable = catalog.info("claude-fable-5-1")
+    assert fable.name == "Fable" and fable.price is not None and fable.price.output == 50
+
+
+def test_a_bad_override_is_named() -> None:
+    with pytest.raises(CatalogError, match=r"models\.claude-x: unknown field"):
+        Catalog.builtin().overridden({"claude-x": {"colour": 1}})
+
+
+def test_every_builtin_model_has_limits_and_a_price() -> None:
+    for model in Catalog.builtin().models:
+        assert model.price is not None and model.context_window and model.max_output, model.id

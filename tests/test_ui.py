@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 from conftest import TEST_KEY
+from textual.widgets import TextArea
 from ui_helpers import chat_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
 
 from studio.loopback import ErrorMidStream, LoopbackServer, TextReply
@@ -26,7 +27,7 @@ async def test_a_reply_streams_in_and_its_cost_shows(server: LoopbackServer, tmp
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "Write me something")
         await wait_for(pilot, lambda: "Opening line." in screen_text(app))
-        assert app._turn_running, "the first words showed before the reply ended"
+        assert app.chat_pane.turn_running, "the first words showed before the reply ended"
         assert "Closing line." not in screen_text(app)
         await idle(pilot, app)
         await pilot.pause(0.1)
@@ -161,8 +162,13 @@ def test_main_screen_snapshot(snap_compare, tmp_path: Path) -> None:
         app = make_app(server, TEST_KEY, tmp_path)
 
         async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+            for area in app.query(TextArea):
+                area.cursor_blink = False  # a blinking cursor makes two pictures of one screen
             await send(pilot, "Tighten my opening line, please.")
             await idle(pilot, app)
+            # The next-message figures arrive after a pause: wait for both before the picture.
+            await wait_for(pilot, lambda: "exact " in pane_text(app, "#sidebar")
+                           and "after a pause" not in pane_text(app, "#sidebar"))
             await pilot.pause(0.2)
 
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -65,4 +65,4 @@ async def send(pilot: Pilot, text: str) -> None:
 
 async def idle(pilot: Pilot, app: StudioApp) -> None:
     """Wait until no reply is streaming."""
-    await wait_for(pilot, lambda: not app._turn_running)
+    await wait_for(pilot, lambda: not app.chat_pane.turn_running)

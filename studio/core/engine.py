@@ -46,6 +46,7 @@ class EngineConfig:
     max_tool_rounds: int = 8
     max_retries: int = 2
     timeout: float = 600.0
+    cache_ttl: str = "5m"
 
 
 class Engine:
@@ -83,23 +84,51 @@ class Engine:
             await client.close()
         return None
 
-    async def list_models(self) -> list[tuple[str, str]]:
-        """(id, display name) of every model the API offers this key."""
-        return [(m.id, m.display_name) async for m in self.client.models.list()]
+    async def list_models(self) -> list[dict[str, Any]]:
+        """Every model the API offers this key: id, display_name, max_input_tokens, max_tokens."""
+        return [m.model_dump() async for m in self.client.models.list()]
 
     def request_params(self, conversation: Conversation, model: str) -> dict[str, Any]:
+        """The request, laid out for prompt caching.
+
+        Order is tools, system persona, draft, messages: the most stable first. Breakpoints sit on
+        the persona and on the draft (each a prefix that later turns can read from the cache), and
+        the top-level cache_control caches the conversation as it grows. Nothing in here may vary
+        between turns (no timestamps, stable key and tool order), or the cache silently misses.
+        """
+        cache = {"type": "ephemeral", "ttl": self.config.cache_ttl}
         params: dict[str, Any] = {
             "model": model,
             "max_tokens": self.config.max_tokens,
             "messages": conversation.messages,
+            "cache_control": cache,
         }
-        system = [{"type": "text", "text": text} for text in self._system_texts() if text]
+        system = [{"type": "text", "text": text, "cache_control": cache}
+                  for text in self._system_texts() if text]
         if system:
             params["system"] = system
         tools = self.tools.definitions()
         if tools:
             params["tools"] = tools
         return params
+
+    def count_params(self, conversation: Conversation, model: str, typed: str = "") -> dict[str, Any]:
+        """What `messages.count_tokens` takes: the next request, with the text being typed."""
+        preview = Conversation([dict(m, content=list(m["content"])) for m in conversation.messages])
+        if typed.strip():
+            preview.add_user(typed)
+        params = self.request_params(preview, model)
+        for unused in ("max_tokens", "cache_control"):
+            params.pop(unused)
+        return params
+
+    async def count_tokens(self, conversation: Conversation, model: str, typed: str = "") -> int:
+        """The exact input tokens of the next request, from the API (free, rate-limited)."""
+        params = self.count_params(conversation, model, typed)
+        if not params["messages"]:
+            params["messages"] = [{"role": "user", "content": [{"type": "text", "text": "."}]}]
+        result = await self.client.messages.count_tokens(**params)
+        return result.input_tokens
 
     def _system_texts(self) -> list[str]:
         """The persona, then the draft: the order that lets the next issue cache both."""

@@ -29,6 +29,19 @@ class LedgerEntry:
 @dataclass
 class CostLedger:
     entries: list[LedgerEntry] = field(default_factory=list)
+    cache_ttl_seconds: float = 300.0
+    cache_touched_at: float | None = None
+
+    def note_cache(self, cost: ReplyCost, now: float) -> None:
+        """A cache read or write (re)starts the cache's lifetime: that is when the TTL counts from."""
+        if cost.usage.cache_read or cost.usage.cache_write:
+            self.cache_touched_at = now
+
+    def cache_seconds_left(self, now: float) -> float | None:
+        """Seconds until the cached prefix expires; None if nothing was cached this session."""
+        if self.cache_touched_at is None:
+            return None
+        return max(0.0, self.cache_touched_at + self.cache_ttl_seconds - now)
 
     def start_reply(self, model: str) -> LedgerEntry:
         entry = LedgerEntry(len(self.entries) + 1, model)

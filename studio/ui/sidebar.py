@@ -1,17 +1,39 @@
-"""The cost sidebar: the chosen model and its prices, session totals, and every reply's tokens and dollars."""
+"""The cost sidebar: the model and its prices, what the next message will cost, session totals with
+what caching saved, a chart of cost per reply, and every reply's tokens and dollars."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.widgets import Sparkline, Static
 
 from studio.core.catalog import ModelInfo
 from studio.core.ledger import CostLedger, LedgerEntry
 from studio.core.usage import format_tokens, format_usd
+
+
+@dataclass(frozen=True)
+class NextRequest:
+    """What the sidebar knows about the message being typed."""
+
+    estimate: int | None = None
+    error: float | None = None       # typical relative error of the estimate, from earlier turns
+    exact: int | None = None
+    usd: float | None = None         # at the plain input price: the most it can cost to send
+    limit: int | None = None         # the model's context window
+
+
+@dataclass(frozen=True)
+class Budget:
+    session_usd: float
+    daily_usd: float
+    session_limit: float | None
+    daily_limit: float | None
 
 
 def entry_cost(entry: LedgerEntry) -> str:
@@ -31,11 +53,27 @@ def _entry_text(entry: LedgerEntry, name: str) -> Text:
     return text
 
 
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
 class CostSidebar(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="model-card")
+        yield Static(id="next")
         yield Static(id="totals")
+        yield Sparkline([], id="chart")
         yield Static(id="replies")
+
+    def on_mount(self) -> None:
+        self._ledger: CostLedger | None = None
+        self._budget: Budget | None = None
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        if self._ledger is not None and self._ledger.cache_touched_at is not None:
+            self._show_totals()
 
     def show_model(self, model: ModelInfo) -> None:
         text = Text()
@@ -48,20 +86,35 @@ class CostSidebar(VerticalScroll):
             text.append("per million tokens\n", style="dim")
             text.append(f"input  ${p.input:>6.2f}\noutput ${p.output:>6.2f}\n"
                         f"cache read  ${p.cache_read:.2f}\ncache write ${p.cache_write_5m:.2f}")
+        if model.context_window:
+            text.append(f"\ncontext {format_tokens(model.context_window)} tokens", style="dim")
         self.query_one("#model-card", Static).update(text)
 
-    def show_ledger(self, ledger: CostLedger, names: Callable[[str], str]) -> None:
+    def show_next(self, next_request: NextRequest) -> None:
+        text = Text()
+        text.append("Next message\n", style="bold underline")
+        if next_request.estimate is None:
+            text.append("type to see an estimate", style="dim italic")
+        else:
+            error = f" ±{next_request.error:.0%}" if next_request.error is not None else ""
+            text.append(f"≈{format_tokens(next_request.estimate)} tokens{error}\n")
+            exact = (f"exact {format_tokens(next_request.exact)}" if next_request.exact is not None
+                     else "exact: after a pause")
+            text.append(f"{exact}\n", style="" if next_request.exact is not None else "dim")
+            text.append(f"input cost ≤ {format_usd(next_request.usd)}", style="dim")
+            size = next_request.exact or next_request.estimate
+            if next_request.limit and size > next_request.limit:
+                text.append(f"\nover the {format_tokens(next_request.limit)} limit", style="bold red")
+        self.query_one("#next", Static).update(text)
+
+    def show_ledger(self, ledger: CostLedger, names: Callable[[str], str],
+                    budget: Budget | None = None) -> None:
         """`names` turns a model id into its display name."""
-        u = ledger.usage
-        totals = Text()
-        totals.append("Session\n", style="bold underline")
-        total = format_usd(ledger.usd) + ("+ (partial)" if ledger.partial else "")
-        totals.append(f"{total}\n", style="bold")
-        totals.append(f"in {format_tokens(u.input)} · out {format_tokens(u.output)}\n")
-        totals.append(f"cache read {format_tokens(u.cache_read)}\n")
-        totals.append(f"cache write {format_tokens(u.cache_write)}\n")
-        totals.append(f"cache saved {format_usd(ledger.saved_usd)}")
-        self.query_one("#totals", Static).update(totals)
+        self._ledger, self._budget = ledger, budget
+        self._show_totals()
+        chart = self.query_one("#chart", Sparkline)
+        chart.data = [e.usd or 0.0 for e in ledger.entries]
+        chart.display = len(ledger.entries) >= 2
         replies = Text()
         replies.append("Replies\n", style="bold underline")
         if not ledger.entries:
@@ -70,3 +123,33 @@ class CostSidebar(VerticalScroll):
             replies.append_text(_entry_text(entry, names(entry.model)))
             replies.append("\n")
         self.query_one("#replies", Static).update(replies)
+
+    def _show_totals(self) -> None:
+        ledger = self._ledger
+        assert ledger is not None
+        u = ledger.usage
+        totals = Text()
+        totals.append("Session\n", style="bold underline")
+        total = format_usd(ledger.usd) + (" + unknown" if ledger.partial else "")
+        totals.append(f"{total}\n", style="bold")
+        totals.append(f"in {format_tokens(u.input)} · out {format_tokens(u.output)}\n")
+        totals.append(f"cache read {format_tokens(u.cache_read)}\n")
+        if u.cache_write_1h:
+            totals.append(f"cache write {format_tokens(u.cache_write_5m)} 5m"
+                          f" + {format_tokens(u.cache_write_1h)} 1h\n")
+        else:
+            totals.append(f"cache write {format_tokens(u.cache_write)}\n")
+        totals.append(f"cache saved {format_usd(ledger.saved_usd)}")
+        left = ledger.cache_seconds_left(time.time())
+        if left is not None:
+            totals.append(f"\ncache warm {_clock(left)}" if left else "\ncache expired",
+                          style="dim")
+        if self._budget is not None:
+            b = self._budget
+            for label, spent, limit in (("session", b.session_usd, b.session_limit),
+                                        ("today", b.daily_usd, b.daily_limit)):
+                if limit:
+                    share = spent / limit
+                    style = "bold red" if share >= 1 else "yellow" if share >= 0.8 else "dim"
+                    totals.append(f"\n{label} {format_usd(spent)} of {format_usd(limit)}", style=style)
+        self.query_one("#totals", Static).update(totals)

@@ -1,0 +1,208 @@
+"""The conversation pane: the message box, sending (after the budget and size checks), and one
+reply's life from the engine's events: streaming text, tool calls, cost, and how it ended."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+
+from studio.core.events import (
+    CostReported,
+    Event,
+    TextDelta,
+    ToolFinished,
+    ToolInputDelta,
+    TurnDone,
+    TurnFailed,
+)
+from studio.core.ledger import LedgerEntry
+from studio.core.usage import format_tokens
+from studio.ui.chat import AssistantMessage, ChatView, Notice, ToolEntry, UserMessage
+from studio.ui.dialogs import Choice
+from studio.ui.next_request import NextRequestWatcher
+from studio.ui.prompt import PromptArea
+from studio.ui.sidebar import entry_cost
+
+if TYPE_CHECKING:
+    from studio.ui.app import StudioApp
+
+LARGE_REQUEST = 50_000  # tokens: above this, ask the API for the exact count before sending
+
+
+class ChatPane(Vertical):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.turn_running = False
+        self.can_retry = False
+        self.can_continue = False
+        self._stop = asyncio.Event()
+        self._warned_budget = "ok"
+
+    @property
+    def studio(self) -> StudioApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield ChatView(id="chat")
+        yield PromptArea(id="prompt", soft_wrap=True, compact=True)
+
+    def on_mount(self) -> None:
+        self.watcher = NextRequestWatcher(self.studio, self.query_one(PromptArea))
+
+    async def say(self, text: str, level: str = "info") -> None:
+        await self.query_one(ChatView).add(Notice(text, level))
+
+    # -- sending ----------------------------------------------------------------------------
+
+    @on(PromptArea.Submitted)
+    def _submitted(self, message: PromptArea.Submitted) -> None:
+        self._send(message.text)
+
+    @work(exclusive=True, group="send")
+    async def _send(self, text: str) -> None:
+        studio = self.studio
+        if self.turn_running:
+            self.notify("Claude is still replying; Escape stops it.", severity="warning")
+            return
+        if not studio.settings.api_key:
+            await self.say("No API key, so nothing was sent (your message is still in the box). "
+                           "Press F4 to paste a key, or set ANTHROPIC_API_KEY.", "error")
+            return
+        budget = studio.spending.check()
+        if budget.level == "over" and not await self._agree(
+                f"{budget.message} Send this message anyway?", "Send anyway"):
+            return
+        if not await self._fits(text):
+            return
+        self.query_one(PromptArea).clear()
+        await self.query_one(ChatView).add(UserMessage(text))
+        studio.conversation.add_user(text)
+        self.watcher.sent()
+        self.start_turn()
+
+    async def _agree(self, question: str, action: str) -> bool:
+        answer = await self.app.push_screen_wait(Choice(question, [("yes", action),
+                                                                   ("cancel", "Cancel")]))
+        return answer == "yes"
+
+    async def _fits(self, text: str) -> bool:
+        """Never send what the model cannot take without asking; count exactly when it is large."""
+        limit = self.studio.catalog.info(self.studio.model).context_window
+        size = await self.watcher.estimate_now(text)
+        if size > LARGE_REQUEST:
+            size = await self.watcher.exact_now(text) or size
+        if limit and size > limit:
+            return await self._agree(
+                f"This message makes a request of about {format_tokens(size)} tokens, over the "
+                f"{format_tokens(limit)} that {self.studio.catalog.info(self.studio.model).name} "
+                "accepts: the API will refuse it. Send anyway?", "Send anyway")
+        return True
+
+    def start_turn(self) -> None:
+        self._stop = asyncio.Event()
+        self.turn_running = True
+        self.can_retry = self.can_continue = False
+        self.app.refresh_bindings()
+        self.run_worker(self._run_turn(), group="turn", exclusive=True, exit_on_error=False)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def retry(self) -> None:
+        if self.turn_running:
+            return
+        if self.can_continue:
+            self.studio.conversation.add_user("Please continue exactly where you stopped.")
+            await self.say("Continuing the cut reply …")
+        elif self.can_retry and self.studio.conversation.pending_user_turn():
+            await self.say("Retrying …")
+        else:
+            return
+        self.start_turn()
+
+    # -- one reply --------------------------------------------------------------------------
+
+    async def _run_turn(self) -> None:
+        studio = self.studio
+        await studio.engine_ready.wait()
+        assert studio.engine is not None
+        model = studio.model
+        reply = AssistantMessage(studio.catalog.info(model).name)
+        await self.query_one(ChatView).add(reply)
+        entry = studio.spending.ledger.start_reply(model)
+        reply.set_meta("writing …")
+        try:
+            async for event in studio.engine.run_turn(studio.conversation, model, self._stop):
+                await self._show(event, reply, entry)
+        except asyncio.CancelledError:  # the app is closing
+            await reply.finish()
+            raise
+        except Exception as exc:  # a bug of ours: say so plainly, keep the conversation
+            await reply.finish()
+            await reply.add_part(Notice(f"Unexpected error: {type(exc).__name__}: {exc}", "error"))
+            self.can_retry = True
+        finally:
+            studio.draft_pane.abandon_preview()
+            if entry.responses == 0:
+                studio.spending.ledger.entries.remove(entry)
+            studio.show_ledger()
+            self.turn_running = False
+            self.app.refresh_bindings()
+        await self._warn_about_budget()
+
+    async def _show(self, event: Event, reply: AssistantMessage, entry: LedgerEntry) -> None:
+        studio = self.studio
+        match event:
+            case TextDelta(text=text):
+                await reply.append(text)
+            case ToolInputDelta(name="save_draft", partial=partial):
+                studio.draft_pane.preview(partial)
+            case ToolFinished(name=name, input=args, result=result, is_error=is_error, change=change):
+                if change is not None:
+                    studio.draft_pane.apply(change)
+                elif name == "save_draft":
+                    studio.draft_pane.abandon_preview()
+                await reply.add_part(ToolEntry(name, args, result, is_error, change))
+            case CostReported(cost=cost):
+                if entry.responses == 0:
+                    self.watcher.reported(cost.usage)
+                studio.spending.record(entry, cost)
+                studio.show_ledger()
+                self._set_meta(reply, entry, "writing …")
+            case TurnDone(stop_reason=stop, notice=notice, can_continue=can_continue):
+                await reply.finish()
+                if notice:
+                    await reply.add_part(Notice(notice, "warn"))
+                self.can_continue = can_continue
+                self._set_meta(reply, entry, {"refusal": "declined", "stopped": "stopped"}.get(stop, ""))
+            case TurnFailed(title=title, detail=detail):
+                await reply.finish()
+                await reply.add_part(Notice(f"{title}. {detail} Press Ctrl+R to retry.", "error"))
+                self.can_retry = True
+                self._set_meta(reply, entry, "failed")
+
+    def _set_meta(self, reply: AssistantMessage, entry: LedgerEntry, status: str) -> None:
+        u = entry.usage
+        parts = [entry_cost(entry) if entry.responses else "",
+                 f"in {format_tokens(u.input)} · out {format_tokens(u.output)}" if entry.responses
+                 else "", status]
+        if entry.responses and u.cache_read:
+            parts.insert(2, f"cache read {format_tokens(u.cache_read)}")
+        reply.set_meta(" · ".join(p for p in parts if p))
+
+    async def _warn_about_budget(self) -> None:
+        """Say it once when spend crosses 80%, and again at 100%."""
+        spending = self.studio.spending
+        if spending.store_error:
+            await self.say(f"Spend could not be saved ({spending.store_error}); this session's "
+                           "costs are still counted.", "warn")
+            spending.store_error = None
+        check = spending.check()
+        if check.level != "ok" and check.level != self._warned_budget:
+            await self.say(check.message + (" The next message will ask before sending."
+                                            if check.level == "over" else ""), "warn")
+        self._warned_budget = check.level
