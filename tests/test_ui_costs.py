@@ -1,0 +1,124 @@
+"""Costs as the writer sees them: cache reads and writes, savings, the next message's size, budgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import TEST_KEY
+from ui_helpers import chat_text, flat, idle, make_app, pane_text, send, wait_for
+
+from studio.loopback import LoopbackServer, TextReply
+from studio.ui.dialogs import Choice
+from studio.ui.prompt import PromptArea
+
+SIZE = (120, 40)
+
+
+def sidebar(app) -> str:  # type: ignore[no-untyped-def]
+    return flat(pane_text(app, "#sidebar"))
+
+
+async def test_three_turns_write_then_read_the_cache(server: LoopbackServer, tmp_path: Path) -> None:
+    # What the API reports when the prefix is cached on turn 1 and read on turns 2 and 3.
+    server.queue(
+        TextReply("One.", input_tokens=50, cache_creation_input_tokens=4000, output_tokens=100),
+        TextReply("Two.", input_tokens=60, cache_read_input_tokens=4000, output_tokens=100),
+        TextReply("Three.", input_tokens=70, cache_read_input_tokens=4100, output_tokens=100),
+    )
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for text in ("first", "second", "third"):
+            await send(pilot, text)
+            await idle(pilot, app)
+        await pilot.pause(0.1)
+        side = sidebar(app)
+        # Turn 1: 50x3 + 4000x3.75 + 100x15 per million = $0.01665 -> "$0.017"
+        # Turn 2: 60x3 + 4000x0.30 + 1500 = $0.00288 -> "$0.0029"; turn 3: 210+1230+1500 = $0.00294
+        assert "#1 Sonnet 4.6 $0.017" in side and "#2 Sonnet 4.6 $0.0029" in side
+        assert "#3 Sonnet 4.6 $0.0029" in side
+        assert "cache read 8,100" in side and "cache write 4,000" in side
+        # Saved: reads 8,100 x (3.00 - 0.30) = $0.02187, minus the write premium 4,000 x 0.75 = $0.003
+        assert "cache saved $0.019" in side
+        assert "cache warm 4:5" in side  # five minutes from the last hit, counting down
+        assert "Session $0.022" in side  # 0.01665 + 0.00288 + 0.00294 = 0.02247
+        assert "cache read 4,100" in chat_text(app)  # each reply says what it read from the cache
+
+
+async def test_the_estimate_moves_while_typing_then_the_exact_count_arrives(
+        server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        prompt = app.query_one(PromptArea)
+        prompt.insert("A short question.")
+        await wait_for(pilot, lambda: "≈" in sidebar(app))
+        first = sidebar(app)
+        prompt.insert(" And a much longer paragraph that goes on for a while about the draft. " * 20)
+        await wait_for(pilot, lambda: sidebar(app) != first and "exact" in sidebar(app))
+        after = sidebar(app)
+        estimate = lambda text: int(text.split("≈")[1].split(" tokens")[0].replace(",", ""))  # noqa: E731
+        assert estimate(after) > estimate(first) + 200
+        await wait_for(pilot, lambda: "after a pause" not in sidebar(app))
+        exact = int(sidebar(app).split("exact ")[1].split(" ")[0].replace(",", ""))
+        counted = [r for r in server.requests if r.path == "/v1/messages/count_tokens"]
+        assert counted and exact > 0
+        assert "much longer paragraph" in counted[-1].body.decode()
+
+
+async def test_no_network_still_estimates(tmp_path: Path) -> None:
+    """No server at all: the offline estimate works, the exact count quietly does not."""
+    app = make_app(None, TEST_KEY, tmp_path)
+    app.settings.base_url = "http://127.0.0.1:9"  # nothing listens there
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        app.query_one(PromptArea).insert("Estimate me, offline.")
+        await wait_for(pilot, lambda: "≈" in sidebar(app))
+        await pilot.pause(2.0)
+        assert "≈" in sidebar(app) and "after a pause" in sidebar(app)
+
+
+async def test_over_budget_asks_before_sending(server: LoopbackServer, tmp_path: Path) -> None:
+    server.queue(TextReply("Pricey.", input_tokens=10_000, output_tokens=1000))
+    app = make_app(server, TEST_KEY, tmp_path, session_budget=0.01)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "first")  # $0.03 + $0.015 = $0.045, over the $0.01 budget
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        assert "You have spent $0.045 of your $0.010 session budget" in chat_text(app)
+        await send(pilot, "second")
+        await wait_for(pilot, lambda: isinstance(app.screen, Choice)
+                       and bool(app.screen.query(".dialog")))
+        assert "Send this message anyway?" in flat(pane_text(app, ".dialog"))
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert len(server.message_requests) == 1
+        assert app.query_one(PromptArea).text == "second"  # nothing lost
+
+
+async def test_daily_spend_survives_a_restart(server: LoopbackServer, tmp_path: Path) -> None:
+    server.queue(TextReply("One.", input_tokens=1000, output_tokens=100),
+                 TextReply("Two.", input_tokens=1000, output_tokens=100))
+    for run in range(2):
+        app = make_app(server, TEST_KEY, tmp_path, daily_budget=1.0)
+        async with app.run_test(size=SIZE) as pilot:
+            await send(pilot, f"message {run}")
+            await idle(pilot, app)
+            await pilot.pause(0.1)
+            # Each reply: 1000x3 + 100x15 per million = $0.0045; the day's total carries over.
+            expected = "$0.0045" if run == 0 else "$0.0090"
+            assert f"today {expected} of $1.00" in sidebar(app)
+
+
+async def test_a_request_over_the_context_window_asks_first(server: LoopbackServer,
+                                                            tmp_path: Path) -> None:
+    app = make_app(server, TEST_KEY, tmp_path,
+                   models={"claude-sonnet-4-6": {"context_window": 500}})
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "word " * 2000)
+        await wait_for(pilot, lambda: isinstance(app.screen, Choice)
+                       and bool(app.screen.query(".dialog")))
+        assert "over the 500 that Claude Sonnet 4.6 accepts" in flat(pane_text(app, ".dialog"))
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert server.message_requests == []
