@@ -11,8 +11,6 @@ programs, so both see the same machine load and page cache.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -20,13 +18,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pexpect
-import pyte
-
 from studio.loopback import LoopbackServer
 
-ROWS, COLUMNS = 30, 100
-CTRL_Q = "\x11"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from terminal import COLUMNS, CTRL_Q, ROWS, Terminal, child_env, studio_command  # the shared pty driver
+
 STUDIO_MARKER = "Enter sends"
 HELLO_MARKER = "hello, first paint"
 BENCH_KEY = "sk-ant-bench-0123456789abcdefghij"
@@ -64,68 +60,29 @@ class Target:
     times_ms: list[float] = field(default_factory=list)
 
 
-def studio_command() -> list[str]:
-    """The installed console script: next to this interpreter first, then on PATH, else `-m studio`."""
-    found = (shutil.which("studio", path=str(Path(sys.executable).parent))
-             or shutil.which("studio"))
-    return [found] if found else [sys.executable, "-m", "studio"]
-
-
-def base_env(home: Path) -> dict[str, str]:
-    """A terminal-like environment with every home and XDG directory inside `home`."""
-    env = {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "TERM": "xterm-256color",
-        "COLORTERM": "truecolor",
-        "HOME": str(home),
-    }
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        env[name] = str(home / name.lower())
-    return env
-
-
 def time_to_first_paint(target: Target, timeout: float) -> float:
     """Milliseconds from spawn until `target.marker` is on the screen; then quit the program."""
-    screen = pyte.Screen(COLUMNS, ROWS)
-    stream = pyte.ByteStream(screen)
     started = time.perf_counter()
-    child = pexpect.spawn(target.argv[0], target.argv[1:], env=target.env, cwd=str(target.cwd),
-                          dimensions=(ROWS, COLUMNS))
+    term = Terminal(target.argv, target.env, target.cwd)
     try:
-        painted: float | None = None
-        deadline = started + timeout
-        while painted is None:
-            if time.perf_counter() > deadline:
-                raise RuntimeError(f"{target.label}: no {target.marker!r} within {timeout:g}s; "
-                                   "screen:\n" + "\n".join(screen.display))
-            try:
-                data = child.read_nonblocking(65536, timeout=0.02)
-            except pexpect.TIMEOUT:
-                continue
-            except pexpect.EOF as exc:
-                raise RuntimeError(f"{target.label} exited before painting; screen:\n"
-                                   + "\n".join(screen.display)) from exc
-            stream.feed(data)
-            if any(target.marker in line for line in screen.display):
-                painted = time.perf_counter()
-        quit_program(child, timeout)
+        term.wait_until(lambda: target.marker in term.text(), timeout,
+                        f"{target.label} to show {target.marker!r}")
+        painted = time.perf_counter()
+        quit_program(term, timeout)
         return (painted - started) * 1000
     finally:
-        if not child.closed:
-            child.close(force=True)
+        term.close()
 
 
-def quit_program(child: pexpect.spawn, timeout: float) -> None:
+def quit_program(term: Terminal, timeout: float) -> None:
     """Ctrl+Q, then wait for the exit; a program that hangs is killed and reported."""
-    child.send(CTRL_Q)
+    term.send(CTRL_Q)
     try:
-        child.expect(pexpect.EOF, timeout=timeout)
-    except pexpect.TIMEOUT:
-        print(f"  warning: {child.args[0]!r} did not exit {timeout:g}s after Ctrl+Q; killed",
+        term.wait_until(lambda: term.eof, timeout, "the exit")
+    except AssertionError:
+        print(f"  warning: {term.child.args[0]!r} did not exit {timeout:g}s after Ctrl+Q; killed",
               file=sys.stderr)
-    child.close(force=True)
+    term.close()
 
 
 def summary(times: list[float]) -> str:
@@ -154,8 +111,8 @@ def main() -> int:
         hello.write_text(HELLO_APP, encoding="utf-8")
         work = root / "work"
         work.mkdir()
-        env = base_env(root / "home")
-        studio_env = {**env, "ANTHROPIC_API_KEY": BENCH_KEY, "ANTHROPIC_BASE_URL": server.base_url}
+        env = child_env(root / "home")
+        studio_env = child_env(root / "home", BENCH_KEY, server.base_url)
         targets = [
             Target("studio", studio_command(), studio_env, STUDIO_MARKER, work),
             Target("bare Textual app", [sys.executable, str(hello)], env, HELLO_MARKER, work),

@@ -8,11 +8,8 @@ process exits.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import stat
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,143 +18,32 @@ from conftest import TEST_KEY
 
 from studio.loopback import LoopbackServer, RecordedRequest, TextReply
 
-pexpect = pytest.importorskip("pexpect")
-pyte = pytest.importorskip("pyte")
+pytest.importorskip("pexpect")
+pytest.importorskip("pyte")
+
+from terminal import (
+    ENTER,
+    ESCAPE,
+    F2,
+    START_TIMEOUT,
+    STEP_TIMEOUT,
+    Studios,
+    Terminal,
+    wait_for_main_screen,
+)
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
 ]
 
-ROWS, COLUMNS = 30, 100
-START_TIMEOUT = 25.0  # first start imports Textual, then the SDK; CI machines are slow
-STEP_TIMEOUT = 15.0
-EXIT_TIMEOUT = 5.0
-
-CTRL_Q = "\x11"
-ENTER = "\r"
-ESCAPE = "\x1b"
-F2 = "\x1bOQ"
-
-
-def studio_command() -> list[str]:
-    """The installed console script: next to this interpreter first, then on PATH, else `-m studio`."""
-    found = (shutil.which("studio", path=str(Path(sys.executable).parent))
-             or shutil.which("studio"))
-    return [found] if found else [sys.executable, "-m", "studio"]
-
-
-def child_env(home: Path, key: str | None = None, base_url: str | None = None) -> dict[str, str]:
-    """A small explicit environment: nothing (no real key, no TEXTUAL_* switch) leaks in from ours."""
-    env = {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "TERM": "xterm-256color",
-        "COLORTERM": "truecolor",
-        "HOME": str(home),
-    }
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        env[name] = str(home / name.lower())
-    if key is not None:
-        env["ANTHROPIC_API_KEY"] = key
-    if base_url is not None:
-        env["ANTHROPIC_BASE_URL"] = base_url
-    return env
-
-
-class Terminal:
-    """A child process in a pty, with a pyte screen fed from everything it writes."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
-        self.screen = pyte.Screen(COLUMNS, ROWS)
-        self.stream = pyte.ByteStream(self.screen)
-        self.output = bytearray()  # every byte the program wrote, for leak checks
-        self.eof = False
-        self.child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(cwd),
-                                   dimensions=(ROWS, COLUMNS))
-
-    def pump(self, wait: float = 0.05) -> None:
-        """Feed the screen whatever the program has written, waiting up to `wait` for the first byte."""
-        while not self.eof:
-            try:
-                data = self.child.read_nonblocking(65536, timeout=wait)
-            except pexpect.TIMEOUT:
-                return
-            except pexpect.EOF:
-                self.eof = True
-                return
-            self.output.extend(data)
-            self.stream.feed(data)
-            wait = 0  # drain the rest without waiting
-
-    def text(self) -> str:
-        """The screen as it stands, one line per row."""
-        return "\n".join(self.screen.display)
-
-    def wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            self.pump()
-            if condition():
-                return
-            if self.eof or time.monotonic() > deadline:
-                state = "the program exited" if self.eof else f"timed out after {timeout:g}s"
-                raise AssertionError(f"{state} waiting for {what}; the screen was:\n{self.text()}")
-
-    def expect_text(self, text: str, timeout: float = STEP_TIMEOUT) -> str:
-        """Wait until `text` is on screen; return the screen at that moment."""
-        self.wait_until(lambda: text in self.text(), timeout, repr(text))
-        return self.text()
-
-    def send(self, data: str) -> None:
-        self.child.send(data)
-
-    def type(self, text: str) -> None:
-        """Type `text` and wait until it shows (so a following Enter is not read as part of it)."""
-        self.send(text)
-        self.expect_text(text)
-
-    def wait_exit(self, timeout: float = EXIT_TIMEOUT) -> int | None:
-        """Wait for the program to exit by itself; its exit status (None if killed by a signal)."""
-        self.wait_until(lambda: self.eof, timeout, "the program to exit")
-        deadline = time.monotonic() + timeout
-        while self.child.isalive():
-            if time.monotonic() > deadline:
-                raise AssertionError("the terminal closed but the process did not exit")
-            time.sleep(0.02)
-        self.child.close()  # already exited: this only closes the pty and keeps the status
-        assert self.child.signalstatus is None, f"killed by signal {self.child.signalstatus}"
-        return self.child.exitstatus
-
-    def quit(self) -> None:
-        """Ctrl+Q, then a clean exit: status 0, no traceback, terminal modes restored."""
-        self.send(CTRL_Q)
-        status = self.wait_exit()
-        assert b"Traceback" not in self.output, self.output.decode(errors="replace")[-3000:]
-        assert status == 0
-        assert b"\x1b[?1049l" in self.output, "the alternate screen was not left"
-        assert self.output.rfind(b"\x1b[?25h") > self.output.rfind(b"\x1b[?25l"), "cursor left hidden"
-
-    def close(self) -> None:
-        """Kill the child if a failed test left it running."""
-        if not self.child.closed:
-            self.child.close(force=True)
-
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
     """Start `studio` in a pty with cwd and every home directory inside tmp_path."""
-    started: list[Terminal] = []
-
-    def start(key: str | None = None, base_url: str | None = None) -> Terminal:
-        term = Terminal(studio_command(), child_env(tmp_path, key, base_url), tmp_path)
-        started.append(term)
-        return term
-
-    yield start
-    for term in started:
-        term.close()
+    studios = Studios(tmp_path)
+    yield studios.start
+    studios.close()
 
 
 def _body_text(request_json: object) -> str:
@@ -170,19 +56,13 @@ def _sent_key(request: RecordedRequest) -> str | None:
     return request.headers.get("x-api-key") or bearer.removeprefix("Bearer ") or None
 
 
-def _wait_for_main_screen(term: Terminal, model_name: str) -> None:
-    """First paint: the message box with its title (model) and its hint."""
-    term.wait_until(lambda: f"to {model_name}" in term.text() and "Enter sends" in term.text(),
-                    START_TIMEOUT, f"the message box 'to {model_name}' with 'Enter sends'")
-
-
 def test_a_reply_streams_on_screen_costs_and_quits_cleanly(
         server: LoopbackServer, terminal: Callable[..., Terminal]) -> None:
     words = " ".join(f"word{i}" for i in range(110))
     server.queue(TextReply(f"ALPHAFIRST {words} OMEGALAST", input_tokens=1000, output_tokens=200,
                            chunk_size=8, chunk_delay=0.02))
     term = terminal(key=TEST_KEY, base_url=server.base_url)
-    _wait_for_main_screen(term, "Claude Sonnet 4.6")
+    wait_for_main_screen(term, "Claude Sonnet 4.6")
 
     term.type("Hello from the terminal")
     term.send(ENTER)
@@ -212,7 +92,7 @@ def test_b_f2_then_3_sends_the_next_message_to_haiku(
         server: LoopbackServer, terminal: Callable[..., Terminal]) -> None:
     server.queue(TextReply("HAIKUREPLY done.", input_tokens=1000, output_tokens=200))
     term = terminal(key=TEST_KEY, base_url=server.base_url)
-    _wait_for_main_screen(term, "Claude Sonnet 4.6")
+    wait_for_main_screen(term, "Claude Sonnet 4.6")
 
     term.send(F2)
     term.expect_text("Choose a model")

@@ -392,3 +392,89 @@ def test_main_prints_base_url_and_serves() -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+DRAFT_TOOLS = [{"name": name, "description": name, "input_schema": {"type": "object"}}
+               for name in ("save_draft", "edit_draft")]
+
+
+async def demo_stream(client: anthropic.AsyncAnthropic, messages: list[dict[str, Any]],
+                      **params: Any) -> tuple[list[str], anthropic.types.Message]:
+    """The demo's reply through the SDK: the tool-input fragments and the final message."""
+    async with client.messages.stream(model=MODEL, max_tokens=999, messages=messages,
+                                      tools=DRAFT_TOOLS, **params) as stream:
+        partials = [event.partial_json async for event in stream if event.type == "input_json"]
+        return partials, await stream.get_final_message()
+
+
+async def test_demo_writes_a_draft_with_save_draft(server: LoopbackServer,
+                                                   client: anthropic.AsyncAnthropic) -> None:
+    said = "Write a launch announcement for our garden app and save it"
+    messages = [{"role": "user", "content": said}]
+    started = time.monotonic()
+    partials, message = await demo_stream(client, messages)
+    assert time.monotonic() - started > 0.6  # paced: slow enough to watch the draft fill
+    assert message.stop_reason == "tool_use"
+    text, tool = message.content
+    assert text.text.startswith("Here is a draft")
+    assert (tool.name, tool.input["filename"]) == ("save_draft", "launch.md")
+    content = tool.input["content"]
+    assert content.startswith("# Launch announcement for our garden app\n")
+    assert 20 <= len(content.splitlines()) <= 35
+    assert len(partials) > 20 and max(len(p) for p in partials) <= 30
+    assert json.loads("".join(partials)) == tool.input
+    assert message.usage.input_tokens == estimate_input_tokens(server.message_requests[0].json)
+    assert message.usage.output_tokens == len(text.text + json.dumps(tool.input)) // 4
+    # The same words without the tools on offer get the text answer; without "launch", another name.
+    server.default = DemoReply(chunk_delay=0)
+    plain = await client.messages.create(model=MODEL, max_tokens=99, messages=messages)
+    assert "offline demo" in plain.content[0].text and plain.stop_reason == "end_turn"
+    _, other = await demo_stream(client, [{"role": "user", "content": "Draft a note on bees"}])
+    assert other.content[1].input["filename"] == "demo-draft.md"
+
+
+async def test_demo_confirms_a_saved_draft(server: LoopbackServer,
+                                           client: anthropic.AsyncAnthropic) -> None:
+    messages = [
+        {"role": "user", "content": "Write an announcement and save it"},
+        {"role": "assistant", "content": [
+            {"type": "text", "text": "Here is a draft…"},
+            {"type": "tool_use", "id": "toolu_1", "name": "save_draft",
+             "input": {"filename": "launch.md", "content": "# Launch\n"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
+                                      "content": "Saved drafts/launch.md: 2 words, 9 bytes."}]},
+    ]
+    partials, message = await demo_stream(client, messages)
+    assert partials == [] and message.stop_reason == "end_turn"
+    assert message.content[0].text.startswith("Saved — the draft is open in the editor. Ask me to "
+                                              "tighten a paragraph")
+
+
+async def test_demo_tightens_a_line_of_the_draft_with_edit_draft(
+        server: LoopbackServer, client: anthropic.AsyncAnthropic) -> None:
+    draft = ("# Notes\n\nShort line here.\n"
+             "This is the longest line of all, and it goes on for quite a few words here.\n"
+             "This is a repeated line that is even longer than the longest line above it.\n"
+             "This is a repeated line that is even longer than the longest line above it.\n")
+    system = [{"type": "text", "text": "You help a writer."},
+              {"type": "text", "text": f'The draft.\n<draft name="notes.md">\n{draft}\n</draft>'}]
+    ask = [{"role": "user", "content": "Please tighten the draft a little"}]
+    server.default = DemoReply(chunk_delay=0)
+    _, message = await demo_stream(client, ask, system=system)
+    assert message.stop_reason == "tool_use"
+    tool = message.content[1]
+    assert tool.name == "edit_draft"
+    assert tool.input == {
+        "old_text": "This is the longest line of all, and it goes on for quite a few words here.",
+        "new_text": "This is the longest line of all, and it."}
+    assert draft.count(tool.input["old_text"]) == 1
+    # With no draft in the system prompt there is nothing to tighten: "draft" asks for a new one.
+    _, fresh = await demo_stream(client, ask)
+    assert fresh.content[1].name == "save_draft"
+
+    answered = [*ask, {"role": "assistant", "content": [
+        {"type": "tool_use", "id": tool.id, "name": tool.name, "input": tool.input}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool.id,
+                                      "content": "Replaced 76 characters with 41."}]}]
+    _, done = await demo_stream(client, answered, system=system)
+    assert done.stop_reason == "end_turn" and done.content[0].text.startswith("Done — one line")

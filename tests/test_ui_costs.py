@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
-from ui_helpers import chat_text, flat, idle, make_app, pane_text, send, wait_for
+from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, send, wait_for
 
 from studio.loopback import LoopbackServer, TextReply
-from studio.ui.dialogs import Choice
 from studio.ui.prompt import PromptArea
 
 SIZE = (120, 40)
@@ -87,9 +86,7 @@ async def test_over_budget_asks_before_sending(server: LoopbackServer, tmp_path:
         await pilot.pause(0.1)
         assert "You have spent $0.045 of your $0.010 session budget" in chat_text(app)
         await send(pilot, "second")
-        await wait_for(pilot, lambda: isinstance(app.screen, Choice)
-                       and bool(app.screen.query(".dialog")))
-        assert "Send this message anyway?" in flat(pane_text(app, ".dialog"))
+        await wait_for(pilot, lambda: "Send this message anyway?" in dialog_text(app))
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert len(server.message_requests) == 1
@@ -116,9 +113,7 @@ async def test_a_request_over_the_context_window_asks_first(server: LoopbackServ
                    models={"claude-sonnet-4-6": {"context_window": 500}})
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "word " * 2000)
-        await wait_for(pilot, lambda: isinstance(app.screen, Choice)
-                       and bool(app.screen.query(".dialog")))
-        assert "over the 500 that Claude Sonnet 4.6 accepts" in flat(pane_text(app, ".dialog"))
+        await wait_for(pilot, lambda: "over the 500 that Claude Sonnet 4.6 accepts" in dialog_text(app))
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert server.message_requests == []

@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 from conftest import TEST_KEY
-from ui_helpers import chat_text, flat, idle, make_app, pane_text, send, wait_for
+from ui_helpers import chat_text, dialog_text, idle, make_app, pane_text, send, wait_for
 
 from studio.core.drafts import RecoveryStore
 from studio.loopback import LoopbackServer, TextReply, ToolUseReply
-from studio.ui.dialogs import AskName, Choice, OpenDraft
+from studio.ui.dialogs import AskName, OpenDraft
 from studio.ui.editor import DraftEditor
 
 SIZE = (120, 36)
@@ -144,9 +144,7 @@ async def test_a_file_changed_on_disk_is_not_overwritten_without_asking(tmp_path
         (drafts / "a.md").write_text("changed elsewhere, longer")
         app.query_one(DraftEditor).insert("mine: ")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, Choice)
-                       and bool(app.screen.query(".dialog")))
-        assert "changed on disk" in flat(pane_text(app, ".dialog"))
+        await wait_for(pilot, lambda: "changed on disk" in dialog_text(app))
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert (drafts / "a.md").read_text() == "changed elsewhere, longer"
@@ -163,10 +161,8 @@ async def test_unsaved_text_survives_a_crash(tmp_path: Path) -> None:
         app.workspace.draft.saved_text = app.workspace.draft.text  # "crash": nothing cleans up
     again = make_app(None, TEST_KEY, tmp_path)
     async with again.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(again.screen, Choice)
-                       and bool(again.screen.query(".dialog")))
+        await wait_for(pilot, lambda: "was kept when studio last stopped" in dialog_text(again))
         assert "Half a chapter" not in draft_text(again)
-        assert "was kept when studio last stopped" in flat(pane_text(again, ".dialog"))
         await pilot.press("enter")  # Restore
         await wait_for(pilot, lambda: draft_text(again) == "Half a chapter, never saved.")
         assert "●" in pane_text(again, "#draft")
@@ -178,9 +174,7 @@ async def test_quitting_with_unsaved_changes_asks(tmp_path: Path) -> None:
         app.query_one(DraftEditor).insert("unsaved")
         await pilot.pause(0.05)
         await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: isinstance(app.screen, Choice)
-                       and bool(app.screen.query(".dialog")))
-        assert "unsaved changes" in flat(pane_text(app, ".dialog"))
+        await wait_for(pilot, lambda: "unsaved changes" in dialog_text(app))
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert app.is_running and draft_text(app) == "unsaved"

@@ -28,6 +28,13 @@ def pane_text(app: StudioApp, selector: str) -> str:
     return "\n".join(strip.crop(region.x, region.right).text for strip in rows)
 
 
+def dialog_text(app: StudioApp) -> str:
+    """The open dialog's text ("" while none is shown yet)."""
+    if not app.screen.query(".dialog"):
+        return ""
+    return flat(pane_text(app, ".dialog"))
+
+
 def chat_text(app: StudioApp) -> str:
     """The conversation pane as the writer reads it, wrapping and borders folded away."""
     return flat(pane_text(app, "#chat"))

@@ -1,7 +1,9 @@
-"""Canned content of the offline demo: the default reply and the model catalogue."""
+"""Canned content of the offline demo: the replies (text, or draft tool calls) and the model catalogue."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from .sse import last_user_text
@@ -69,3 +71,161 @@ def demo_text(body: Any) -> str:
         "- see how token usage is reported.\n\n"
         "Set `ANTHROPIC_API_KEY` and start the studio without `--demo` to talk to Claude."
     )
+
+
+# -- the draft tools: the demo writes, saves and tightens a draft when the app offers the tools ----
+
+SAVE_WORDS = re.compile(r"\b(?:save|draft|write|announcement)", re.IGNORECASE)
+EDIT_WORDS = re.compile(r"\b(?:tighten|edit)", re.IGNORECASE)
+FILE_NAME = re.compile(r"\b[\w-]+\.(?:md|markdown|txt)\b")
+DRAFT_BLOCK = re.compile(r'<draft name="[^"]*">\n(.*)\n</draft>', re.DOTALL)
+FILLER = {"please", "can", "could", "you", "write", "draft", "me", "a", "an", "the", "us", "some"}
+STOP = {"and", "then", "save", "as", "in", "into", "to"}
+TOPIC_WORDS = 6
+QUOTE_WORDS = 6
+
+DRAFT_TEMPLATE = """\
+# {title}
+
+_Written by the studio's offline demo from: “{quote}”._
+
+This draft is about “{topic}”: the short version first, then the details.
+
+## What is new
+
+- It does the one thing people asked for most, and it does it well.
+- It fits in with the tools you already use every day.
+- It is ready today, with nothing to install or set up.
+
+## Why it matters
+
+Most people told us the hardest part was starting, so we took that first step away for you.
+The first hour now goes into the work itself, not into the setup around it.
+
+## How to try it
+
+1. Open the studio and start a new draft.
+2. Ask for a first version, then change it line by line.
+3. Save it when it reads right: the file lands in the drafts folder.
+
+## What comes next
+
+We will keep listening and keep the changes small and steady.
+Tell us what works, what does not, and what you would change first.
+
+— The team
+"""
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """What the demo answers: some text, then maybe one tool call (name, input)."""
+
+    text: str
+    tool: tuple[str, dict[str, Any]] | None = None
+
+
+def demo_plan(body: Any) -> DemoPlan:
+    """Save a draft, tighten a line, confirm a tool's result, or else the friendly text answer."""
+    messages = body.get("messages") if isinstance(body, dict) else None
+    last = messages[-1] if isinstance(messages, list) and messages else None
+    if not isinstance(last, dict) or last.get("role") != "user" or "save_draft" not in _offered(body):
+        return DemoPlan(demo_text(body))
+    if _tool_results(last):
+        result = _draft_tool_result(messages)
+        return DemoPlan(_confirmation(*result) if result else demo_text(body))
+    said = last_user_text(body)
+    draft = _draft_text(body.get("system"))
+    line = _line_to_tighten(draft) if EDIT_WORDS.search(said) else None
+    if line is not None and "edit_draft" in _offered(body):
+        return DemoPlan("Here is a tighter version of one line…",
+                        ("edit_draft", {"old_text": line, "new_text": _shorter(line)}))
+    if SAVE_WORDS.search(said):
+        filename = _filename(said)
+        return DemoPlan(f"Here is a draft… I am writing it into drafts/{filename}.",
+                        ("save_draft", {"filename": filename, "content": demo_draft(said)}))
+    return DemoPlan(demo_text(body))
+
+
+def demo_draft(said: str) -> str:
+    """A ~25-line Markdown draft whose title and topic come from the first words of `said`."""
+    words = [word for word in (w.strip(".,;:!?\"'“”") for w in said.split()) if word]
+    while words and words[0].lower() in FILLER:
+        words.pop(0)
+    topic_words: list[str] = []
+    for word in words[:TOPIC_WORDS]:
+        if word.lower() in STOP or FILE_NAME.fullmatch(word):
+            break
+        topic_words.append(word)
+    topic = " ".join(topic_words) or "something new"
+    quote = " ".join(said.split()[:QUOTE_WORDS]) + ("…" if len(said.split()) > QUOTE_WORDS else "")
+    return DRAFT_TEMPLATE.format(title=topic[0].upper() + topic[1:], topic=topic, quote=quote)
+
+
+def _offered(body: dict[str, Any]) -> set[str]:
+    """The names of the tools the request offers."""
+    return {str(tool.get("name")) for tool in body.get("tools") or [] if isinstance(tool, dict)}
+
+
+def _filename(said: str) -> str:
+    """The file name the user gave, else launch.md for a launch, else demo-draft.md."""
+    named = FILE_NAME.search(said)
+    if named:
+        return named.group(0)
+    return "launch.md" if "launch" in said.lower() else "demo-draft.md"
+
+
+def _tool_results(message: dict[str, Any]) -> list[dict[str, Any]]:
+    content = message.get("content")
+    return [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"] \
+        if isinstance(content, list) else []
+
+
+def _draft_tool_result(messages: list[Any]) -> tuple[str, str, bool] | None:
+    """(tool name, result text, is_error) when the last message answers a draft tool call."""
+    names: dict[str, str] = {}
+    previous = messages[-2] if len(messages) > 1 and isinstance(messages[-2], dict) else {}
+    for block in previous.get("content") or []:
+        if isinstance(block, dict) and block.get("type") == "tool_use":
+            names[str(block.get("id"))] = str(block.get("name"))
+    for result in _tool_results(messages[-1]):
+        name = names.get(str(result.get("tool_use_id")), "")
+        if name in ("save_draft", "edit_draft"):
+            text = last_user_text({"messages": [{"role": "user", "content": [result]}]})
+            return name, text, bool(result.get("is_error"))
+    return None
+
+
+def _confirmation(name: str, result: str, is_error: bool) -> str:
+    if is_error:
+        return f"That did not work: {result}"
+    if name == "save_draft":
+        return ("Saved — the draft is open in the editor. Ask me to tighten a paragraph, or edit "
+                "it yourself and press Ctrl+S.")
+    return ("Done — one line is shorter now. The change is selected in the editor; Ctrl+Z "
+            "undoes it, Ctrl+S saves it.")
+
+
+def _draft_text(system: Any) -> str:
+    """The draft the app put in the system prompt (a string or a list of text blocks)."""
+    blocks = [system] if isinstance(system, str) else system if isinstance(system, list) else []
+    for block in blocks:
+        text = block if isinstance(block, str) else block.get("text") if isinstance(block, dict) \
+            else None
+        found = DRAFT_BLOCK.search(text) if isinstance(text, str) else None
+        if found:
+            return found.group(1)
+    return ""
+
+
+def _line_to_tighten(draft: str) -> str | None:
+    """The longest line of four words or more that occurs exactly once in the draft (None if none)."""
+    lines = [line for line in draft.splitlines()
+             if len(line.split()) >= 4 and draft.count(line) == 1]
+    return max(lines, key=len, default=None)
+
+
+def _shorter(line: str) -> str:
+    """The first half of the line's words, ending with a full stop."""
+    words, indent = line.split(), line[: len(line) - len(line.lstrip())]
+    return indent + " ".join(words[: (len(words) + 1) // 2]).rstrip(",;:—-.") + "."

@@ -21,7 +21,7 @@ from .builder import (
     error_body,
     json_outcome,
 )
-from .demo import demo_text
+from .demo import demo_plan
 from .sse import (
     accumulate_message,
     char_chunks,
@@ -186,16 +186,26 @@ class DropMidStream(Reply):
 
 @dataclass
 class DemoReply(Reply):
-    """The offline demo's friendly answer, quoting the user, a few words at a time."""
+    """The offline demo's answer, a few words (or JSON characters) at a time.
+
+    When the app offers the draft tools, a request to write or save gets a ``save_draft`` call
+    and one to tighten or edit gets an ``edit_draft`` call (see ``demo.demo_plan``); otherwise
+    a friendly text that quotes the user.
+    """
 
     chunk_delay: float = 0.03
     words_per_chunk: int = 3
+    json_chunk_size: int = 30
 
     def build(self, ctx: Context) -> Outcome:
-        text = demo_text(ctx.body)
+        plan = demo_plan(ctx.body)
+        if plan.tool is not None:
+            name, tool_input = plan.tool
+            return ToolUseReply(name, tool_input, text=plan.text, json_chunk_size=self.json_chunk_size,
+                                chunk_delay=self.chunk_delay).build(ctx)
         builder = _builder(ctx, None, None, 0, 0)
-        builder.text(word_chunks(text, self.words_per_chunk))
-        builder.finish("end_turn", estimate_output_tokens(text))
+        builder.text(word_chunks(plan.text, self.words_per_chunk))
+        builder.finish("end_turn", estimate_output_tokens(plan.text))
         return builder.outcome(ctx, self.chunk_delay)
 
 

@@ -46,6 +46,7 @@ TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 
 class StudioApp(App[None]):
     TITLE = "studio"
+    AUTO_FOCUS = "#prompt"  # focus is set before the first frame, so an early Tab is never lost
     CSS_PATH = [locations.styles_dir() / "studio.tcss"]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
@@ -132,7 +133,6 @@ class StudioApp(App[None]):
         if self.settings.demo:
             await chat.add(Notice("Demo mode: replies come from studio's built-in offline server, "
                                   "not from Claude. Prices are real; the text is simulated.", "warn"))
-        self.query_one(PromptArea).focus()
         if not self.settings.api_key:
             self.call_after_refresh(self.action_api_key)
         else:

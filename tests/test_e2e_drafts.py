@@ -1,0 +1,119 @@
+"""End to end in a pty: Claude's draft fills the editor live and lands on disk; typing survives a
+crash; the offline demo writes a draft. Asserts only on the screen, the files and the exit."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import TEST_KEY
+
+from studio.loopback import LoopbackServer, TextReply, ToolUseReply
+from studio.loopback.demo import demo_draft
+
+pytest.importorskip("pexpect")
+pytest.importorskip("pyte")
+
+from terminal import (
+    CTRL_Q,
+    ENTER,
+    START_TIMEOUT,
+    STEP_TIMEOUT,
+    TAB,
+    Studios,
+    wait_for_main_screen,
+)
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
+]
+
+RECOVERY_TIMEOUT = 10.0  # the recovery copy is written every 2 s; a loaded machine may be late
+
+
+@pytest.fixture
+def studios(tmp_path: Path) -> Iterator[Studios]:
+    """Starts `studio` in ptys with cwd and every home directory inside tmp_path."""
+    running = Studios(tmp_path)
+    yield running
+    running.close()
+
+
+def test_a_claude_s_draft_fills_the_editor_live_then_lands_on_disk(
+        server: LoopbackServer, studios: Studios, tmp_path: Path) -> None:
+    content = "".join(f"Line {n:02d} of the launch draft.\n" for n in range(1, 41))
+    server.queue(ToolUseReply("save_draft", {"filename": "launch.md", "content": content},
+                              text="Writing.", json_chunk_size=30, chunk_delay=0.03),
+                 TextReply("Saved."))
+    saved = tmp_path / "drafts" / "launch.md"
+    term = studios.start(key=TEST_KEY, base_url=server.base_url)
+    wait_for_main_screen(term)
+
+    term.type("Write a launch announcement and save it as launch.md")
+    term.send(ENTER)
+    # Mid-stream: the top of the draft shows, its end has not arrived, nothing is on disk yet.
+    term.wait_until(lambda: "writing launch.md" in term.text() and "Line 01 of" in term.text()
+                    and "Line 40" not in term.text() and not saved.exists(), STEP_TIMEOUT,
+                    "the first lines of the draft while Claude is still writing it")
+
+    term.wait_until(saved.exists, STEP_TIMEOUT, "drafts/launch.md on disk")
+    assert saved.read_bytes() == content.encode()
+    term.expect_text("Draft · launch.md")
+    term.expect_text("Saved.")
+    assert "Line 01 of the launch draft." in term.text()
+    result = server.message_requests[1].json["messages"][-1]["content"][0]
+    assert result["type"] == "tool_result" and result["is_error"] is False
+    term.quit()
+
+
+def test_b_typing_in_the_draft_survives_a_kill(server: LoopbackServer, studios: Studios,
+                                               tmp_path: Path) -> None:
+    sentence = "Kept across a crash."
+    recovery = tmp_path / "xdg_state_home" / "studio" / "recovery"
+    term = studios.start(key=TEST_KEY, base_url=server.base_url)
+    wait_for_main_screen(term)
+    # The model list is fetched once the app has mounted and focused the message box.
+    term.wait_until(lambda: any(r.path == "/v1/models" for r in server.requests), START_TIMEOUT,
+                    "the app to ask for the model list")
+    term.send(TAB)  # from the message box to the draft
+    term.send(sentence)
+    term.wait_until(lambda: sentence in term.box_text("─ Draft"), STEP_TIMEOUT,
+                    "the sentence typed into the draft")
+    term.expect_text("Draft · untitled ●")
+    term.wait_until(lambda: any(sentence in p.read_text(encoding="utf-8")
+                                for p in recovery.glob("*.json")),
+                    RECOVERY_TIMEOUT, "the recovery copy of the typed text")
+    term.crash()
+
+    term = studios.start(key=TEST_KEY, base_url=server.base_url)
+    term.expect_text("was kept when studio last stopped", START_TIMEOUT)
+    term.send(ENTER)  # Restore, the first button
+    term.wait_until(lambda: sentence in term.text() and "last stopped" not in term.text(),
+                    STEP_TIMEOUT, "the restored sentence in the editor")
+    assert "Draft · untitled ●" in term.text()
+
+    term.send(CTRL_Q)
+    term.expect_text("Save before quitting?")
+    term.send(TAB)  # Save -> Quit without saving
+    term.send(ENTER)
+    term.exits_cleanly()
+    assert not list(recovery.glob("*.json")), "quitting without saving forgets the copy"
+    assert not (tmp_path / "drafts").exists()
+
+
+def test_c_the_offline_demo_writes_a_draft(studios: Studios, tmp_path: Path) -> None:
+    said = "Write a launch announcement and save it"
+    term = studios.start("--demo")
+    wait_for_main_screen(term)
+    term.type(said)
+    term.send(ENTER)
+    saved = tmp_path / "drafts" / "launch.md"
+    term.wait_until(saved.exists, STEP_TIMEOUT, "the demo's draft in ./drafts")
+    assert saved.read_text(encoding="utf-8") == demo_draft(said)
+    term.expect_text("Draft · launch.md")
+    term.expect_text("# Launch announcement")
+    term.expect_text("Saved — the draft is open")
+    term.quit()
