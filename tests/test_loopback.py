@@ -478,3 +478,45 @@ async def test_demo_tightens_a_line_of_the_draft_with_edit_draft(
                                       "content": "Replaced 76 characters with 41."}]}]
     _, done = await demo_stream(client, answered, system=system)
     assert done.stop_reason == "end_turn" and done.content[0].text.startswith("Done — one line")
+
+
+async def test_simulated_prompt_cache_writes_then_reads() -> None:
+    """Automatic usage: the first request writes its marked prefix, the next one reads it."""
+    long_system = "You are a careful editor. " * 400  # about 2,600 tokens at four characters each
+    cache = {"type": "ephemeral", "ttl": "5m"}
+    with LoopbackServer() as server:
+        client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url,
+                                          max_retries=0)
+        server.queue(TextReply("One."), TextReply("Two."), TextReply("Three."))
+        messages: list[dict] = [{"role": "user", "content": [{"type": "text", "text": "first"}]}]
+        usages = []
+        for follow_up in ("second", "third", None):
+            reply = await client.messages.create(
+                model="claude-sonnet-4-6", max_tokens=50, cache_control=cache,
+                system=[{"type": "text", "text": long_system, "cache_control": cache}],
+                messages=messages)
+            usages.append(reply.usage)
+            if follow_up:
+                messages = [*messages, {"role": "assistant", "content": reply.content[0].text},
+                            {"role": "user", "content": [{"type": "text", "text": follow_up}]}]
+        await client.close()
+    first, second, third = usages
+    assert first.cache_creation_input_tokens > 2000 and first.cache_read_input_tokens == 0
+    assert second.cache_read_input_tokens >= first.cache_creation_input_tokens
+    assert third.cache_read_input_tokens > second.cache_read_input_tokens
+    assert first.cache_creation.ephemeral_5m_input_tokens == first.cache_creation_input_tokens
+
+
+async def test_short_prefixes_are_not_cached() -> None:
+    with LoopbackServer() as server:
+        client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url,
+                                          max_retries=0)
+        server.queue(TextReply("One."), TextReply("Two."))
+        for _ in range(2):
+            reply = await client.messages.create(
+                model="claude-sonnet-4-6", max_tokens=50,
+                cache_control={"type": "ephemeral"},
+                messages=[{"role": "user", "content": "short"}])
+            assert reply.usage.cache_read_input_tokens == 0
+            assert reply.usage.cache_creation_input_tokens == 0
+        await client.close()

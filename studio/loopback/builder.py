@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cache import PromptCache
 from .sse import char_chunks, dumps, encode_event, next_id
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
@@ -35,6 +36,7 @@ class Context:
     body: Any
     stream: bool
     request_id: str
+    cache: PromptCache | None = None  # the server's simulated prompt cache
 
     @property
     def model(self) -> str:
@@ -80,14 +82,15 @@ class MessageBuilder:
     """Writes one generated message as SSE events while keeping its final JSON in step."""
 
     def __init__(self, *, model: str, input_tokens: int, cache_read: int = 0,
-                 cache_creation: int = 0) -> None:
+                 cache_creation: int = 0, cache_ttl: str = "5m") -> None:
+        one_hour = cache_ttl == "1h"
         self.usage: dict[str, Any] = {
             "input_tokens": input_tokens,
             "cache_creation_input_tokens": cache_creation,
             "cache_read_input_tokens": cache_read,
             "cache_creation": {
-                "ephemeral_5m_input_tokens": cache_creation,
-                "ephemeral_1h_input_tokens": 0,
+                "ephemeral_5m_input_tokens": 0 if one_hour else cache_creation,
+                "ephemeral_1h_input_tokens": cache_creation if one_hour else 0,
             },
             "output_tokens": 1,
             "service_tier": "standard",

@@ -215,7 +215,17 @@ def _or(value: int | None, fallback: int) -> int:
 
 def _builder(ctx: Context, model: str | None, input_tokens: int | None, cache_read: int,
              cache_creation: int) -> MessageBuilder:
-    """A message builder with the model echoed and input tokens estimated when not given."""
+    """A message builder with the model echoed and input tokens estimated when not given.
+
+    With no token figures given at all, the server's simulated prompt cache decides how the
+    input splits into plain, cache-read and cache-written tokens, as the API would report it.
+    """
+    if (input_tokens is None and not cache_read and not cache_creation and ctx.cache is not None
+            and isinstance(ctx.body, dict)):
+        usage = ctx.cache.account(ctx.body)
+        return MessageBuilder(model=model or ctx.model, input_tokens=usage.input_tokens,
+                              cache_read=usage.cache_read, cache_creation=usage.cache_creation,
+                              cache_ttl=usage.ttl)
     return MessageBuilder(
         model=model or ctx.model,
         input_tokens=_or(input_tokens, estimate_input_tokens(ctx.body)),

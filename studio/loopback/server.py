@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .builder import Context, Outcome, error_body, json_outcome
+from .cache import PromptCache
 from .demo import find_model, models_page
 from .replies import DemoReply, Reply
 from .sse import estimate_input_tokens
@@ -200,6 +201,7 @@ class LoopbackServer:
         self._counter = 0
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.prompt_cache = PromptCache()
 
     def start(self) -> LoopbackServer:
         """Bind a free port (or the one asked for) and serve in a daemon thread."""
@@ -307,7 +309,7 @@ class LoopbackServer:
                 return _error(400, "invalid_request_error", problem, request_id)
             if path != MESSAGES_PATH:
                 return json_outcome(200, {"input_tokens": estimate_input_tokens(body)})
-            context = Context(body, body.get("stream") is True, request_id)
+            context = Context(body, body.get("stream") is True, request_id, self.prompt_cache)
             return self._next_reply().build(context)
         if method == "GET" and path == "/v1/models":
             return _list_models(request.query, request_id)
