@@ -50,6 +50,8 @@ def _entry_text(entry: LedgerEntry, name: str) -> Text:
     text.append(f"  in {format_tokens(u.input)} · out {format_tokens(u.output)}\n", style="dim")
     text.append(f"  cache r {format_tokens(u.cache_read)} · w {format_tokens(u.cache_write)}",
                 style="dim")
+    if entry.saved_usd:
+        text.append(f"\n  cache saved {format_usd(entry.saved_usd)}", style="dim")
     return text
 
 
