@@ -87,3 +87,9 @@ def test_saved_key_file_is_private_and_keeps_other_lines(tmp_path: Path) -> None
     save_key(KEY, path)
     assert path.read_text() == f"ANTHROPIC_BASE_URL=http://127.0.0.1:1\nANTHROPIC_API_KEY={KEY}\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_engine_config_keeps_the_key_out_of_repr() -> None:
+    from studio.core.engine import EngineConfig
+
+    assert KEY not in repr(EngineConfig(api_key=KEY))

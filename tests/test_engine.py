@@ -545,3 +545,11 @@ async def test_count_tokens_sends_the_next_request(server: LoopbackServer, tmp_p
     assert sent["messages"][-1]["content"][-1]["text"] == "and what I am typing"
     assert "max_tokens" not in sent and sent["model"] == MODEL
     assert conversation.messages == [{"role": "user", "content": [{"type": "text", "text": "first"}]}]
+
+
+async def test_a_full_context_window_is_explained(server: LoopbackServer) -> None:
+    server.queue(TextReply("Partial", stop_reason="model_context_window_exceeded"))
+    events = await run(make_engine(server), ask("hi"))
+    done = events[-1]
+    assert isinstance(done, TurnDone) and not done.can_continue
+    assert done.notice and "context window" in done.notice

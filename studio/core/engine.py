@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import anthropic
@@ -39,7 +39,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"anthropi
 
 @dataclass(frozen=True)
 class EngineConfig:
-    api_key: str | None
+    api_key: str | None = field(repr=False)
     base_url: str | None = None
     system_prompt: str = ""
     max_tokens: int = 4096
@@ -131,7 +131,7 @@ class Engine:
         return result.input_tokens
 
     def _system_texts(self) -> list[str]:
-        """The persona, then the draft: the order that lets the next issue cache both."""
+        """The persona, then the draft: the persona changes least, so it caches on its own."""
         draft = self.workspace.draft.context_block() if self.workspace else ""
         return [self.config.system_prompt, draft]
 
@@ -191,10 +191,15 @@ class Engine:
 
             if reply.stop_reason == "tool_use":
                 continue
-            if reply.stop_reason in ("max_tokens", "model_context_window_exceeded"):
+            if reply.stop_reason == "max_tokens":
                 yield TurnDone(reply.stop_reason, can_continue=True, notice=(
                     f"The reply was cut at the {self.config.max_tokens:,}-token output limit. "
                     "Press Ctrl+R to continue it."))
+                return
+            if reply.stop_reason == "model_context_window_exceeded":
+                yield TurnDone(reply.stop_reason, notice=(
+                    "The conversation has filled the model's context window, so the reply stopped. "
+                    "Start a new session, or choose a model with a larger window (F2)."))
                 return
             if reply.stop_reason == "pause_turn":
                 continue
