@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Collapsible, Static
 
 from studio.core.tools import DraftChange
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
+
+
+def _markdown() -> Markdown:
+    """A Markdown widget. Imported on first use: markdown-it costs ~25 ms before the first paint."""
+    from textual.widgets import Markdown
+
+    return Markdown()
 
 
 class UserMessage(Static):
@@ -79,7 +89,7 @@ class AssistantMessage(Vertical):
         super().__init__()
         self.model_name = model_name
         self.text = ""
-        self._body = Markdown()
+        self._body = _markdown()
         self._meta = Static("", classes="meta", markup=False)
         self._stream: MarkdownStream | None = None
         self.border_title = model_name
@@ -90,7 +100,7 @@ class AssistantMessage(Vertical):
 
     async def append(self, fragment: str) -> None:
         if self._stream is None:
-            self._stream = Markdown.get_stream(self._body)
+            self._stream = self._body.get_stream(self._body)
         self.text += fragment
         await self._stream.write(fragment)
 
@@ -103,7 +113,7 @@ class AssistantMessage(Vertical):
         """A tool entry or notice inside the reply; later text continues below it."""
         await self.finish()
         await self.mount(widget, before=self._meta)
-        self._body = Markdown()
+        self._body = _markdown()
         await self.mount(self._body, before=self._meta)
 
     def set_meta(self, text: str) -> None:

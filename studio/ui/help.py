@@ -6,7 +6,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
 
 KEYS = """\
 # Keys
@@ -40,5 +39,7 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Markdown  # only when help is opened: keeps start-up light
+
         with VerticalScroll(id="help"):
             yield Markdown(KEYS)
