@@ -200,12 +200,22 @@ class Watch:
         if reply is None or reply.widget is None or reply.done.is_set():
             return
         text = reply.widget.text
-        if reply.first_text is None and text and FIRST_WORD in self._chat_text(self.app):
+        if reply.first_text is None and text and self._text_shown(reply.widget):
             reply.first_text = now
         finished = text.endswith(FINAL_WORDS) and not self.app.chat_pane.turn_running
         if reply.on_screen is None and finished and FINAL_WORDS in self._chat_text(self.app):
             reply.on_screen = now
             reply.done.set()
+
+
+    def _text_shown(self, widget: AssistantMessage) -> bool:
+        """Whether some of the reply's text is on screen: a fast stream can scroll the first
+        heading out of view before the first frame, so any rendered Markdown block counts."""
+        if FIRST_WORD in self._chat_text(self.app):
+            return True
+        chat = self.app.query_one("#chat").region
+        blocks = widget.query("MarkdownBlock")
+        return any(block.region.overlaps(chat) and block.region.height for block in blocks)
 
 
 @dataclass
@@ -245,7 +255,8 @@ async def stream_one(pilot: Any, app: StudioApp, watch: Watch, server: LoopbackS
         except TimeoutError:
             raise RuntimeError(f"{label}: the reply was not on screen after {TIMEOUT:.0f} s") from None
     watch.reply = None
-    assert reply.first_text and reply.on_screen and reply.last_delta and reply.mounted
+    if not (reply.first_text and reply.on_screen and reply.last_delta and reply.mounted):
+        raise RuntimeError(f"{label}: a moment was not seen: {reply}")
     if reply.widget is None or reply.widget.text != text:
         raise RuntimeError(f"{label}: the reply's text differs from what the server sent")
     return Result(label, len(text), f"{chunk_size}/{chunk_delay * 1000:g}ms",

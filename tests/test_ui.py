@@ -6,6 +6,7 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from conftest import TEST_KEY
 from textual.widgets import TextArea
 from ui_helpers import chat_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
@@ -216,3 +217,26 @@ async def test_a_refusal_is_shown_plainly(server: LoopbackServer, tmp_path: Path
         await pilot.pause(0.1)
         text = chat_text(app)
         assert "Claude declined this request (cyber)" in text and "declined" in text
+
+
+@pytest.mark.parametrize(("fixture", "shown"), [
+    ("basic_response.txt", "Hello there!"),
+    ("tool_use_invalid_json_response.txt", "result: Not executed: its input was not valid JSON"),
+    ("incomplete_partial_json_response.txt", "result: Not executed: the tool call was cut off"),
+    ("tool_use_response.txt", "result: Unknown tool 'get_weather'"),
+    ("refusal_response.txt", "Claude declined this request (cyber)"),
+    ("message_delta_fields_response.txt", "$0.010 · in 40 · out 8 · cache read 7"),
+])
+async def test_each_captured_stream_shows_the_right_outcome(server: LoopbackServer, tmp_path: Path,
+                                                            fixtures_dir: Path, fixture: str,
+                                                            shown: str) -> None:
+    from studio.loopback import Replay
+
+    server.queue(Replay(fixtures_dir / fixture), TextReply("Understood."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "go")
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        assert shown in chat_text(app)
+        assert "Traceback" not in screen_text(app)

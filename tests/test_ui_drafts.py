@@ -105,6 +105,7 @@ async def test_a_hostile_filename_is_refused_and_nothing_is_written(server: Loop
         await idle(pilot, app)
         await pilot.pause(0.1)
         assert "✗ save_draft" in chat_text(app)
+        assert "drafts stay inside the drafts folder" in chat_text(app)  # the reason, in view
         assert not (tmp_path.parent.parent / "outside.md").exists()
         assert not (tmp_path / "outside.md").exists()
         assert draft_text(app) == ""

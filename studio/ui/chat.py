@@ -76,10 +76,9 @@ class ToolEntry(Collapsible):
         title = f"{mark} {name}"
         if change is not None and change.kind == "saved":
             title += f": drafts/{change.name}"
-        elif is_error:
-            title += f": {result[:60]}"
-        super().__init__(body, title=title, collapsed=change is None or change.kind != "edited",
-                         classes="error" if is_error else "")
+        # Open what the writer should read: a refusal's reason, an edit's diff.
+        shown = is_error or (change is not None and change.kind == "edited")
+        super().__init__(body, title=title, collapsed=not shown, classes="error" if is_error else "")
 
 
 class AssistantMessage(Vertical):
