@@ -25,7 +25,7 @@ from terminal import COLUMNS, CTRL_Q, ROWS, Terminal, child_env, studio_command 
 
 STUDIO_MARKER = "Enter sends"
 HELLO_MARKER = "hello, first paint"
-BENCH_KEY = "sk-ant-bench-0123456789abcdefghij"
+BENCH_KEY = "sk-ant-bench-FAKE-key"
 
 HELLO_APP = f'''\
 """The smallest Textual app that paints: the baseline studio is measured against."""

@@ -31,7 +31,7 @@ from studio.core.reply import ReplyBuilder, ToolUse
 from studio.core.workspace import Draft, Workspace
 from studio.loopback import LoopbackServer, TextReply, ToolUseReply
 
-BENCH_KEY = "sk-ant-bench-0123456789abcdefghij"
+BENCH_KEY = "sk-ant-bench-FAKE-key"
 MODEL = "claude-sonnet-4-6"
 SIZES = {"4 KB": 4 * 1024, "200 KB": 200 * 1024}
 

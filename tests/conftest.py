@@ -11,7 +11,7 @@ import pytest
 from studio.loopback import LoopbackServer
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "anthropic-sse"
-TEST_KEY = "sk-ant-test-0123456789abcdefghij"
+TEST_KEY = "sk-ant-test-FAKE-key0"  # fake, and short enough for secret scanners
 
 
 @pytest.fixture(autouse=True)

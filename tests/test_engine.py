@@ -355,7 +355,7 @@ async def test_cancelling_keeps_the_partial_text(server: LoopbackServer) -> None
 async def test_check_key(server: LoopbackServer) -> None:
     engine = make_engine(server)
     assert await engine.check_key(TEST_KEY) is None
-    failure = await engine.check_key("sk-ant-wrong-key-000000000000")
+    failure = await engine.check_key("sk-ant-wrong-FAKE-key2")
     assert failure is not None and failure.kind == "auth"
 
 
