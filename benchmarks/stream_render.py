@@ -8,8 +8,11 @@ a repaint would have waited. Frames are counted where the screen hands its updat
 is the first frame whose chat pane shows the reply's first word, "on screen" the first frame that
 shows its last words with the turn finished.
 
-Scenarios: a long reply as fast as the server can send it, one at a realistic pace, and a long
-session (earlier replies already in the chat, grown through real turns) with one more reply on top.
+Scenarios, each in a fresh app in a child process of its own: a long reply as fast as the server
+can send it; one at a realistic pace (and, as its ceiling, the same reply read by the engine with no
+UI); and a long session: earlier exchanges mounted (or, with --grow turns, sent as real turns), a
+few real turns timed, then one more long reply streamed on top, at each history size. The loopback
+server runs in a thread of the measured process, as in the tests, so it shares the GIL.
 
     python benchmarks/stream_render.py [--fast-kb 70] [--paced-kb 15] [--checkpoints 20,50,100]
 """
@@ -18,15 +21,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +41,13 @@ if TYPE_CHECKING:
     from studio.ui.app import StudioApp
     from studio.ui.chat import AssistantMessage
 
-BENCH_KEY = "sk-ant-bench-0123456789abcdefghij"
+BENCH_KEY = "sk-ant-bench-FAKE-key"
 SIZE = (120, 40)
 FIRST_WORD = "Zephyrine"  # the reply's first heading; nothing else on screen says it
 FINAL_WORDS = "That is the whole reply, signed Marlowe."
 TICK = 0.010  # seconds the responsiveness probe sleeps between wake-ups
 TIMEOUT = 120.0  # seconds one reply may take before the run is called stuck
+RESULT_MARK = "stream_render-result: "  # how a scenario's child process hands back its figures
 
 
 # -- the text Claude "writes" ---------------------------------------------------------------------
@@ -87,7 +94,7 @@ def long_reply(size: int) -> str:
 
 
 def short_reply(n: int) -> str:
-    """An earlier, ordinary reply (~500 characters) for the long-session history."""
+    """An earlier, ordinary reply (~380 characters) for the long-session history."""
     return (f"### Note {n}\n\nHere is a tighter version of paragraph {n}. It keeps the *claim* and "
             f"drops the hedging, so it reads faster:\n\n- first, the finding\n- then, the **number**"
             f"\n- last, what to do about it\n\nThe tide tables for week {n} are attached below, "
@@ -106,11 +113,24 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class LagProbe:
-    """Sleeps TICK on the event loop, again and again, and records how late each wake-up is."""
+    """Sleeps TICK on the event loop, again and again, and records how late each wake-up is.
+
+    It also times the interpreter's full garbage collections meanwhile: one stops everything.
+    """
 
     def __init__(self) -> None:
         self.lags: list[float] = []
+        self.full_gcs: list[float] = []  # seconds per generation-2 collection
         self._task: asyncio.Task[None] | None = None
+        self._gc_started = 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.full_gcs.append(time.perf_counter() - self._gc_started)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -123,9 +143,11 @@ class LagProbe:
     def running(self) -> Iterator[LagProbe]:
         """Measure while the block runs; keep the lags gathered before."""
         self._task = asyncio.get_running_loop().create_task(self._run())
+        gc.callbacks.append(self._on_gc)
         try:
             yield self
         finally:
+            gc.callbacks.remove(self._on_gc)
             self._task.cancel()
 
     def summary(self) -> tuple[float, float, float]:
@@ -150,12 +172,14 @@ class Reply:
 class Watch:
     """Hooks into one app: counts frames, times mounts, notices a watched reply reaching the screen.
 
-    Only the app instance's _display and two class methods are wrapped, and only to record times;
-    the app's own code runs unchanged. Screen text is read only until the condition it waits for
-    holds, so the watching itself costs little.
+    Only the app instance's _display and three methods are wrapped, and only to record times; the
+    app's own code runs unchanged, and close() puts the methods back (else the wrappers would keep
+    this app alive, and whatever runs next in the process would collect garbage around it). Screen text is
+    read only until the condition it waits for holds, so the watching itself costs little.
     """
 
     def __init__(self, app: StudioApp) -> None:
+        from textual.screen import Screen
         from ui_helpers import chat_text
 
         from studio.ui.chat import AssistantMessage, ChatView
@@ -164,6 +188,7 @@ class Watch:
         self.frames = 0
         self.replies_added = 0
         self.mount_seconds: list[float] = []
+        self.layout_seconds: list[float] = []  # Screen._refresh_layout: arranging every widget
         self.reply: Reply | None = None
         self._chat_text = chat_text
         display = app._display
@@ -176,7 +201,7 @@ class Watch:
 
         app._display = counting_display  # type: ignore[method-assign]
         watch = self
-        add, append = ChatView.add, AssistantMessage.append
+        add, append, refresh_layout = ChatView.add, AssistantMessage.append, Screen._refresh_layout
 
         async def timed_add(view: ChatView, widget: Any) -> None:
             started = time.perf_counter()
@@ -192,8 +217,24 @@ class Watch:
             if watch.reply is not None and message is watch.reply.widget:
                 watch.reply.last_delta = time.perf_counter()
 
+        def timed_refresh_layout(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
+            started = time.perf_counter()
+            refresh_layout(screen, *args, **kwargs)
+            watch.layout_seconds.append(time.perf_counter() - started)
+
         ChatView.add = timed_add  # type: ignore[method-assign]
+        Screen._refresh_layout = timed_refresh_layout  # type: ignore[method-assign]
         AssistantMessage.append = timed_append  # type: ignore[method-assign]
+        self._originals: list[tuple[type, str, Any]] = [
+            (ChatView, "add", add), (AssistantMessage, "append", append),
+            (Screen, "_refresh_layout", refresh_layout)]
+
+    def close(self) -> None:
+        """Put the wrapped methods back and let go of the app."""
+        for owner, name, original in self._originals:
+            setattr(owner, name, original)
+        del self.app._display
+        self.reply = None
 
     def _check(self, now: float) -> None:
         reply = self.reply
@@ -206,7 +247,6 @@ class Watch:
         if reply.on_screen is None and finished and FINAL_WORDS in self._chat_text(self.app):
             reply.on_screen = now
             reply.done.set()
-
 
     def _text_shown(self, widget: AssistantMessage) -> bool:
         """Whether some of the reply's text is on screen: a fast stream can scroll the first
@@ -230,7 +270,10 @@ class Result:
     backlog: float  # last text delta handed to the widget -> final words on screen
     lag: tuple[float, float, float]
     frames: int
-    mount: float
+    layout_max: float  # the slowest full layout pass while it streamed
+    layout_share: float  # of the time from Enter to on screen, how much went to layout passes
+    widgets: int  # widgets on the screen once the reply is in
+    full_gcs: list[float]  # generation-2 collections while it streamed, seconds each
 
     @property
     def rate(self) -> float:
@@ -246,7 +289,7 @@ async def stream_one(pilot: Any, app: StudioApp, watch: Watch, server: LoopbackS
 
     server.queue(TextReply(text, chunk_size=chunk_size, chunk_delay=chunk_delay))
     probe = LagProbe()
-    frames_before = watch.frames
+    frames_before, layouts_before = watch.frames, len(watch.layout_seconds)
     with probe.running():
         reply = watch.reply = Reply(sent=time.perf_counter())
         await send(pilot, "Write the whole harbour report, please.")
@@ -259,10 +302,12 @@ async def stream_one(pilot: Any, app: StudioApp, watch: Watch, server: LoopbackS
         raise RuntimeError(f"{label}: a moment was not seen: {reply}")
     if reply.widget is None or reply.widget.text != text:
         raise RuntimeError(f"{label}: the reply's text differs from what the server sent")
+    layouts = watch.layout_seconds[layouts_before:] or [0.0]
+    total = reply.on_screen - reply.sent
     return Result(label, len(text), f"{chunk_size}/{chunk_delay * 1000:g}ms",
-                  reply.first_text - reply.sent, reply.on_screen - reply.sent,
-                  reply.on_screen - reply.last_delta, probe.summary(), watch.frames - frames_before,
-                  watch.mount_seconds[-1])
+                  reply.first_text - reply.sent, total, reply.on_screen - reply.last_delta,
+                  probe.summary(), watch.frames - frames_before, max(layouts), sum(layouts) / total,
+                  sum(1 for _ in app.screen.walk_children()), probe.full_gcs)
 
 
 async def short_turn(pilot: Any, app: StudioApp, watch: Watch, server: LoopbackServer, n: int) -> float:
@@ -283,6 +328,27 @@ async def short_turn(pilot: Any, app: StudioApp, watch: Watch, server: LoopbackS
     return time.perf_counter() - started
 
 
+async def mount_history(app: StudioApp, first: int, count: int) -> None:
+    """`count` earlier exchanges, mounted at once with the widgets and calls a turn uses (ChatView.add,
+    AssistantMessage.append/finish) and added to the conversation, but without a request each: the
+    quick way to a long session. One layout pass at the end instead of several per exchange."""
+    from studio.ui.chat import AssistantMessage, ChatView, UserMessage
+
+    chat = app.query_one(ChatView)
+    name = app.catalog.info(app.model).name
+    with app.batch_update():
+        for n in range(first, first + count):
+            question, answer = f"Tighten paragraph {n}.", short_reply(n)
+            await chat.add(UserMessage(question))
+            reply = AssistantMessage(name)
+            await chat.add(reply)
+            await reply.append(answer)
+            await reply.finish()
+            reply.set_meta("$0.0031 · in 812 · out 118")
+            app.conversation.add_user(question)
+            app.conversation.add_assistant([{"type": "text", "text": answer}])
+
+
 # -- the scenarios --------------------------------------------------------------------------------
 
 @dataclass
@@ -290,6 +356,7 @@ class SessionRow:
     """The long-session figures at one history size."""
 
     replies: int
+    widgets: int  # on the screen before the +1 reply
     turn_ms: float
     mount_ms: float
     growth_lag_max: float
@@ -297,8 +364,12 @@ class SessionRow:
 
 
 async def run_app(server: LoopbackServer, tmp: Path,
-                  body: Callable[[Any, StudioApp, Watch], Awaitable[None]]) -> None:
-    """A fresh app in a 120x40 headless terminal, ready to send (engine loaded)."""
+                  body: Callable[[Any, StudioApp, Watch], Awaitable[None]], gc_mode: str) -> None:
+    """A fresh app in a 120x40 headless terminal, ready to send (engine loaded).
+
+    gc_mode "freeze" or "off" is a what-if for the garbage collector's share of the lag: the
+    objects made at start-up (SDK, Textual) moved out of the collector's reach, or no collection.
+    """
     from ui_helpers import make_app
 
     app = make_app(server, BENCH_KEY, tmp)
@@ -306,21 +377,71 @@ async def run_app(server: LoopbackServer, tmp: Path,
         await asyncio.wait_for(app.engine_ready.wait(), 30)
         await pilot.pause(0.2)
         watch = Watch(app)
-        await body(pilot, app, watch)
+        gc.collect()
+        if gc_mode == "freeze":
+            gc.freeze()
+        elif gc_mode == "off":
+            gc.disable()
+        try:
+            await body(pilot, app, watch)
+        finally:
+            watch.close()
+            gc.enable()
+            gc.unfreeze()
+    del app
+    gc.collect()  # what runs next in this process starts without these widgets in the heap
 
 
-async def bench(args: argparse.Namespace, tmp: Path) -> None:
+async def engine_only(server: LoopbackServer, tmp: Path, label: str, text: str, chunk_size: int,
+                      chunk_delay: float) -> Result:
+    """The same reply read by the engine with no UI: the pace the server, SDK and engine allow."""
+    from studio.config import DEFAULT_MODEL
+    from studio.core.catalog import Catalog
+    from studio.core.conversation import Conversation
+    from studio.core.drafts import DraftStore
+    from studio.core.engine import Engine, EngineConfig
+    from studio.core.events import TextDelta
+    from studio.core.workspace import Workspace
+    from studio.loopback import TextReply
+
+    engine = Engine(EngineConfig(api_key=BENCH_KEY, base_url=server.base_url, max_retries=0),
+                    Catalog.builtin(), Workspace(DraftStore(tmp / "drafts")))
+    conversation = Conversation()
+    conversation.add_user("Write the whole harbour report, please.")
+    server.queue(TextReply(text, chunk_size=chunk_size, chunk_delay=chunk_delay))
+    probe, received, first = LagProbe(), [], 0.0
+    try:
+        with probe.running():
+            started = time.perf_counter()
+            async for event in engine.run_turn(conversation, DEFAULT_MODEL):
+                if isinstance(event, TextDelta):
+                    first = first or time.perf_counter()
+                    received.append(event.text)
+            ended = time.perf_counter()
+    finally:
+        await engine.aclose()
+    if "".join(received) != text:
+        raise RuntimeError(f"{label}: the engine received other text than the server sent")
+    return Result(label, len(text), f"{chunk_size}/{chunk_delay * 1000:g}ms", first - started,
+                  ended - started, 0.0, probe.summary(), 0, 0.0, 0.0, 0, probe.full_gcs)
+
+
+def run_scenario(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """One scenario in this process, its figures as plain data for the parent."""
     from studio.loopback import LoopbackServer
 
     results: list[Result] = []
     session: list[SessionRow] = []
     idle = LagProbe()
 
-    async def single(pilot: Any, app: StudioApp, watch: Watch) -> None:
+    async def fast(pilot: Any, app: StudioApp, watch: Watch) -> None:
         with idle.running():
             await asyncio.sleep(1.0)
-        results.append(await stream_one(pilot, app, watch, server, "fast", long_reply(args.fast_kb * 1024),
-                                        args.fast_chunk, args.fast_delay))
+        results.append(await stream_one(pilot, app, watch, server, "fast",
+                                        long_reply(args.fast_kb * 1024), args.fast_chunk,
+                                        args.fast_delay))
+
+    async def paced(pilot: Any, app: StudioApp, watch: Watch) -> None:
         results.append(await stream_one(pilot, app, watch, server, "paced",
                                         long_reply(args.paced_kb * 1024), args.paced_chunk,
                                         args.paced_delay))
@@ -328,6 +449,12 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
     async def long_session(pilot: Any, app: StudioApp, watch: Watch) -> None:
         n = 0
         for checkpoint in args.checkpoints:
+            if args.grow == "bulk":  # all but the last few exchanges at once, then real turns
+                bulk = max(0, checkpoint - args.real_turns - watch.replies_added)
+                await mount_history(app, n + 1, bulk)
+                n += bulk
+                await pilot.pause()
+                await asyncio.sleep(0.2)
             turns: list[float] = []
             first_mount = len(watch.mount_seconds)
             probe = LagProbe()
@@ -335,49 +462,100 @@ async def bench(args: argparse.Namespace, tmp: Path) -> None:
                 while watch.replies_added < checkpoint:
                     n += 1
                     turns.append(await short_turn(pilot, app, watch, server, n))
-            recent = turns[-10:] or [0.0]
+            recent = turns[-10:] or [0.0]  # the real turns only: bulk mounts are not timed
             mounts = watch.mount_seconds[first_mount:][-10:] or [0.0]
             replies = watch.replies_added
+            widgets = sum(1 for _ in app.screen.walk_children())
             result = await stream_one(pilot, app, watch, server, f"+1 at {replies}",
                                       long_reply(args.session_kb * 1024), args.fast_chunk,
                                       args.fast_delay)
-            session.append(SessionRow(replies, statistics.median(recent) * 1000,
+            session.append(SessionRow(replies, widgets, statistics.median(recent) * 1000,
                                       statistics.median(mounts) * 1000, probe.summary()[2], result))
             print(f"  ... {replies} replies in the chat", file=sys.stderr, flush=True)
 
-    started = time.perf_counter()
+    async def no_ui() -> None:
+        results.append(await engine_only(server, tmp, "paced, no UI", long_reply(args.paced_kb * 1024),
+                                         args.paced_chunk, args.paced_delay))
+
     with LoopbackServer(api_key=BENCH_KEY) as server:
-        await run_app(server, tmp / "one", single)
-        if args.checkpoints:
-            await run_app(server, tmp / "session", long_session)
-    report(results, session, idle, time.perf_counter() - started)
+        if name == "fast":
+            asyncio.run(run_app(server, tmp / name, fast, args.gc))
+        elif name == "paced":
+            asyncio.run(run_app(server, tmp / name, paced, args.gc))
+            if args.baseline:
+                asyncio.run(no_ui())
+        else:
+            asyncio.run(run_app(server, tmp / name, long_session, args.gc))
+    return {"results": [asdict(r) for r in results], "session": [asdict(row) for row in session],
+            "idle": idle.summary() if idle.lags else None}
 
 
-def report(results: list[Result], session: list[SessionRow], idle: LagProbe, wall: float) -> None:
-    """The tables: one row per streamed reply, then the long session."""
-    print(f"\nstream_render: {SIZE[0]}x{SIZE[1]} headless, lag probe ticks every {TICK * 1000:g} ms; "
-          f"idle lag median/p99/max {idle.summary()[0]:.1f}/{idle.summary()[1]:.1f}/"
-          f"{idle.summary()[2]:.1f} ms\n")
-    head = (f"{'reply':<12} {'chars':>7} {'chunk/delay':>11} {'first':>7} {'on scr':>8} "
-            f"{'backlog':>8} {'chars/s':>8} {'lag p50':>8} {'p99':>7} {'max':>7} {'frames':>7} "
-            f"{'fps':>5}")
+def bench(args: argparse.Namespace) -> None:
+    """Each scenario in a child process of its own: a finished app's leftovers (global render
+    caches, a fragmented heap) make the next app's garbage collections up to twice as slow, so
+    sharing one process would make the figures depend on the order they ran in."""
+    started = time.perf_counter()
+    results: list[Result] = []
+    session: list[SessionRow] = []
+    idle: tuple[float, float, float] | None = None
+    for name in ["fast", "paced"] + (["session"] if args.checkpoints else []):
+        child = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--scenario", name],
+                               stdout=subprocess.PIPE, text=True, check=False)
+        lines = [line for line in child.stdout.splitlines() if line.startswith(RESULT_MARK)]
+        if child.returncode or not lines:
+            raise SystemExit(f"scenario {name!r} failed (exit status {child.returncode})")
+        data = json.loads(lines[-1].removeprefix(RESULT_MARK))
+        results += [result_from(r) for r in data["results"]]
+        session += [SessionRow(**{**row, "result": result_from(row["result"])})
+                    for row in data["session"]]
+        idle = idle or (tuple(data["idle"]) if data["idle"] else None)
+    grown = (f"mounted at once, the last {args.real_turns} before each size as real turns"
+             if args.grow == "bulk" else "each sent as a real turn")
+    report(results, session, idle or (0.0, 0.0, 0.0), time.perf_counter() - started, grown, args.gc)
+
+
+def result_from(data: dict[str, Any]) -> Result:
+    """A Result back from its JSON form."""
+    return Result(**{**data, "lag": tuple(data["lag"])})
+
+
+def report(results: list[Result], session: list[SessionRow], idle: tuple[float, float, float],
+           wall: float, grown: str, gc_mode: str) -> None:
+    """The tables: one row per streamed reply, then how the long session grew."""
+    p50, p99, worst = idle
+    gc_note = "" if gc_mode == "on" else f" (what-if: --gc {gc_mode})"
+    print(f"\nstream_render: {SIZE[0]}x{SIZE[1]} headless{gc_note}; lag = lateness of a {TICK * 1000:g} ms "
+          f"sleep on the app's loop (idle: median {p50:.1f}, p99 {p99:.1f}, max {worst:.1f} ms)\n")
+    head = (f"{'reply':<12} {'chars':>7} {'chunk/gap':>9} {'widgets':>7} {'first':>7} {'on scr':>7} "
+            f"{'backlog':>7} {'chars/s':>7} {'lag p50':>7} {'p99':>6} {'max':>6} {'fps':>5} "
+            f"{'layout max':>10} {'share':>5} {'full gc n/sum/max':>17}")
     print(head)
     print("-" * len(head))
     for r in results + [row.result for row in session]:
-        print(f"{r.label:<12} {r.chars:>7,} {r.chunk:>11} {r.first_text * 1000:>5.0f}ms "
-              f"{r.on_screen:>7.2f}s {r.backlog * 1000:>6.0f}ms {r.rate:>8,.0f} {r.lag[0]:>6.1f}ms "
-              f"{r.lag[1]:>5.0f}ms {r.lag[2]:>5.0f}ms {r.frames:>7} {r.frames / r.on_screen:>5.1f}")
+        ui = bool(r.widgets)  # the no-UI baseline has no widgets, frames, backlog or layout
+        print(f"{r.label:<12} {r.chars:>7,} {r.chunk:>9} {f'{r.widgets:,}' if ui else '-':>7} "
+              f"{r.first_text * 1000:>5.0f}ms {r.on_screen:>6.1f}s "
+              f"{f'{r.backlog * 1000:.0f}ms' if ui else '-':>7} {r.rate:>7,.0f} {r.lag[0]:>5.1f}ms "
+              f"{r.lag[1]:>4.0f}ms {r.lag[2]:>4.0f}ms {f'{r.frames / r.on_screen:.1f}' if ui else '-':>5} "
+              f"{f'{r.layout_max * 1000:.0f}ms' if ui else '-':>10} "
+              f"{f'{r.layout_share:.0%}' if ui else '-':>5} "
+              f"{len(r.full_gcs):>5}/{sum(r.full_gcs):>4.1f}s/{max(r.full_gcs, default=0) * 1000:>4.0f}ms")
     if session:
-        print(f"\nlong session: ordinary turns (~{len(short_reply(0))} chars each) through the app")
-        head = (f"{'replies':>8} {'turn (med, last 10)':>20} {'mount reply':>12} "
-                f"{'max lag while growing':>22} {'+1 reply: lag p99/max':>22}")
+        print(f"\nlong session: earlier exchanges (~{len(short_reply(0))}-char replies) {grown}; "
+              "then one more long reply as fast as the server sends it (+1 rows above)")
+        head = (f"{'replies':>7} {'widgets':>7} {'turn (median, real)':>19} "
+                f"{'mount one reply':>15} {'max lag in real turns':>21}")
         print(head)
         print("-" * len(head))
         for row in session:
-            print(f"{row.replies:>8} {row.turn_ms:>18.0f}ms {row.mount_ms:>10.1f}ms "
-                  f"{row.growth_lag_max:>20.0f}ms {row.result.lag[1]:>13.0f}/{row.result.lag[2]:.0f}ms")
-    print("\nfirst: Enter -> first word on screen; on scr: Enter -> last words on screen, turn over; "
-          "backlog: last text delta -> on screen.")
+            print(f"{row.replies:>7} {row.widgets:>7,} {row.turn_ms:>17.0f}ms {row.mount_ms:>13.1f}ms "
+                  f"{row.growth_lag_max:>19.0f}ms")
+    print("\nfirst: Enter -> first reply text on screen. on scr: Enter -> last words on screen and turn "
+          "over. backlog: last text delta\nhanded to the widget -> on screen. chars/s: chars / on scr. "
+          "fps: frames painted per second of on scr. layout max:\nslowest full layout pass "
+          "(Screen._refresh_layout, any collection it triggered included) while it streamed. share:"
+          "\ntime in layout passes / on scr. full gc: generation-2 collections while it streamed: count, "
+          "time in all, longest.")
     print(f"total wall time {wall:.0f} s")
 
 
@@ -415,21 +593,40 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--paced-delay", type=float, default=0.01,
                         help="paced seconds between deltas (default 0.01)")
     parser.add_argument("--checkpoints", type=checkpoints, default=[20, 50, 100],
-                        help="history sizes for the long session, e.g. 20,50,100 ('' to skip)")
+                        help="replies already in the chat when the long session streams one more "
+                             "(default 20,50,100; '' to skip)")
+    parser.add_argument("--grow", choices=["bulk", "turns"], default="bulk",
+                        help="reach each history size by mounting earlier exchanges at once, then "
+                             "--real-turns real turns (bulk, default), or by real turns only (turns: "
+                             "slower, about 2 minutes more for 100)")
+    parser.add_argument("--real-turns", type=int, default=3,
+                        help="real turns timed before each checkpoint with --grow bulk (default 3)")
     parser.add_argument("--session-kb", type=int, default=15,
                         help="the reply streamed on top of the history, sent like the fast one "
                              "(default 15 KB)")
+    parser.add_argument("--no-baseline", dest="baseline", action="store_false",
+                        help="skip reading the paced reply without the UI (the pace's ceiling)")
+    parser.add_argument("--gc", choices=["on", "freeze", "off"], default="on",
+                        help="what-if: 'freeze' moves the start-up objects out of the garbage "
+                             "collector's reach once the app is ready, 'off' disables collection "
+                             "while measuring (default on: as the app runs)")
+    parser.add_argument("--scenario", choices=["fast", "paced", "session"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if min(args.fast_kb, args.paced_kb, args.session_kb, args.fast_chunk, args.paced_chunk) < 1:
+    if min(args.fast_kb, args.paced_kb, args.session_kb, args.fast_chunk, args.paced_chunk,
+           args.real_turns) < 1:
         parser.error("sizes and chunks must be at least 1")
     return args
 
 
 def main() -> int:
     args = parse_args()
-    with tempfile.TemporaryDirectory(prefix="studio-stream-render-") as tmp:
+    if args.scenario is None:
+        bench(args)
+        return 0
+    with tempfile.TemporaryDirectory(prefix=f"studio-stream-render-{args.scenario}-") as tmp:
         isolate(Path(tmp))
-        asyncio.run(bench(args, Path(tmp)))
+        data = run_scenario(args.scenario, args, Path(tmp))
+    print(RESULT_MARK + json.dumps(data), flush=True)
     return 0
 
 

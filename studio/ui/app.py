@@ -6,6 +6,7 @@ The engine (and with it the SDK) is imported after the first frame is painted.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -150,6 +151,9 @@ class StudioApp(App[None]):
         module = await asyncio.to_thread(importlib.import_module, "studio.core.engine")
         self.engine = self._new_engine(module)
         self.engine_ready.set()
+        # What start-up built (Textual, the SDK) lives as long as the app: keep it out of every
+        # later garbage collection, which would otherwise walk ~200,000 objects each time.
+        gc.freeze()
         if self.settings.api_key:
             await self._refresh_models()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -81,39 +82,85 @@ class ToolEntry(Collapsible):
         super().__init__(body, title=title, collapsed=not shown, classes="error" if is_error else "")
 
 
+SETTLE_CHARS = 2000  # characters of live Markdown before finished paragraphs are settled
+
+
+async def _retire(body: Markdown, batch: int = 40) -> None:
+    """Remove a hidden Markdown widget a few blocks at a time: removing a long reply's 1,500
+    block widgets at once stops the event loop for ~300 ms; in batches, frames keep flowing."""
+    children = list(body.children)
+    for start in range(0, len(children), batch):
+        await body.remove_children(children[start:start + batch])
+        await asyncio.sleep(0.01)
+    await body.remove()
+
+
 class AssistantMessage(Vertical):
-    """One reply. Text arrives in fragments; the stream batches them so the UI never stalls."""
+    """One reply. Text streams into a Markdown widget (its stream batches fragments); once a stretch
+    of text is finished it is settled into one Static. Textual's Markdown keeps a widget per block,
+    and every layout pass visits them all: a long session would otherwise slow to a crawl."""
 
     def __init__(self, model_name: str) -> None:
         super().__init__()
         self.model_name = model_name
         self.text = ""
-        self._body = _markdown()
+        self._body: Markdown | None = None
+        self._body_text = ""
         self._meta = Static("", classes="meta", markup=False)
         self._stream: MarkdownStream | None = None
         self.border_title = model_name
 
     def compose(self) -> ComposeResult:
-        yield self._body
         yield self._meta
 
     async def append(self, fragment: str) -> None:
-        if self._stream is None:
-            self._stream = self._body.get_stream(self._body)
+        """Stream text in; at a paragraph break past SETTLE_CHARS, settle what came before, so
+        the live Markdown widget (and each layout pass) stays small however long the reply."""
         self.text += fragment
-        await self._stream.write(fragment)
+        cut = self._settle_point(fragment)
+        if cut is None:
+            await self._write(fragment)
+            return
+        await self._write(fragment[:cut])
+        await self.finish()
+        if fragment[cut:]:
+            await self._write(fragment[cut:])
+
+    def _settle_point(self, fragment: str) -> int | None:
+        if len(self._body_text) + len(fragment) < SETTLE_CHARS:
+            return None
+        end = fragment.rfind("\n\n")
+        if end < 0 or (self._body_text + fragment[:end]).count("```") % 2:
+            return None  # no paragraph break here, or inside a code block
+        return end + 2
+
+    async def _write(self, text: str) -> None:
+        if self._body is None:
+            self._body = _markdown()
+            await self.mount(self._body, before=self._meta)
+            self._stream = self._body.get_stream(self._body)
+        assert self._stream is not None
+        self._body_text += text
+        await self._stream.write(text)
 
     async def finish(self) -> None:
+        """The current stretch of text is complete: render it once, as a single widget."""
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
+        if self._body is not None:
+            from rich.markdown import Markdown as RichMarkdown
+
+            await self.mount(Static(RichMarkdown(self._body_text), classes="settled"),
+                             before=self._body)
+            self._body.display = False
+            self.run_worker(_retire(self._body), group="retire")
+            self._body, self._body_text = None, ""
 
     async def add_part(self, widget: Static | Collapsible) -> None:
         """A tool entry or notice inside the reply; later text continues below it."""
         await self.finish()
         await self.mount(widget, before=self._meta)
-        self._body = _markdown()
-        await self.mount(self._body, before=self._meta)
 
     def set_meta(self, text: str) -> None:
         self._meta.update(text)
