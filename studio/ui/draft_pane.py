@@ -80,7 +80,9 @@ class DraftPane(Vertical):
         if isinstance(content, str):
             self.editor.preview(content)
             name = partial.get("filename")
-            self._show_title(f"Claude is writing {name}…" if isinstance(name, str) else "")
+            name = name if isinstance(name, str) and name else None
+            self.editor.show_title(name or self.draft.name, False,
+                                   f"Claude is writing {name or 'a draft'}…")
 
     def abandon_preview(self) -> None:
         """The tool never ran (stopped, failed, refused): the writer's text comes back."""
