@@ -117,3 +117,27 @@ async def test_a_request_over_the_context_window_asks_first(server: LoopbackServ
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert server.message_requests == []
+
+
+async def test_one_hour_cache_writes_are_priced_and_shown(server: LoopbackServer,
+                                                          tmp_path: Path) -> None:
+    long_prompt = "You are a careful editor. " * 400  # over the 1,024-token minimum
+    server.queue(TextReply("One."), TextReply("Two."))  # usage from the server's simulated cache
+    app = make_app(server, TEST_KEY, tmp_path, cache_ttl="1h", system_prompt=long_prompt)
+    async with app.run_test(size=SIZE) as pilot:
+        for text in ("first", "second"):
+            await send(pilot, text)
+            await idle(pilot, app)
+        await pilot.pause(0.1)
+        body = server.message_requests[0].json
+        assert body["cache_control"]["ttl"] == "1h"
+        side = sidebar(app)
+        assert " 1h" in side and "h\n" not in side  # the 1-hour writes are named as such
+        first = app.spending.ledger.entries[0]
+        assert first.usage.cache_write_1h > 0 and first.usage.cache_write_5m == 0
+        # 1-hour writes cost twice the input price: $6.00 per million on Sonnet 4.6.
+        u = first.usage
+        expected = (u.input * 3 + u.output * 15 + u.cache_write_1h * 6 + u.cache_read * 0.3) / 1e6
+        assert first.usd == pytest.approx(expected)
+        assert app.spending.ledger.entries[1].usage.cache_read > 0
+        assert "cache warm 59:" in side  # an hour from the last hit

@@ -48,8 +48,9 @@ def _entry_text(entry: LedgerEntry, name: str) -> Text:
     text.append(name.removeprefix("Claude ")[:14])
     text.append(f"  {entry_cost(entry)}\n", style="bold")
     text.append(f"  in {format_tokens(u.input)} · out {format_tokens(u.output)}\n", style="dim")
-    text.append(f"  cache r {format_tokens(u.cache_read)} · w {format_tokens(u.cache_write)}",
-                style="dim")
+    written = (f"{format_tokens(u.cache_write_5m)}+{format_tokens(u.cache_write_1h)}h"
+               if u.cache_write_1h else format_tokens(u.cache_write))
+    text.append(f"  cache r {format_tokens(u.cache_read)} · w {written}", style="dim")
     if entry.saved_usd:
         text.append(f"\n  cache saved {format_usd(entry.saved_usd)}", style="dim")
     return text
