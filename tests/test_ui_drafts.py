@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from conftest import TEST_KEY
-from ui_helpers import chat_text, dialog_text, idle, make_app, pane_text, send, wait_for
+from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
 
 from studio.core.drafts import RecoveryStore
 from studio.loopback import LoopbackServer, TextReply, ToolUseReply
@@ -195,3 +195,17 @@ async def test_ctrl_n_starts_an_empty_draft(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: draft_text(app) == "")
         assert "Draft · untitled" in pane_text(app, "#draft")
         assert app.focused is app.query_one(DraftEditor)
+
+
+async def test_a_full_disk_for_recovery_copies_is_said_not_fatal(tmp_path: Path) -> None:
+    app = make_app(None, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        recovery_dir().parent.mkdir(parents=True, exist_ok=True)
+        recovery_dir().write_text("a file where the folder should be")  # writes there must fail
+        app.query_one(DraftEditor).insert("words worth keeping")
+        await pilot.pause(0.05)
+        app.query_one("#draft-pane").keep_recovery()
+        await pilot.pause(0.1)
+        assert app.is_running and draft_text(app) == "words worth keeping"
+        await wait_for(pilot, lambda: "recovery copy of the untitled draft was not saved"
+                       in flat(screen_text(app)))

@@ -31,6 +31,7 @@ class DraftPane(Vertical):
         self.workspace = workspace
         self.recovery = recovery
         self._recovered_text: str | None = None  # what the recovery file holds now
+        self._recovery_failed = False
 
     def compose(self) -> ComposeResult:
         yield DraftEditor(id="draft")
@@ -69,8 +70,12 @@ class DraftPane(Vertical):
             elif not self.draft.dirty and self._recovered_text is not None:
                 self.recovery.clear(self.draft.name, drafts_root=root)
                 self._recovered_text = None
-        except OSError as exc:
-            self.notify(f"Could not write the recovery copy: {exc.strerror}", severity="warning")
+        except (OSError, DraftError) as exc:
+            if not self._recovery_failed:  # once, not every two seconds
+                self._recovery_failed = True
+                self.notify(f"{exc} Save the draft with Ctrl+S.", severity="warning", timeout=10)
+        else:
+            self._recovery_failed = False
 
     # -- Claude's changes ------------------------------------------------------------------
 
@@ -103,8 +108,11 @@ class DraftPane(Vertical):
                 self.editor.open_text(change.text)
         else:
             # The writer had unsaved text in another draft: keep it, in undo and in recovery.
-            self.recovery.write(change.before_name, change.before_text,
-                                drafts_root=self.workspace.store.root)
+            try:
+                self.recovery.write(change.before_name, change.before_text,
+                                    drafts_root=self.workspace.store.root)
+            except (OSError, DraftError) as exc:  # undo still has it; the copy on disk does not
+                self.notify(f"{exc} Ctrl+Z in the draft still brings it back.", severity="warning")
             self.editor.replace_all(change.text)
             self.notify(f"Your unsaved {change.before_name or 'untitled draft'} is kept: Ctrl+Z in "
                         "the draft brings it back.", timeout=8)

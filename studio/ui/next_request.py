@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from studio.core.tokens import Calibrator, estimate_request
+from studio.core.tokens import Calibrator, TokenizerUnavailable, estimate_request
 from studio.core.usage import TokenUsage
 from studio.ui.sidebar import NextRequest
 
@@ -33,6 +33,7 @@ class NextRequestWatcher:
         self._raw: int | None = None
         self._exact: int | None = None
         self._sent_raw: int | None = None
+        self._tokenizer_failed = False
 
     def changed(self) -> None:
         """Something that goes into the next request changed: the text, the draft, the model."""
@@ -57,7 +58,13 @@ class NextRequestWatcher:
         if engine is None:
             return None
         params = engine.count_params(self.studio.conversation, self.studio.model, typed)
-        return await asyncio.to_thread(estimate_request, params)
+        try:
+            return await asyncio.to_thread(estimate_request, params)
+        except TokenizerUnavailable as exc:  # a broken install: estimates are a nicety, say so once
+            if not self._tokenizer_failed:
+                self._tokenizer_failed = True
+                self.studio.notify(f"No token estimates: {exc}", severity="warning")
+            return None
 
     async def _estimate(self) -> None:
         self._raw = await self._raw_estimate(self.prompt.text)
