@@ -385,10 +385,10 @@ def test_main_prints_base_url_and_serves() -> None:
         assert first.startswith("ANTHROPIC_BASE_URL=http://127.0.0.1:")
         request = urllib.request.Request(first.partition("=")[2] + "/v1/models",
                                          headers={"x-api-key": "k"})
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=20) as response:
             assert len(json.load(response)["data"]) == 4
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=5) == 0
+        assert process.wait(timeout=20) == 0
     finally:
         if process.poll() is None:
             process.kill()

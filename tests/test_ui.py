@@ -75,12 +75,13 @@ async def test_three_turns_with_a_model_switch(server: LoopbackServer, tmp_path:
 
 async def test_escape_stops_the_reply_and_keeps_the_text(server: LoopbackServer,
                                                          tmp_path: Path) -> None:
-    server.queue(TextReply("Once upon a time " + "and then " * 400, input_tokens=1000, chunk_size=6,
+    # Long enough (about 30 s) that Escape always lands mid-reply, however loaded the machine.
+    server.queue(TextReply("Once upon a time " + "and then " * 2000, input_tokens=1000, chunk_size=6,
                            chunk_delay=0.01))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "tell a story")
-        await wait_for(pilot, lambda: "Once upon a time" in screen_text(app))
+        await wait_for(pilot, lambda: "and then" in chat_text(app))
         await pilot.press("escape")
         await idle(pilot, app)
         await pilot.pause(0.1)

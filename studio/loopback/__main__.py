@@ -8,6 +8,7 @@ The first line printed is ``ANTHROPIC_BASE_URL=...``, ready to export in another
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 
@@ -28,11 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot listen on port {args.port}: {exc}", file=sys.stderr)
         return 1
+    stop = threading.Event()
+    # A handler, not KeyboardInterrupt: the interrupt then can never land mid-cleanup.
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"ANTHROPIC_BASE_URL={server.base_url}", flush=True)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(0.2):
+            pass
     finally:
         server.stop()
     return 0
