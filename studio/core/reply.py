@@ -21,6 +21,7 @@ class ToolUse:
     id: str
     name: str
     json_text: str = ""
+    parsed_length: int = 0  # len(json_text) at the last partial parse
     finished: bool = False
     input: dict[str, Any] | None = None
     error: str | None = None
@@ -85,6 +86,11 @@ class ReplyBuilder:
             return [TextDelta(delta.text)] if delta.text else []
         if delta.type == "input_json_delta" and isinstance(block, ToolUse):
             block.json_text += delta.partial_json
+            # Re-parsing the whole input on every fragment is quadratic (0.6 s for a 200 KB
+            # draft): parse again only once it has grown by a twentieth since the last parse.
+            if len(block.json_text) - block.parsed_length <= block.parsed_length // 20:
+                return []
+            block.parsed_length = len(block.json_text)
             try:
                 partial = from_json(block.json_text.encode(), partial_mode="trailing-strings")
             except ValueError:

@@ -18,7 +18,7 @@ from textual.widgets import TextArea
 
 from studio.core.drafts import DraftConflict, DraftError, RecoveryStore
 from studio.core.tools import DraftChange
-from studio.core.workspace import Workspace, count_words
+from studio.core.workspace import Draft, Workspace, count_words
 from studio.ui.dialogs import AskName, Choice, OpenDraft
 from studio.ui.editor import DraftEditor
 
@@ -41,7 +41,7 @@ class DraftPane(Vertical):
         return self.query_one(DraftEditor)
 
     @property
-    def draft(self):  # type: ignore[no-untyped-def]
+    def draft(self) -> Draft:
         return self.workspace.draft
 
     def on_mount(self) -> None:
