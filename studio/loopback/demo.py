@@ -63,13 +63,14 @@ def demo_text(body: Any) -> str:
         "## Hello from the demo\n\n"
         f"{opening}\n\n"
         "This reply comes from the studio's **offline demo server**, a small stand-in for the "
-        "Claude API that runs on this machine. Nothing left your computer and no API key "
-        "was needed.\n\n"
-        "While in demo mode you can:\n\n"
+        "Claude API that runs on this machine. Nothing left your computer.\n\n"
+        "Here you can:\n\n"
         "- write and edit as usual,\n"
         "- watch replies stream in a few words at a time,\n"
-        "- see how token usage is reported.\n\n"
-        "Set `ANTHROPIC_API_KEY` and start the studio without `--demo` to talk to Claude."
+        "- ask it to *write and save* a draft, then to *tighten* it,\n"
+        "- see how token usage and prompt caching are reported.\n\n"
+        "To talk to Claude, start the studio with your `ANTHROPIC_API_KEY`, without `--demo` "
+        "and without `ANTHROPIC_BASE_URL` pointing here."
     )
 
 
