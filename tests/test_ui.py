@@ -260,3 +260,19 @@ async def test_a_long_reply_settles_into_a_few_widgets(server: LoopbackServer, t
         assert len(reply.query(Static)) < 20
         assert reply.text.endswith("The end.")
         assert "The end." in chat_text(app)
+
+
+async def test_an_estimate_that_finishes_after_quitting_is_harmless(server: LoopbackServer,
+                                                                    tmp_path: Path) -> None:
+    """The estimate runs in a worker thread and can come back while the screen is torn down."""
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"hello")
+        await wait_for(pilot, lambda: "tokens" in pane_text(app, "#next"))
+        watcher = app.chat_pane.watcher
+    # What late workers do (an estimate, the model list, a reply's last usage): with no screen
+    # left, each must simply do nothing.
+    watcher.show()
+    watcher.changed()
+    app.show_model()
+    app.show_ledger()

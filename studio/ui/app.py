@@ -178,7 +178,11 @@ class StudioApp(App[None]):
 
     # -- what the writer sees -------------------------------------------------------------
 
+    # Both can be reached from a worker that finishes while the app closes: then there is no screen.
+
     def show_model(self) -> None:
+        if not self.is_running:
+            return
         info = self.catalog.info(self.model)
         self.sub_title = info.name
         self.sidebar.show_model(info)
@@ -187,6 +191,8 @@ class StudioApp(App[None]):
         prompt.border_subtitle = "Enter sends"
 
     def show_ledger(self) -> None:
+        if not self.is_running:
+            return
         s = self.spending
         budget = (Budget(s.session_usd, s.daily_usd, s.session_limit, s.daily_limit)
                   if s.session_limit or s.daily_limit else None)

@@ -37,6 +37,8 @@ class NextRequestWatcher:
 
     def changed(self) -> None:
         """Something that goes into the next request changed: the text, the draft, the model."""
+        if not self.studio.is_running:  # closing: nothing left to estimate for
+            return
         for timer in self._timers:
             timer.stop()
         self._exact = None
@@ -104,6 +106,8 @@ class NextRequestWatcher:
             self._sent_raw = None
 
     def show(self) -> None:
+        if not self.studio.is_running:  # a late estimate while closing: the sidebar may be gone
+            return
         info = self.studio.catalog.info(self.studio.model)
         if self._raw is None:
             self.studio.sidebar.show_next(NextRequest(limit=info.context_window))
