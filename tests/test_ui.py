@@ -26,6 +26,7 @@ async def test_a_reply_streams_in_and_its_cost_shows(server: LoopbackServer, tmp
                            output_tokens=200, chunk_size=8, chunk_delay=0.03))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
+        assert "Next message type to see an estimate" in flat(pane_text(app, "#sidebar"))
         await send(pilot, "Write me something")
         await wait_for(pilot, lambda: "Opening line." in screen_text(app))
         assert app.chat_pane.turn_running, "the first words showed before the reply ended"

@@ -72,6 +72,7 @@ class CostSidebar(VerticalScroll):
     def on_mount(self) -> None:
         self._ledger: CostLedger | None = None
         self._budget: Budget | None = None
+        self.show_next(NextRequest())
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
