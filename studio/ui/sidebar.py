@@ -52,8 +52,14 @@ def _entry_text(entry: LedgerEntry, name: str) -> Text:
                if u.cache_write_1h else format_tokens(u.cache_write))
     text.append(f"  cache r {format_tokens(u.cache_read)} · w {written}", style="dim")
     if entry.saved_usd:
-        text.append(f"\n  cache saved {format_usd(entry.saved_usd)}", style="dim")
+        text.append(f"\n  {_cache_effect(entry.saved_usd)}", style="dim")
     return text
+
+
+def _cache_effect(saved_usd: float, why: str = "") -> str:
+    """Savings; before any read pays the write premium back, what caching has cost so far."""
+    return (f"cache saved {format_usd(saved_usd)}" if saved_usd >= 0
+            else f"cache extra {format_usd(-saved_usd)}{why}")
 
 
 def _clock(seconds: float) -> str:
@@ -143,7 +149,7 @@ class CostSidebar(VerticalScroll):
                           f" + {format_tokens(u.cache_write_1h)} 1h\n")
         else:
             totals.append(f"cache write {format_tokens(u.cache_write)}\n")
-        totals.append(f"cache saved {format_usd(ledger.saved_usd)}")
+        totals.append(_cache_effect(ledger.saved_usd, "\n(repaid when it is read)"))
         left = ledger.cache_seconds_left(time.time())
         if left is not None:
             totals.append(f"\ncache warm {_clock(left)}" if left else "\ncache expired",
