@@ -26,6 +26,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--drafts-dir", metavar="DIR", type=Path,
                         help="folder for drafts (default ./drafts)")
     parser.add_argument("--max-tokens", metavar="N", type=int, help="output limit per reply")
+    parser.add_argument("-c", "--continue", dest="resume", action="store_true",
+                        help="reopen the latest conversation (F5 lists them all)")
     parser.add_argument("--demo", action="store_true",
                         help="run offline against the built-in demo server (no key needed)")
     parser.add_argument("--version", action="version", version=f"studio {__version__}")
@@ -49,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"studio: {exc}", file=sys.stderr)
         return 2
+    settings.resume = args.resume
 
     server = None
     if args.demo:

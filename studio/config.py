@@ -47,6 +47,7 @@ class Settings:
     daily_budget: float | None = None
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     demo: bool = False
+    resume: bool = False  # --continue: reopen the latest conversation
     keymap: dict[str, str] = field(default_factory=dict)
 
 

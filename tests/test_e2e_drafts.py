@@ -117,3 +117,6 @@ def test_c_the_offline_demo_writes_a_draft(studios: Studios, tmp_path: Path) -> 
     term.expect_text("# Launch announcement")
     term.expect_text("Saved — the draft is open")
     term.quit()
+    # The demo's made-up spend and conversation are kept apart from the writer's own.
+    data = tmp_path / "xdg_data_home" / "studio"
+    assert (data / "demo.db").exists() and not (data / "studio.db").exists()

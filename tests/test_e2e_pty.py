@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import stat
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -161,3 +162,24 @@ def test_d_a_pasted_key_is_checked_saved_and_never_shown(
     assert _sent_key(request) == TEST_KEY
     term.quit()
     assert TEST_KEY.encode() not in term.output
+
+
+def test_e_a_crash_loses_neither_the_conversation_nor_the_unsent_message(
+        server: LoopbackServer, terminal: Callable[..., Terminal]) -> None:
+    server.queue(TextReply("KEPTREPLY survives.", input_tokens=1000, output_tokens=200))
+    term = terminal(key=TEST_KEY, base_url=server.base_url)
+    wait_for_main_screen(term, "Claude Sonnet 4.6")
+    term.type("Remember this")
+    term.send(ENTER)
+    term.expect_text("KEPTREPLY")
+    term.type("HALFTYPED words")
+    term.expect_text("HALFTYPED")
+    time.sleep(2.5)  # the unsent message is kept every 2 seconds
+    term.crash()
+
+    term = terminal("--continue", key=TEST_KEY, base_url=server.base_url)
+    screen = term.expect_text("KEPTREPLY", START_TIMEOUT)
+    assert "Remember this" in screen and "Reopened conversation" in screen
+    term.expect_text("$0.0060 · in 1,000 · out 200")
+    assert "HALFTYPED words" in term.box_text("to Claude Sonnet 4.6")
+    term.quit()

@@ -44,7 +44,7 @@ class CostLedger:
         return max(0.0, self.cache_touched_at + self.cache_ttl_seconds - now)
 
     def start_reply(self, model: str) -> LedgerEntry:
-        entry = LedgerEntry(len(self.entries) + 1, model)
+        entry = LedgerEntry((self.entries[-1].number if self.entries else 0) + 1, model)
         self.entries.append(entry)
         return entry
 

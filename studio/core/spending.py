@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 
 from studio.core.budget import BudgetCheck, check_budget
+from studio.core.catalog import Price
 from studio.core.ledger import CostLedger, LedgerEntry
-from studio.core.store import Store
-from studio.core.usage import ReplyCost
+from studio.core.store import SavedResponse, Store
+from studio.core.usage import ReplyCost, price_reply
 
 
 class Spending:
@@ -27,16 +29,35 @@ class Spending:
     def _load_daily(self) -> float:
         return self.store.spent_on(self._day) if self.store is not None else 0.0
 
-    def record(self, entry: LedgerEntry, cost: ReplyCost) -> None:
+    def record(self, entry: LedgerEntry, cost: ReplyCost, session: int | None = None) -> None:
         entry.add(cost)
         self.ledger.note_cache(cost, time.time())
         if self.store is None:
             return
         try:
-            self.store.record(cost)
+            self.store.record(cost, session=session, reply=entry.number)
         except Exception as exc:  # sqlite3.Error or OSError: keep working, say it once
             self.store_error = f"{type(exc).__name__}: {exc}"
             self.store = None
+
+    def restart(self, responses: Sequence[SavedResponse] = (),
+                prices: Callable[[str], Price | None] | None = None) -> None:
+        """A new conversation, or a reopened one: its replies come back into the ledger, priced
+        at today's catalogue. Today's spend already counts them: they must not count twice."""
+        self.ledger = CostLedger(cache_ttl_seconds=self.ledger.cache_ttl_seconds)
+        entries: dict[int, LedgerEntry] = {}
+        spent_today = 0.0
+        for response in responses:
+            entry = entries.setdefault(response.reply, LedgerEntry(response.reply, response.model))
+            price = prices(response.model) if prices is not None else None
+            cost = price_reply(response.model, response.usage, price,
+                               estimated=response.estimated)
+            entry.add(cost)
+            self.ledger.note_cache(cost, response.at)
+            if cost.usd and datetime.fromtimestamp(response.at).date() == self._day:
+                spent_today += cost.usd
+        self.ledger.entries = sorted(entries.values(), key=lambda e: e.number)
+        self._daily_before = self._load_daily() - spent_today
 
     @property
     def session_usd(self) -> float:

@@ -1,16 +1,20 @@
-"""SQLite store: what every response cost, so spend survives restarts and budgets can count a day.
+"""SQLite store: every conversation as it happens, and what every response cost, so neither a quit
+nor a crash loses a reply, and spend survives restarts so budgets can count a day.
 
 Schema changes go in MIGRATIONS, in order, never edited once released (as simonw/llm does).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
-from studio.core.usage import ReplyCost
+from studio.core.usage import ReplyCost, TokenUsage
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -29,7 +33,79 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX responses_day ON responses(day);
     """,
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        started REAL NOT NULL,
+        updated REAL NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        draft TEXT,
+        unsent TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE messages (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        model TEXT,
+        reply INTEGER,
+        PRIMARY KEY (session_id, position)
+    );
+    ALTER TABLE responses ADD COLUMN session_id INTEGER;
+    ALTER TABLE responses ADD COLUMN reply INTEGER;
+    CREATE INDEX responses_session ON responses(session_id);
+    """,
 )
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One line of the conversations picker."""
+
+    id: int
+    updated: float
+    title: str
+    replies: int
+    usd: float
+
+
+@dataclass(frozen=True)
+class SavedMessage:
+    """A message as the API sees it, with the model and reply number that wrote it (assistant only)."""
+
+    message: dict[str, Any]
+    model: str | None
+    reply: int | None
+
+
+@dataclass(frozen=True)
+class SavedResponse:
+    """One priced API response, without its price: prices are looked up again when shown."""
+
+    reply: int
+    model: str
+    usage: TokenUsage
+    at: float
+    estimated: bool
+
+
+@dataclass(frozen=True)
+class SavedSession:
+    id: int
+    messages: list[SavedMessage]
+    responses: list[SavedResponse]
+    draft: str | None
+    unsent: str
+
+
+def title_of(messages: list[dict[str, Any]]) -> str:
+    """The first thing the writer said, on one line: how they will recognise the conversation."""
+    for message in messages:
+        if message["role"] == "user":
+            for block in message["content"]:
+                if block.get("type") == "text" and block["text"].strip():
+                    return " ".join(block["text"].split())[:120]
+    return ""
 
 
 class Store:
@@ -50,16 +126,83 @@ class Store:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 
-    def record(self, cost: ReplyCost, at: float | None = None) -> None:
+    def record(self, cost: ReplyCost, at: float | None = None, *, session: int | None = None,
+               reply: int | None = None) -> None:
         at = time.time() if at is None else at
         u = cost.usage
         with self._connect() as db:
             db.execute(
                 "INSERT INTO responses (at, day, model, input_tokens, output_tokens, "
-                "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd, estimated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd, estimated, "
+                "session_id, reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (at, datetime.fromtimestamp(at).date().isoformat(), cost.model, u.input, u.output,
-                 u.cache_read, u.cache_write_5m, u.cache_write_1h, cost.usd, int(cost.estimated)))
+                 u.cache_read, u.cache_write_5m, u.cache_write_1h, cost.usd, int(cost.estimated),
+                 session, reply))
+
+    # -- conversations ------------------------------------------------------------------------
+
+    def new_session(self) -> int:
+        now = time.time()
+        with self._connect() as db:
+            cursor = db.execute("INSERT INTO sessions (started, updated) VALUES (?, ?)", (now, now))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def save_messages(self, session: int, messages: list[dict[str, Any]], start: int,
+                      model: str | None = None, reply: int | None = None) -> None:
+        """Make the stored conversation equal `messages`, rewriting only from `start` on (the
+        history before it never changes). Assistant messages from `start` are marked as written
+        by `model` in reply number `reply`; earlier ones keep their marks."""
+        rows = [(session, position, m["role"], json.dumps(m["content"], ensure_ascii=False),
+                 model if m["role"] == "assistant" else None,
+                 reply if m["role"] == "assistant" else None)
+                for position, m in enumerate(messages[start:], start=start)]
+        with self._connect() as db:
+            db.execute("DELETE FROM messages WHERE session_id = ? AND position >= ?", (session, start))
+            db.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)", rows)
+            db.execute("UPDATE sessions SET updated = ?, title = ? WHERE id = ?",
+                       (time.time(), title_of(messages), session))
+
+    def save_context(self, session: int, *, draft: str | None, unsent: str) -> None:
+        """The draft that was open and the text typed but not sent: what a resume brings back."""
+        with self._connect() as db:
+            db.execute("UPDATE sessions SET draft = ?, unsent = ? WHERE id = ?",
+                       (draft, unsent, session))
+
+    def sessions(self, limit: int = 200) -> list[SessionSummary]:
+        """Conversations with anything in them, most recently used first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT s.id, s.updated, s.title,"
+                " (SELECT COUNT(DISTINCT reply) FROM messages m"
+                "   WHERE m.session_id = s.id AND m.reply IS NOT NULL),"
+                " (SELECT COALESCE(SUM(usd), 0) FROM responses r WHERE r.session_id = s.id)"
+                " FROM sessions s WHERE s.title != '' OR s.unsent != ''"
+                " ORDER BY s.updated DESC, s.id DESC LIMIT ?", (limit,)).fetchall()
+        return [SessionSummary(id, updated, title, replies, usd)
+                for id, updated, title, replies, usd in rows]
+
+    def load_session(self, session: int) -> SavedSession | None:
+        with self._connect() as db:
+            found = db.execute("SELECT draft, unsent FROM sessions WHERE id = ?",
+                               (session,)).fetchone()
+            if found is None:
+                return None
+            messages = db.execute("SELECT role, content, model, reply FROM messages "
+                                  "WHERE session_id = ? ORDER BY position", (session,)).fetchall()
+            responses = db.execute(
+                "SELECT reply, model, input_tokens, output_tokens, cache_read_tokens, "
+                "cache_write_5m_tokens, cache_write_1h_tokens, at, estimated FROM responses "
+                "WHERE session_id = ? AND reply IS NOT NULL ORDER BY id", (session,)).fetchall()
+        return SavedSession(
+            session,
+            [SavedMessage({"role": role, "content": json.loads(content)}, model, reply)
+             for role, content, model, reply in messages],
+            [SavedResponse(reply, model, TokenUsage(input=i, output=o, cache_read=r,
+                                                    cache_write_5m=w5, cache_write_1h=w1h),
+                           at, bool(estimated))
+             for reply, model, i, o, r, w5, w1h, at, estimated in responses],
+            found[0], found[1])
 
     def spent_on(self, day: date) -> float:
         """Dollars of known-price responses on `day` (local time)."""

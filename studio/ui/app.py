@@ -23,13 +23,14 @@ from studio.config import Settings
 from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
 from studio.core.drafts import DraftStore, RecoveryStore
+from studio.core.history import History
 from studio.core.spending import Spending
 from studio.core.store import Store
 from studio.core.workspace import Workspace
 from studio.keys import mask_key, save_key
 from studio.ui.chat import ChatView, Notice
 from studio.ui.chat_pane import ChatPane
-from studio.ui.dialogs import Choice
+from studio.ui.dialogs import NEW_CONVERSATION, Choice, Conversations
 from studio.ui.draft_pane import DraftPane
 from studio.ui.help import HelpScreen
 from studio.ui.model_picker import ModelPicker
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 WELCOME = ("Write to Claude below: Enter sends, Shift+Enter or Ctrl+J adds a line, Escape stops a "
            "reply, F2 picks the model. The draft is on the right.")
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
+CONTEXT_SECONDS = 2.0  # how often the unsent message and the open draft's name are kept
 
 
 class StudioApp(App[None]):
@@ -59,6 +61,8 @@ class StudioApp(App[None]):
         Binding("ctrl+r", "retry", "Retry", id="retry",
                 tooltip="Retry the failed reply, or continue a cut one"),
         Binding("f4", "api_key", "Key", id="api_key", tooltip="Enter or change the API key"),
+        Binding("f5", "conversations", "Chats", id="conversations",
+                tooltip="Start a new conversation or reopen a kept one"),
         Binding("ctrl+s", "save_draft", "Save", id="save_draft", tooltip="Save the draft"),
         Binding("ctrl+o", "open_draft", "Open", id="open_draft", tooltip="Open a draft"),
         Binding("ctrl+n", "new_draft", "New", id="new_draft", show=False,
@@ -76,15 +80,19 @@ class StudioApp(App[None]):
         self.conversation = Conversation()
         self.workspace = Workspace(DraftStore(settings.drafts_dir, settings.max_draft_bytes))
         self.recovery = RecoveryStore(locations.state_dir() / "recovery")
-        self.spending = Spending(self._open_store(), settings.session_budget, settings.daily_budget,
+        # The demo's made-up replies and costs are kept apart from the writer's own.
+        store = self._open_store("demo.db" if settings.demo else "studio.db")
+        self.spending = Spending(store, settings.session_budget, settings.daily_budget,
                                  TTL_SECONDS[settings.cache_ttl])
+        self.history = History(store)
+        self._unsent = ""  # the message box's text
         self.engine: Engine | None = None
         self.engine_ready = asyncio.Event()
 
     @staticmethod
-    def _open_store() -> Store | None:
+    def _open_store(name: str) -> Store | None:
         try:
-            return Store(locations.data_dir() / "studio.db")
+            return Store(locations.data_dir() / name)
         except Exception:  # a read-only or full disk: spend is still counted for this session
             return None
 
@@ -117,6 +125,8 @@ class StudioApp(App[None]):
         yield SystemCommand("Save draft as…", "Save the draft under a new name (F3)",
                             self.action_save_draft_as)
         yield SystemCommand("New draft", "Start an empty draft (Ctrl+N)", self.action_new_draft)
+        yield SystemCommand("Conversations", "Start a new conversation or reopen a kept one (F5)",
+                            self.action_conversations)
         yield SystemCommand("Keys", "Every key studio answers to (F1)", self.action_help)
         if self.chat_pane.can_retry or self.chat_pane.can_continue:
             yield SystemCommand("Retry", "Retry the failed reply or continue a cut one (Ctrl+R)",
@@ -131,6 +141,15 @@ class StudioApp(App[None]):
         self.show_ledger()
         chat = self.query_one(ChatView)
         await chat.add(Notice(WELCOME, "tip"))
+        earlier = self.history.sessions()
+        if self.settings.resume and earlier:
+            await self._reopen(earlier[0].id)
+        elif earlier:
+            await chat.add(Notice(f"F5 reopens one of your {len(earlier)} earlier "
+                                  f"conversation{'s' if len(earlier) > 1 else ''}.", "tip"))
+        elif self.settings.resume:
+            await chat.add(Notice("No earlier conversation to continue: this one is new.", "warn"))
+        self.set_interval(CONTEXT_SECONDS, self._keep_context)
         if self.settings.demo:
             await chat.add(Notice("Demo mode: replies come from studio's built-in offline server, "
                                   "not from Claude. Prices are real; the text is simulated.", "warn"))
@@ -144,6 +163,7 @@ class StudioApp(App[None]):
     async def on_unmount(self) -> None:
         for pane in self.query(DraftPane):  # gone already if the app never finished mounting
             pane.keep_recovery()
+        self._keep_context()
         if self.engine is not None:
             await self.engine.aclose()
 
@@ -199,8 +219,10 @@ class StudioApp(App[None]):
         self.sidebar.show_ledger(s.ledger, lambda m: self.catalog.info(m).name, budget)
 
     @on(TextArea.Changed)
-    def _next_request_changed(self) -> None:
+    def _next_request_changed(self, event: TextArea.Changed) -> None:
         """The message or the draft changed: so does the next request's size."""
+        if isinstance(event.text_area, PromptArea):
+            self._unsent = event.text_area.text  # kept from here even after the screen is gone
         self.chat_pane.watcher.changed()
 
     # -- actions ----------------------------------------------------------------------------
@@ -260,6 +282,36 @@ class StudioApp(App[None]):
                 draft.saved_text = draft.text  # the writer chose: no recovery copy either
                 self.recovery.clear(draft.name, drafts_root=self.workspace.store.root)
         self.exit()
+
+    def _keep_context(self) -> None:
+        """The unsent message survives a crash or a quit; a reopened conversation brings it back."""
+        self.history.keep_context(self.workspace.draft.name, self._unsent)
+
+    @work(exclusive=True, group="conversations")
+    async def action_conversations(self) -> None:
+        if self.chat_pane.turn_running:
+            self.notify("Claude is still replying; Escape stops it first.", severity="warning")
+            return
+        self._keep_context()
+        choice = await self.push_screen_wait(Conversations(self.history.sessions(),
+                                                           self.history.session_id))
+        if choice is None or choice == str(self.history.session_id):
+            return
+        if choice == NEW_CONVERSATION:
+            self.history.start_new()
+            await self.chat_pane.show_conversation(None)
+        else:
+            await self._reopen(int(choice))
+        self.query_one(PromptArea).focus()
+
+    async def _reopen(self, session: int) -> None:
+        saved = self.history.load(session)
+        if saved is None:
+            self.notify("That conversation could not be read.", severity="error")
+            return
+        await self.chat_pane.show_conversation(saved)
+        if saved.draft and saved.draft != self.workspace.draft.name:
+            self.draft_pane.reopen(saved.draft)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -82,6 +82,13 @@ class ToolEntry(Collapsible):
         super().__init__(body, title=title, collapsed=not shown, classes="error" if is_error else "")
 
 
+def settled_text(text: str) -> Static:
+    """Finished reply text, rendered once as a single widget."""
+    from rich.markdown import Markdown as RichMarkdown
+
+    return Static(RichMarkdown(text), classes="settled")
+
+
 SETTLE_CHARS = 2000  # characters of live Markdown before finished paragraphs are settled
 
 
@@ -100,8 +107,10 @@ class AssistantMessage(Vertical):
     of text is finished it is settled into one Static. Textual's Markdown keeps a widget per block,
     and every layout pass visits them all: a long session would otherwise slow to a crawl."""
 
-    def __init__(self, model_name: str) -> None:
+    def __init__(self, model_name: str, parts: list[Static | Collapsible] | None = None) -> None:
+        """`parts`: an earlier reply's settled text and tool entries, when a conversation reopens."""
         super().__init__()
+        self._parts = parts or []
         self.model_name = model_name
         self.text = ""
         self._body: Markdown | None = None
@@ -111,6 +120,7 @@ class AssistantMessage(Vertical):
         self.border_title = model_name
 
     def compose(self) -> ComposeResult:
+        yield from self._parts
         yield self._meta
 
     async def append(self, fragment: str) -> None:
@@ -149,10 +159,7 @@ class AssistantMessage(Vertical):
             await self._stream.stop()
             self._stream = None
         if self._body is not None:
-            from rich.markdown import Markdown as RichMarkdown
-
-            await self.mount(Static(RichMarkdown(self._body_text), classes="settled"),
-                             before=self._body)
+            await self.mount(settled_text(self._body_text), before=self._body)
             self._body.display = False
             self.run_worker(_retire(self._body), group="retire")
             self._body, self._body_text = None, ""

@@ -4,6 +4,7 @@ reply's life from the engine's events: streaming text, tool calls, cost, and how
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -20,12 +21,14 @@ from studio.core.events import (
     TurnFailed,
 )
 from studio.core.ledger import LedgerEntry
+from studio.core.store import SavedSession
 from studio.core.usage import format_tokens
 from studio.ui.chat import AssistantMessage, ChatView, Notice, ToolEntry, UserMessage
 from studio.ui.dialogs import Choice
 from studio.ui.next_request import NextRequestWatcher
 from studio.ui.prompt import PromptArea
-from studio.ui.sidebar import entry_cost
+from studio.ui.reopen import reopened_widgets
+from studio.ui.sidebar import reply_meta
 
 if TYPE_CHECKING:
     from studio.ui.app import StudioApp
@@ -41,6 +44,7 @@ class ChatPane(Vertical):
         self.can_continue = False
         self._stop = asyncio.Event()
         self._warned_budget = "ok"
+        self._turn_start = 0  # first message of the current exchange: history rewrites from there
 
     @property
     def studio(self) -> StudioApp:
@@ -80,9 +84,17 @@ class ChatPane(Vertical):
             return
         self.query_one(PromptArea).clear()
         await self.query_one(ChatView).add(UserMessage(text))
+        self._begin_exchange()
         studio.conversation.add_user(text)
+        studio.history.save(studio.conversation, self._turn_start)  # kept before Claude answers
         self.watcher.sent()
         self.start_turn()
+
+    def _begin_exchange(self) -> None:
+        # A new user message joins a last user message (tool results, a failed turn's message):
+        # the history is rewritten from that one. An assistant message before it keeps its marks.
+        messages = self.studio.conversation.messages
+        self._turn_start = len(messages) - (1 if messages and messages[-1]["role"] == "user" else 0)
 
     async def _agree(self, question: str, action: str) -> bool:
         answer = await self.app.push_screen_wait(Choice(question, [("yes", action),
@@ -115,6 +127,7 @@ class ChatPane(Vertical):
     async def retry(self) -> None:
         if self.turn_running:
             return
+        self._begin_exchange()
         if self.can_continue:
             self.studio.conversation.add_user("Please continue exactly where you stopped.")
             await self.say("Continuing the cut reply …")
@@ -123,6 +136,37 @@ class ChatPane(Vertical):
         else:
             return
         self.start_turn()
+
+    # -- conversations --------------------------------------------------------------------------
+
+    async def show_conversation(self, saved: SavedSession | None) -> None:
+        """Replace the chat with a reopened conversation, or with a fresh one (None)."""
+        studio = self.studio
+        chat = self.query_one(ChatView)
+        await chat.remove_children()
+        if saved is None:
+            studio.conversation.messages.clear()
+            studio.spending.restart()
+            await chat.add(Notice("A new conversation. F5 reopens earlier ones.", "tip"))
+        else:
+            studio.conversation.messages[:] = [m.message for m in saved.messages]
+            studio.spending.restart(saved.responses, lambda model: studio.catalog.info(model).price)
+            when = max((r.at for r in saved.responses), default=None)
+            await chat.add(Notice("Reopened conversation" + (
+                f" (last reply {datetime.fromtimestamp(when):%Y-%m-%d %H:%M})" if when else "")
+                + ". Claude sees all of it with your next message.", "tip"))
+            await chat.mount_all(reopened_widgets(saved, lambda m: studio.catalog.info(m).name,
+                                                  studio.spending.ledger.entries))
+            chat.anchor()
+            prompt = self.query_one(PromptArea)
+            if saved.unsent and not prompt.text.strip():
+                prompt.load_text(saved.unsent)
+        self.can_retry = self.studio.conversation.pending_user_turn()
+        self.can_continue = False
+        self._warned_budget = "ok"
+        studio.show_ledger()
+        self.watcher.changed()
+        self.app.refresh_bindings()
 
     # -- one reply --------------------------------------------------------------------------
 
@@ -146,12 +190,14 @@ class ChatPane(Vertical):
             await reply.add_part(Notice(f"Unexpected error: {type(exc).__name__}: {exc}", "error"))
             self.can_retry = True
         finally:
+            studio.history.save(studio.conversation, self._turn_start, model, entry.number)
             studio.draft_pane.abandon_preview()
             if entry.responses == 0:
                 studio.spending.ledger.entries.remove(entry)
             studio.show_ledger()
             self.turn_running = False
             self.app.refresh_bindings()
+        await self._warn_about_storage()
         await self._warn_about_budget()
 
     async def _show(self, event: Event, reply: AssistantMessage, entry: LedgerEntry) -> None:
@@ -170,7 +216,7 @@ class ChatPane(Vertical):
             case CostReported(cost=cost):
                 if entry.responses == 0:
                     self.watcher.reported(cost.usage)
-                studio.spending.record(entry, cost)
+                studio.spending.record(entry, cost, studio.history.session_id)
                 studio.show_ledger()
                 self._set_meta(reply, entry, "writing …")
             case TurnDone(stop_reason=stop, notice=notice, can_continue=can_continue):
@@ -186,21 +232,23 @@ class ChatPane(Vertical):
                 self._set_meta(reply, entry, "failed")
 
     def _set_meta(self, reply: AssistantMessage, entry: LedgerEntry, status: str) -> None:
-        u = entry.usage
-        parts = [entry_cost(entry) if entry.responses else "",
-                 f"in {format_tokens(u.input)} · out {format_tokens(u.output)}" if entry.responses
-                 else "", status]
-        if entry.responses and u.cache_read:
-            parts.insert(2, f"cache read {format_tokens(u.cache_read)}")
-        reply.set_meta(" · ".join(p for p in parts if p))
+        reply.set_meta(reply_meta(entry, status))
 
-    async def _warn_about_budget(self) -> None:
-        """Say it once when spend crosses 80%, and again at 100%."""
-        spending = self.studio.spending
+    async def _warn_about_storage(self) -> None:
+        """A failing disk is said once: the conversation and its costs go on in memory."""
+        spending, history = self.studio.spending, self.studio.history
         if spending.store_error:
             await self.say(f"Spend could not be saved ({spending.store_error}); this session's "
                            "costs are still counted.", "warn")
             spending.store_error = None
+        if history.error:
+            await self.say(f"{history.error} This conversation goes on, but will not be there "
+                           "after you quit.", "warn")
+            history.error = None
+
+    async def _warn_about_budget(self) -> None:
+        """Say it once when spend crosses 80%, and again at 100%."""
+        spending = self.studio.spending
         check = spending.check()
         if check.level != "ok" and check.level != self._warned_budget:
             await self.say(check.message + (" The next message will ask before sending."

@@ -1,9 +1,10 @@
-"""Small modal dialogs: a question with choices, a file name, a draft to open."""
+"""Small modal dialogs: a question with choices, a file name, a draft or a conversation to open."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +14,8 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from studio.core.drafts import DraftFile
+from studio.core.store import SessionSummary
+from studio.core.usage import format_usd
 
 
 class Choice(ModalScreen[str]):
@@ -101,3 +104,48 @@ def _describe(draft: DraftFile) -> str:
     when = datetime.fromtimestamp(draft.modified).strftime("%Y-%m-%d %H:%M")
     size = f"{draft.size:,} bytes" if draft.size < 10_000 else f"{draft.size / 1024:,.0f} KB"
     return f"{draft.name}  ·  {when}  ·  {size}"
+
+
+NEW_CONVERSATION = "new"
+
+
+class Conversations(ModalScreen[str | None]):
+    """F5: start a new conversation or reopen a kept one; returns "new", a session id, or None."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="conversations.cancel")]
+
+    def __init__(self, sessions: list[SessionSummary], current: int | None) -> None:
+        super().__init__()
+        self.sessions = sessions
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Conversations", classes="question")
+            options = [Option("+ New conversation", id=NEW_CONVERSATION)]
+            options += [Option(_describe_session(s, s.id == self.current), id=str(s.id))
+                        for s in self.sessions]
+            yield OptionList(*options, id="conversation-list")
+            yield Static("Every conversation is kept as it happens. ↑↓ and Enter open · "
+                         "Escape cancels", classes="hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        # Most often F5 is for the latest conversation that is not the one on screen.
+        others = [i for i, s in enumerate(self.sessions, start=1) if s.id != self.current]
+        options.highlighted = others[0] if others else 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+def _describe_session(session: SessionSummary, current: bool) -> Text:
+    """Two lines: what the writer first said, then when, how many replies and what they cost."""
+    when = datetime.fromtimestamp(session.updated).strftime("%Y-%m-%d %H:%M")
+    replies = f"{session.replies} repl{'y' if session.replies == 1 else 'ies'}"
+    text = Text(session.title or "(nothing sent yet)", overflow="ellipsis", no_wrap=True)
+    text.append(f"\n  {when} · {replies} · {format_usd(session.usd)}"
+                + (" · open now" if current else ""), style="dim")
+    return text

@@ -197,6 +197,16 @@ class DraftPane(Vertical):
         self._load(name, text, stamp)
         self.editor.focus()
 
+    def reopen(self, name: str) -> None:
+        """The draft a reopened conversation worked on, unless the open one has unsaved text."""
+        if self.draft.dirty and self.draft.text.strip():
+            return
+        try:
+            text, stamp = self.workspace.store.read(name)
+        except DraftError:  # deleted or renamed since: the conversation opens all the same
+            return
+        self._load(name, text, stamp)
+
     def _load(self, name: str | None, text: str, stamp: Any, saved_text: str | None = None) -> None:
         self.draft.name, self.draft.text, self.draft.stamp = name, text, stamp
         self.draft.saved_text = text if saved_text is None else saved_text

@@ -18,6 +18,7 @@ KEYS = """\
 | Ctrl+R | retry a failed reply, or continue a cut one |
 | F2 | choose the model for the next message |
 | F4 | enter or change the API key |
+| F5 | conversations: start a new one, or reopen a kept one |
 | Ctrl+S | save the draft (asks for a name the first time) |
 | F3 | save the draft under a new name |
 | Ctrl+O | open a draft from the drafts folder |

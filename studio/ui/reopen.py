@@ -1,0 +1,64 @@
+"""The chat of a reopened conversation, rebuilt from what the store kept: the writer's messages,
+each reply's text and tool calls (with their results), and the line saying what the reply cost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.widget import Widget
+from textual.widgets import Collapsible, Static
+
+from studio.core.ledger import LedgerEntry
+from studio.core.store import SavedSession
+from studio.ui.chat import AssistantMessage, ToolEntry, UserMessage, settled_text
+from studio.ui.sidebar import reply_meta
+
+
+def _result_text(block: dict[str, Any]) -> str:
+    content = block.get("content", "")
+    if isinstance(content, str):
+        return content
+    return "\n".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
+                     entries: list[LedgerEntry]) -> list[Widget]:
+    """One widget per message the writer sent and per reply (all its tool rounds together)."""
+    results = {block["tool_use_id"]: block for stored in saved.messages
+               for block in stored.message["content"] if block.get("type") == "tool_result"}
+    by_number = {entry.number: entry for entry in entries}
+    widgets: list[Widget] = []
+    parts: list[Static | Collapsible] = []
+    reply: tuple[str | None, int | None] | None = None  # (model, number) of the reply being built
+
+    def close_reply() -> None:
+        nonlocal parts, reply
+        if reply is not None:
+            model, number = reply
+            message = AssistantMessage(name_of(model) if model else "Claude", parts)
+            entry = by_number.get(number) if number is not None else None
+            message.set_meta(reply_meta(entry) if entry is not None else "")
+            widgets.append(message)
+        parts, reply = [], None
+
+    for stored in saved.messages:
+        content = stored.message["content"]
+        if stored.message["role"] == "user":
+            text = "\n\n".join(b["text"] for b in content if b.get("type") == "text")
+            if text:
+                close_reply()
+                widgets.append(UserMessage(text))
+            continue
+        if reply is not None and reply != (stored.model, stored.reply):
+            close_reply()
+        reply = (stored.model, stored.reply)
+        for block in content:
+            if block.get("type") == "text" and block["text"].strip():
+                parts.append(settled_text(block["text"]))
+            elif block.get("type") == "tool_use":
+                result = results.get(block["id"], {})
+                parts.append(ToolEntry(block["name"], block.get("input"), _result_text(result),
+                                       bool(result.get("is_error"))))
+    close_reply()
+    return widgets

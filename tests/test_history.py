@@ -1,0 +1,85 @@
+"""Conversations on disk: kept as they happen, upgraded in place, priced again when reopened."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from studio.core.catalog import Catalog
+from studio.core.conversation import Conversation
+from studio.core.history import History
+from studio.core.spending import Spending
+from studio.core.store import MIGRATIONS, Store
+from studio.core.usage import TokenUsage, price_reply
+
+SONNET = "claude-sonnet-4-6"
+
+
+def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "studio.db"
+    with sqlite3.connect(path) as db:  # what studio 0.1 left behind: one response today
+        db.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
+        db.execute("INSERT INTO responses (at, day, model, input_tokens, output_tokens, "
+                   "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd) "
+                   "VALUES (0, date('now', 'localtime'), ?, 1000, 100, 0, 0, 0, 0.0045)", (SONNET,))
+    store = Store(path)
+    assert store.spent_on(date.today()) == 0.0045
+    assert store.sessions() == []
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_the_kept_conversation_follows_rollbacks_and_marks_replies(tmp_path: Path) -> None:
+    history = History(Store(tmp_path / "studio.db"))
+    conversation = Conversation()
+    conversation.add_user("first")
+    history.save(conversation, 0)
+    conversation.add_assistant([{"type": "text", "text": "one"}])
+    history.save(conversation, 0, SONNET, 1)
+    conversation.add_user("second")
+    history.save(conversation, 2)
+    conversation.rollback(2)  # a refused exchange is left out of the history
+    history.save(conversation, 2, SONNET, 2)
+
+    assert history.session_id is not None
+    saved = History(Store(tmp_path / "studio.db")).load(history.session_id)
+    assert saved is not None
+    assert [m.message for m in saved.messages] == conversation.messages
+    assert [(m.model, m.reply) for m in saved.messages] == [(None, None), (SONNET, 1)]
+    summary = history.sessions()[0]
+    assert (summary.title, summary.replies) == ("first", 1)
+
+
+def test_a_store_that_fails_loses_only_the_copy(tmp_path: Path) -> None:
+    store = Store(tmp_path / "studio.db")
+    history = History(store)
+    (tmp_path / "studio.db").unlink()
+    (tmp_path / "studio.db").mkdir()  # the database can no longer be opened
+    conversation = Conversation()
+    conversation.add_user("still here")
+    history.save(conversation, 0)
+    assert history.error is not None and "cannot be kept" in history.error
+    assert conversation.messages[0]["content"][0]["text"] == "still here"
+    assert history.sessions() == []
+
+
+def test_reopened_replies_are_priced_again_and_not_counted_twice_today(tmp_path: Path) -> None:
+    store = Store(tmp_path / "studio.db")
+    usage = TokenUsage(input=1000, output=100)
+    price = Catalog.builtin().info(SONNET).price
+    cost = price_reply(SONNET, usage, price)
+    session = store.new_session()
+    store.record(cost, session=session, reply=1)
+    store.record(cost, session=session, reply=1)  # a second round of the same reply
+    store.record(cost, session=store.new_session(), reply=1)  # another conversation, also today
+
+    spending = Spending(store)
+    assert round(spending.daily_usd, 6) == 0.0135
+    saved = store.load_session(session)
+    assert saved is not None
+    spending.restart(saved.responses, lambda model: price)
+    [entry] = spending.ledger.entries
+    assert (entry.number, entry.responses, round(entry.usd or 0, 6)) == (1, 2, 0.009)
+    assert round(spending.daily_usd, 6) == 0.0135  # the reopened replies were already in today's
+    assert spending.ledger.start_reply(SONNET).number == 2

@@ -1,0 +1,102 @@
+"""Conversations survive a quit: F5 reopens one (text, tool calls, costs, the unsent message) and
+Claude sees all of it with the next message; --continue reopens the latest at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import TEST_KEY
+from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, send, wait_for
+
+from studio.loopback import LoopbackServer, TextReply, ToolUseReply
+from studio.ui.dialogs import Conversations
+from studio.ui.editor import DraftEditor
+from studio.ui.prompt import PromptArea
+
+SIZE = (120, 36)
+
+
+def sidebar(app) -> str:  # type: ignore[no-untyped-def]
+    return flat(pane_text(app, "#sidebar"))
+
+
+async def _first_session(server: LoopbackServer, tmp_path: Path) -> None:
+    """Two replies (one saves a draft), then a half-typed message, then quit."""
+    server.queue(TextReply("First answer.", input_tokens=1000, output_tokens=200),
+                 ToolUseReply("save_draft", {"filename": "note.md", "content": "Hello, note."},
+                              input_tokens=1000, output_tokens=100),
+                 TextReply("Saved it as note.md.", input_tokens=1100, output_tokens=20))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "first question")
+        await idle(pilot, app)
+        await send(pilot, "save a note")
+        await idle(pilot, app)
+        app.query_one(PromptArea).insert("half-typed thought")
+        await pilot.pause(0.1)
+
+
+async def test_f5_reopens_a_conversation_after_a_quit(server: LoopbackServer, tmp_path: Path) -> None:
+    await _first_session(server, tmp_path)
+    server.queue(TextReply("Third answer."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "F5 reopens one of your 1 earlier conversation" in chat_text(app))
+        assert "First answer." not in chat_text(app)  # a new start is a new conversation
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "2 replies" in dialog_text(app))
+        listed = dialog_text(app)
+        assert "+ New conversation" in listed and "first question" in listed
+        await pilot.press("enter")  # the latest kept conversation is highlighted
+        await wait_for(pilot, lambda: "First answer." in chat_text(app))
+        chat = chat_text(app)
+        assert chat.index("first question") < chat.index("First answer.") < chat.index("save a note")
+        assert "save_draft" in chat and "Saved it as note.md." in chat
+        # Reply 1: 1000x3 + 200x15 = $0.0060. Reply 2 (two responses): 2100x3 + 120x15 = $0.0081.
+        assert "$0.0060 · in 1,000 · out 200" in chat
+        assert "#1 Sonnet 4.6 $0.0060" in sidebar(app) and "#2 Sonnet 4.6 $0.0081" in sidebar(app)
+        assert "Session $0.014" in sidebar(app)
+        assert app.query_one(PromptArea).text == "half-typed thought"
+        assert app.query_one(DraftEditor).text == "Hello, note."  # the draft it worked on
+
+        app.query_one(PromptArea).clear()
+        await send(pilot, "and now?")
+        await idle(pilot, app)
+        sent = server.message_requests[-1].json["messages"]
+        assert sent[0]["content"][0]["text"] == "first question"
+        assert sent[-1]["content"][-1]["text"] == "and now?"
+        assert [m["role"] for m in sent] == ["user", "assistant", "user", "assistant", "user",
+                                             "assistant", "user"]
+        assert "#3 Sonnet 4.6" in sidebar(app)
+
+
+async def test_continue_reopens_the_latest_at_start(server: LoopbackServer, tmp_path: Path) -> None:
+    await _first_session(server, tmp_path)
+    app = make_app(server, TEST_KEY, tmp_path, resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "Saved it as note.md." in chat_text(app))
+        assert "Reopened conversation" in chat_text(app)
+
+
+async def test_a_new_conversation_starts_empty(server: LoopbackServer, tmp_path: Path) -> None:
+    await _first_session(server, tmp_path)
+    server.queue(TextReply("Fresh."))
+    app = make_app(server, TEST_KEY, tmp_path, resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "First answer." in chat_text(app))
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, Conversations))
+        await pilot.press("home", "enter")
+        await wait_for(pilot, lambda: "A new conversation" in chat_text(app))
+        assert "First answer." not in chat_text(app)
+        assert "none yet" in sidebar(app)
+        await send(pilot, "hello again")
+        await idle(pilot, app)
+        assert len(server.message_requests[-1].json["messages"]) == 1
+    # Both conversations are kept.
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "hello again" in dialog_text(app))
+        listed = dialog_text(app)
+        assert listed.index("hello again") < listed.index("first question")  # newest first
