@@ -51,7 +51,7 @@ async def test_f5_reopens_a_conversation_after_a_quit(server: LoopbackServer, tm
         await wait_for(pilot, lambda: "First answer." in chat_text(app))
         chat = chat_text(app)
         assert chat.index("first question") < chat.index("First answer.") < chat.index("save a note")
-        assert "save_draft" in chat and "Saved it as note.md." in chat
+        assert "✓ save_draft: drafts/note.md" in chat and "Saved it as note.md." in chat
         # Reply 1: 1000x3 + 200x15 = $0.0060. Reply 2 (two responses): 2100x3 + 120x15 = $0.0081.
         assert "$0.0060 · in 1,000 · out 200" in chat
         assert "#1 Sonnet 4.6 $0.0060" in sidebar(app) and "#2 Sonnet 4.6 $0.0081" in sidebar(app)

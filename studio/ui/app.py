@@ -141,6 +141,9 @@ class StudioApp(App[None]):
         self.show_ledger()
         chat = self.query_one(ChatView)
         await chat.add(Notice(WELCOME, "tip"))
+        if self.settings.demo:
+            await chat.add(Notice("Demo mode: replies come from studio's built-in offline server, "
+                                  "not from Claude. Prices are real; the text is simulated.", "warn"))
         earlier = self.history.sessions()
         if self.settings.resume and earlier:
             await self._reopen(earlier[0].id)
@@ -150,9 +153,6 @@ class StudioApp(App[None]):
         elif self.settings.resume:
             await chat.add(Notice("No earlier conversation to continue: this one is new.", "warn"))
         self.set_interval(CONTEXT_SECONDS, self._keep_context)
-        if self.settings.demo:
-            await chat.add(Notice("Demo mode: replies come from studio's built-in offline server, "
-                                  "not from Claude. Prices are real; the text is simulated.", "warn"))
         if not self.settings.api_key:
             self.call_after_refresh(self.action_api_key)
         else:

@@ -3,6 +3,7 @@ each reply's text and tool calls (with their results), and the line saying what 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,8 @@ from studio.core.ledger import LedgerEntry
 from studio.core.store import SavedSession
 from studio.ui.chat import AssistantMessage, ToolEntry, UserMessage, settled_text
 from studio.ui.sidebar import reply_meta
+
+SAVED = re.compile(r"Saved (drafts/[^:]+):")  # save_draft's result (core/draft_tools.py)
 
 
 def _result_text(block: dict[str, Any]) -> str:
@@ -58,7 +61,11 @@ def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
                 parts.append(settled_text(block["text"]))
             elif block.get("type") == "tool_use":
                 result = results.get(block["id"], {})
-                parts.append(ToolEntry(block["name"], block.get("input"), _result_text(result),
-                                       bool(result.get("is_error"))))
+                text = _result_text(result)
+                entry = ToolEntry(block["name"], block.get("input"), text,
+                                  bool(result.get("is_error")))
+                if saved_as := SAVED.match(text):  # as the live entry showed it
+                    entry.title += f": {saved_as[1]}"
+                parts.append(entry)
     close_reply()
     return widgets
