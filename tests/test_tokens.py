@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from studio.core import tokens
-from studio.core.tokens import Calibrator, count_text, estimate_request
+from studio.core.tokens import Calibrator, ModelCalibrators, count_text, estimate_request
 
 LONG_TEXT = ("The writer's draft — «Über die Brücke», 三章 — has 12,345 words;\n"
              "```python\ndef f(x):\n    return x ** 2  # squares\n```\n") * 20
@@ -257,3 +257,17 @@ def test_calibrator_ignores_unusable_observations() -> None:
     cal.observe(0, 100)
     cal.observe(100, 0)
     assert cal.ratio == 1.0 and cal.error is None
+
+
+def test_each_model_keeps_its_own_calibration() -> None:
+    calibrators = ModelCalibrators()
+    assert calibrators.for_model("claude-sonnet-4-6").calibrated(1000) == 1000  # nothing learned yet
+    for _ in range(3):
+        calibrators.observe("claude-sonnet-4-6", 1000, 1100)
+        calibrators.observe("claude-opus-4-7", 1000, 1450)  # a tokenizer that makes more tokens
+    assert calibrators.for_model("claude-sonnet-4-6").calibrated(1000) == 1100
+    assert calibrators.for_model("claude-opus-4-7").calibrated(1000) == 1450
+    # A model not sent to yet borrows the ratio of the one used last.
+    assert calibrators.for_model("claude-haiku-4-5-20251001").calibrated(1000) == 1450
+    calibrators.observe("claude-haiku-4-5-20251001", 0, 500)  # unusable: learns nothing
+    assert calibrators.for_model("claude-haiku-4-5-20251001").calibrated(1000) == 1450

@@ -208,6 +208,11 @@ class Calibrator:
         self._ratios = [*self._ratios, reported_input_tokens / raw_estimate][-self.window:]
 
     @property
+    def learned(self) -> bool:
+        """True once a real turn has been observed."""
+        return bool(self._ratios)
+
+    @property
     def ratio(self) -> float:
         if not self._ratios:
             return 1.0
@@ -226,3 +231,25 @@ class Calibrator:
     def error(self) -> float | None:
         """Mean absolute relative error of the predictions made so far (ratio known before each turn)."""
         return self._error_sum / self._error_count if self._error_count else None
+
+
+@dataclass
+class ModelCalibrators:
+    """A Calibrator per model: models count the same text differently (newer Opus tokenizers make
+    more tokens of it), so one model's ratio must not skew another's. A model not sent to yet
+    borrows the ratio of the model used last, a better guess than none."""
+
+    _by_model: dict[str, Calibrator] = field(default_factory=dict, repr=False)
+    _last: str | None = None
+
+    def for_model(self, model: str) -> Calibrator:
+        own = self._by_model.get(model)
+        if own is not None and own.learned:
+            return own
+        return self._by_model[self._last] if self._last is not None else Calibrator()
+
+    def observe(self, model: str, raw_estimate: int, reported_input_tokens: int) -> None:
+        calibrator = self._by_model.setdefault(model, Calibrator())
+        calibrator.observe(raw_estimate, reported_input_tokens)
+        if calibrator.learned:
+            self._last = model

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from studio.core.tokens import Calibrator, TokenizerUnavailable, estimate_request
+from studio.core.tokens import ModelCalibrators, TokenizerUnavailable, estimate_request
 from studio.core.usage import TokenUsage
 from studio.ui.sidebar import NextRequest
 
@@ -28,11 +28,12 @@ class NextRequestWatcher:
     def __init__(self, studio: StudioApp, prompt: PromptArea) -> None:
         self.studio = studio
         self.prompt = prompt
-        self.calibrator = Calibrator()
+        self.calibrators = ModelCalibrators()
         self._timers: list[Timer] = []
         self._raw: int | None = None
         self._exact: int | None = None
         self._sent_raw: int | None = None
+        self._sent_model = ""
         self._tokenizer_failed = False
 
     def changed(self) -> None:
@@ -80,8 +81,8 @@ class NextRequestWatcher:
         """Calibrated estimate of the request `typed` would make; remembered for calibration."""
         await self.studio.engine_ready.wait()
         raw = await self._raw_estimate(typed) or 0
-        self._sent_raw = raw
-        return self.calibrator.calibrated(raw)
+        self._sent_raw, self._sent_model = raw, self.studio.model
+        return self.calibrators.for_model(self.studio.model).calibrated(raw)
 
     async def exact_now(self, typed: str) -> int | None:
         """The API's own count; None when it cannot be had (offline, rate-limited, no key)."""
@@ -102,7 +103,8 @@ class NextRequestWatcher:
     def reported(self, usage: TokenUsage) -> None:
         """The API's input figure for the request we estimated at send: learn the ratio."""
         if self._sent_raw:
-            self.calibrator.observe(self._sent_raw, usage.input + usage.cache_read + usage.cache_write)
+            self.calibrators.observe(self._sent_model, self._sent_raw,
+                                     usage.input + usage.cache_read + usage.cache_write)
             self._sent_raw = None
 
     def show(self) -> None:
@@ -112,8 +114,9 @@ class NextRequestWatcher:
         if self._raw is None:
             self.studio.sidebar.show_next(NextRequest(limit=info.context_window))
             return
-        estimate = self.calibrator.calibrated(self._raw)
+        calibrator = self.calibrators.for_model(self.studio.model)
+        estimate = calibrator.calibrated(self._raw)
         size = self._exact or estimate
         usd = size * info.price.input / 1_000_000 if info.price else None
-        self.studio.sidebar.show_next(NextRequest(estimate, self.calibrator.error, self._exact, usd,
+        self.studio.sidebar.show_next(NextRequest(estimate, calibrator.error, self._exact, usd,
                                                   info.context_window))
