@@ -277,3 +277,17 @@ async def test_an_estimate_that_finishes_after_quitting_is_harmless(server: Loop
     watcher.changed()
     app.show_model()
     app.show_ledger()
+
+
+async def test_settled_replies_take_the_theme_colours(server: LoopbackServer, tmp_path: Path) -> None:
+    """Finished paragraphs render through rich: they must look as they did while streaming."""
+    from textual.color import Color
+
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for theme in ("textual-dark", "textual-light"):
+            app.theme = theme
+            await pilot.pause()
+            wanted = Color.parse(app.get_css_variables()["text-primary"]).rich_color
+            assert app.console.get_style("markdown.block_quote").color == wanted
+            assert app.console.get_style("markdown.h2").underline

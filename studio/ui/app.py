@@ -28,7 +28,7 @@ from studio.core.spending import Spending
 from studio.core.store import Store
 from studio.core.workspace import Workspace
 from studio.keys import mask_key, save_key
-from studio.ui.chat import ChatView, Notice
+from studio.ui.chat import ChatView, Notice, settled_styles
 from studio.ui.chat_pane import ChatPane
 from studio.ui.dialogs import NEW_CONVERSATION, Choice, Conversations
 from studio.ui.draft_pane import DraftPane
@@ -86,6 +86,7 @@ class StudioApp(App[None]):
                                  TTL_SECONDS[settings.cache_ttl])
         self.history = History(store)
         self._unsent = ""  # the message box's text
+        self._settled_theme = False
         self.engine: Engine | None = None
         self.engine_ready = asyncio.Event()
 
@@ -132,7 +133,17 @@ class StudioApp(App[None]):
             yield SystemCommand("Retry", "Retry the failed reply or continue a cut one (Ctrl+R)",
                                 self.action_retry)
 
+    def _match_settled_replies(self, *_: object) -> None:
+        from rich.theme import Theme
+
+        if self._settled_theme:
+            self.console.pop_theme()
+        self.console.push_theme(Theme(settled_styles(self.get_css_variables())))
+        self._settled_theme = True
+
     async def on_mount(self) -> None:
+        self._match_settled_replies()
+        self.theme_changed_signal.subscribe(self, self._match_settled_replies)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         if self.settings.demo:

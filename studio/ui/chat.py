@@ -82,6 +82,28 @@ class ToolEntry(Collapsible):
         super().__init__(body, title=title, collapsed=not shown, classes="error" if is_error else "")
 
 
+def settled_styles(variables: dict[str, str]) -> dict[str, str]:
+    """Rich's Markdown styles in the colours of Textual's Markdown widget (the current theme's), so a
+    reply does not change look when its finished paragraphs settle."""
+    from textual.color import Color, ColorParseError
+
+    def colour(name: str) -> str:
+        """A theme colour as rich takes it: any transparency blended into the background."""
+        try:
+            return (Color.parse(variables.get("background", "black"))
+                    + Color.parse(variables[name])).hex6
+        except (KeyError, ColorParseError):
+            return ""
+
+    styles = {}
+    for level in range(1, 7):
+        text_style = variables.get(f"markdown-h{level}-text-style", "bold").replace("none", "")
+        styles[f"markdown.h{level}"] = f"{text_style} {colour(f'markdown-h{level}-color')}".strip()
+    styles["markdown.block_quote"] = colour("text-primary") or "default"
+    styles["markdown.link"] = colour("text-accent") or "default"
+    return styles
+
+
 def settled_text(text: str) -> Static:
     """Finished reply text, rendered once as a single widget."""
     from rich.markdown import Markdown as RichMarkdown
