@@ -79,7 +79,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: {key} must be more than 0 (dollars)")
     for binding_id, keys in data.get("keymap", {}).items():
         if not isinstance(keys, str):
-            raise ConfigError(f"{path}: keymap.{binding_id} must be a key name like \"f5\"")
+            raise ConfigError(f"{path}: keymap.{binding_id} must be a key name like \"f9\"")
     return data
 
 

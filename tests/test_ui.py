@@ -188,6 +188,15 @@ async def test_keys_can_be_remapped(server: LoopbackServer, tmp_path: Path) -> N
         assert "Choose a model" in screen_text(app)
 
 
+async def test_a_keymap_that_cannot_work_says_why(server: LoopbackServer, tmp_path: Path) -> None:
+    app = make_app(server, TEST_KEY, tmp_path, keymap={"pick_model": "f6", "pick_modle": "f8"})
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "pick_modle" in chat_text(app))
+        chat = chat_text(app)
+        assert "keymap: there is no action called 'pick_modle'" in chat
+        assert "keymap: f6 for pick_model is also a key of the message box" in chat
+
+
 async def test_a_cut_reply_says_so_and_ctrl_r_continues(server: LoopbackServer,
                                                         tmp_path: Path) -> None:
     server.queue(TextReply("The first half of the", stop_reason="max_tokens"),

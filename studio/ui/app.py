@@ -33,6 +33,7 @@ from studio.ui.chat_pane import ChatPane
 from studio.ui.dialogs import NEW_CONVERSATION, Choice, Conversations
 from studio.ui.draft_pane import DraftPane
 from studio.ui.help import HelpScreen
+from studio.ui.keymap import keymap_problems
 from studio.ui.model_picker import ModelPicker
 from studio.ui.onboarding import Onboarding
 from studio.ui.prompt import PromptArea
@@ -146,6 +147,7 @@ class StudioApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._match_settled_replies)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        keymap_warnings = keymap_problems(self.settings.keymap, self.BINDINGS)
         if self.settings.demo:
             self.title = "studio · DEMO"
         self.show_model()
@@ -163,13 +165,15 @@ class StudioApp(App[None]):
                                   f"conversation{'s' if len(earlier) > 1 else ''}.", "tip"))
         elif self.settings.resume:
             await chat.add(Notice("No earlier conversation to continue: this one is new.", "warn"))
+        for warning in keymap_warnings:
+            await chat.add(Notice(warning, "warn"))
         self.set_interval(CONTEXT_SECONDS, self._keep_context)
         if not self.settings.api_key:
             self.call_after_refresh(self.action_api_key)
         else:
             self.call_after_refresh(self.draft_pane.offer_recovery)
         # Paint first: the SDK takes most of a second to import.
-        self.call_after_refresh(self.run_worker, self._load_engine(), group="engine")
+        self.call_after_refresh(lambda: self.run_worker(self._load_engine(), group="engine"))
 
     async def on_unmount(self) -> None:
         for pane in self.query(DraftPane):  # gone already if the app never finished mounting
