@@ -100,3 +100,28 @@ async def test_a_new_conversation_starts_empty(server: LoopbackServer, tmp_path:
         await wait_for(pilot, lambda: "hello again" in dialog_text(app))
         listed = dialog_text(app)
         assert listed.index("hello again") < listed.index("first question")  # newest first
+
+
+async def test_a_kept_conversation_can_be_deleted(server: LoopbackServer, tmp_path: Path) -> None:
+    await _first_session(server, tmp_path)
+    app = make_app(server, TEST_KEY, tmp_path, daily_budget=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "first question" in dialog_text(app))
+        await pilot.press("home")
+        await pilot.press("delete")  # "+ New conversation" cannot be deleted
+        await pilot.pause(0.1)
+        assert "first question" in dialog_text(app)
+        await pilot.press("down", "delete")
+        await wait_for(pilot, lambda: "Forget this conversation?" in dialog_text(app))
+        await pilot.press("enter")  # Delete
+        await wait_for(pilot, lambda: "first question" not in dialog_text(app)
+                       and "+ New conversation" in dialog_text(app))
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        # Spend stays in the day's total: 0.0060 + 0.0081 = $0.014.
+        assert "today $0.014 of $1.00" in sidebar(app)
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        assert "earlier conversation" not in chat_text(app)

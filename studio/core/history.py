@@ -78,6 +78,17 @@ class History:
             self._context = (saved.draft, saved.unsent)
         return saved
 
+    def delete(self, session: int) -> bool:
+        """Forget a kept conversation (never the open one); False if the store failed."""
+        if self.store is None or session == self.session_id:
+            return False
+        try:
+            self.store.delete_session(session)
+        except (sqlite3.Error, OSError) as exc:
+            self._fail(exc)
+            return False
+        return True
+
     def start_new(self) -> None:
         self.session_id = None
         self._context = None

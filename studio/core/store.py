@@ -169,6 +169,14 @@ class Store:
             db.execute("UPDATE sessions SET draft = ?, unsent = ? WHERE id = ?",
                        (draft, unsent, session))
 
+    def delete_session(self, session: int) -> None:
+        """Forget a conversation's messages; what its replies cost still counts in the day's spend."""
+        with self._connect() as db:
+            db.execute("DELETE FROM messages WHERE session_id = ?", (session,))
+            db.execute("DELETE FROM sessions WHERE id = ?", (session,))
+            db.execute("UPDATE responses SET session_id = NULL, reply = NULL WHERE session_id = ?",
+                       (session,))
+
     def sessions(self, limit: int = 200) -> list[SessionSummary]:
         """Conversations with anything in them, most recently used first."""
         with self._connect() as db:

@@ -308,8 +308,8 @@ class StudioApp(App[None]):
             self.notify("Claude is still replying; Escape stops it first.", severity="warning")
             return
         self._keep_context()
-        choice = await self.push_screen_wait(Conversations(self.history.sessions(),
-                                                           self.history.session_id))
+        choice = await self.push_screen_wait(Conversations(
+            self.history.sessions(), self.history.session_id, self.history.delete))
         if choice is None or choice == str(self.history.session_id):
             return
         if choice == NEW_CONVERSATION:

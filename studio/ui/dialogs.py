@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -110,14 +111,20 @@ NEW_CONVERSATION = "new"
 
 
 class Conversations(ModalScreen[str | None]):
-    """F5: start a new conversation or reopen a kept one; returns "new", a session id, or None."""
+    """F5: start a new conversation or reopen a kept one; returns "new", a session id, or None.
+    Delete forgets the highlighted one, after asking (`delete` does it and says if it worked)."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="conversations.cancel")]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="conversations.cancel"),
+        Binding("delete", "delete", "Delete", id="conversations.delete"),
+    ]
 
-    def __init__(self, sessions: list[SessionSummary], current: int | None) -> None:
+    def __init__(self, sessions: list[SessionSummary], current: int | None,
+                 delete: Callable[[int], bool]) -> None:
         super().__init__()
         self.sessions = sessions
         self.current = current
+        self.delete = delete
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -127,7 +134,7 @@ class Conversations(ModalScreen[str | None]):
                         for s in self.sessions]
             yield OptionList(*options, id="conversation-list")
             yield Static("Every conversation is kept as it happens. ↑↓ and Enter open · "
-                         "Escape cancels", classes="hint")
+                         "Delete forgets one · Escape cancels", classes="hint")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -139,6 +146,26 @@ class Conversations(ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    @work(exclusive=True)
+    async def action_delete(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            return
+        option = options.get_option_at_index(options.highlighted)
+        if option.id in (NEW_CONVERSATION, str(self.current)):
+            self.notify("That one is open: start or open another conversation first.",
+                        severity="warning")
+            return
+        assert option.id is not None
+        answer = await self.app.push_screen_wait(Choice(
+            "Forget this conversation? Its messages are deleted; what it cost still counts "
+            "towards today's spend.", [("delete", "Delete"), ("cancel", "Cancel")]))
+        if answer == "delete":
+            if self.delete(int(option.id)):
+                options.remove_option(option.id)
+            else:
+                self.notify("That conversation could not be deleted.", severity="error")
 
 
 def _describe_session(session: SessionSummary, current: bool) -> Text:
