@@ -125,3 +125,26 @@ async def test_a_kept_conversation_can_be_deleted(server: LoopbackServer, tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.2)
         assert "earlier conversation" not in chat_text(app)
+
+
+async def test_a_long_conversation_shows_its_end_first_then_all_of_it(server: LoopbackServer,
+                                                                     tmp_path: Path) -> None:
+    from studio import locations
+    from studio.core.conversation import Conversation
+    from studio.core.history import History
+    from studio.core.store import Store
+    from studio.ui.chat import UserMessage
+
+    history, conversation = History(Store(locations.data_dir() / "studio.db")), Conversation()
+    for n in range(60):
+        start = len(conversation.messages)
+        conversation.add_user(f"question {n}")
+        conversation.add_assistant([{"type": "text", "text": f"answer {n}"}])
+        history.save(conversation, start, "claude-sonnet-4-6", n + 1)
+    app = make_app(server, TEST_KEY, tmp_path, resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "answer 59" in chat_text(app))
+        await wait_for(pilot, lambda: len(app.query(UserMessage)) == 60)
+        shown = [str(m.render()) for m in app.query(UserMessage)]
+        assert shown == [f"question {n}" for n in range(60)]
+        assert "answer 59" in chat_text(app)  # still scrolled to the end

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from studio.core.tools import DraftChange
@@ -204,3 +206,26 @@ class ChatView(VerticalScroll):
     async def add(self, widget: Static | Vertical) -> None:
         await self.mount(widget)
         self.anchor()
+
+    async def clear(self) -> None:
+        self.workers.cancel_group(self, "history")
+        await self.remove_children()
+
+    async def add_history(self, makers: list[Callable[[], Widget]], shown_first: int = 20,
+                          batch: int = 10) -> None:
+        """A reopened conversation, newest first: its end shows at once, and earlier messages are
+        built and mounted above it in batches, so a long one never stops the event loop long."""
+        tail = [make() for make in makers[-shown_first:]]
+        await self.mount_all(tail)
+        self.anchor()
+        if head := makers[:-shown_first]:
+            self.run_worker(self._add_earlier(head, tail[0], batch), group="history",
+                            exclusive=True)
+
+    async def _add_earlier(self, makers: list[Callable[[], Widget]], before: Widget,
+                           batch: int) -> None:
+        for end in range(len(makers), 0, -batch):
+            part = [make() for make in makers[max(0, end - batch):end]]
+            await self.mount_all(part, before=before)
+            before = part[0]
+            await asyncio.sleep(0.01)  # let a frame and the writer's keys through

@@ -143,7 +143,7 @@ class ChatPane(Vertical):
         """Replace the chat with a reopened conversation, or with a fresh one (None)."""
         studio = self.studio
         chat = self.query_one(ChatView)
-        await chat.remove_children()
+        await chat.clear()
         if saved is None:
             studio.conversation.messages.clear()
             studio.spending.restart()
@@ -155,9 +155,8 @@ class ChatPane(Vertical):
             await chat.add(Notice("Reopened conversation" + (
                 f" (last reply {datetime.fromtimestamp(when):%Y-%m-%d %H:%M})" if when else "")
                 + ". Claude sees all of it with your next message.", "tip"))
-            await chat.mount_all(reopened_widgets(saved, lambda m: studio.catalog.info(m).name,
-                                                  studio.spending.ledger.entries))
-            chat.anchor()
+            await chat.add_history(reopened_widgets(saved, lambda m: studio.catalog.info(m).name,
+                                                    studio.spending.ledger.entries))
             prompt = self.query_one(PromptArea)
             if saved.unsent and not prompt.text.strip():
                 prompt.load_text(saved.unsent)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from textual.widget import Widget
@@ -25,25 +26,29 @@ def _result_text(block: dict[str, Any]) -> str:
     return "\n".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
+WidgetMaker = Callable[[], Widget]
+
+
 def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
-                     entries: list[LedgerEntry]) -> list[Widget]:
-    """One widget per message the writer sent and per reply (all its tool rounds together)."""
+                     entries: list[LedgerEntry]) -> list[WidgetMaker]:
+    """One widget per message the writer sent and per reply (all its tool rounds together), as
+    makers: parsing a long conversation's Markdown takes a while, so the chat builds the newest
+    first and the rest in batches."""
     results = {block["tool_use_id"]: block for stored in saved.messages
                for block in stored.message["content"] if block.get("type") == "tool_result"}
     by_number = {entry.number: entry for entry in entries}
-    widgets: list[Widget] = []
-    parts: list[Static | Collapsible] = []
+    makers: list[WidgetMaker] = []
+    blocks: list[dict[str, Any]] = []
     reply: tuple[str | None, int | None] | None = None  # (model, number) of the reply being built
 
     def close_reply() -> None:
-        nonlocal parts, reply
+        nonlocal blocks, reply
         if reply is not None:
             model, number = reply
-            message = AssistantMessage(name_of(model) if model else "Claude", parts)
             entry = by_number.get(number) if number is not None else None
-            message.set_meta(reply_meta(entry) if entry is not None else "")
-            widgets.append(message)
-        parts, reply = [], None
+            makers.append(partial(_reply, name_of(model) if model else "Claude", blocks, results,
+                                  reply_meta(entry) if entry is not None else ""))
+        blocks, reply = [], None
 
     for stored in saved.messages:
         content = stored.message["content"]
@@ -51,21 +56,29 @@ def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
             text = "\n\n".join(b["text"] for b in content if b.get("type") == "text")
             if text:
                 close_reply()
-                widgets.append(UserMessage(text))
+                makers.append(partial(UserMessage, text))
             continue
         if reply is not None and reply != (stored.model, stored.reply):
             close_reply()
         reply = (stored.model, stored.reply)
-        for block in content:
-            if block.get("type") == "text" and block["text"].strip():
-                parts.append(settled_text(block["text"]))
-            elif block.get("type") == "tool_use":
-                result = results.get(block["id"], {})
-                text = _result_text(result)
-                entry = ToolEntry(block["name"], block.get("input"), text,
-                                  bool(result.get("is_error")))
-                if saved_as := SAVED.match(text):  # as the live entry showed it
-                    entry.title += f": {saved_as[1]}"
-                parts.append(entry)
+        blocks += content
     close_reply()
-    return widgets
+    return makers
+
+
+def _reply(model_name: str, blocks: list[dict[str, Any]], results: dict[str, dict[str, Any]],
+           meta: str) -> AssistantMessage:
+    parts: list[Static | Collapsible] = []
+    for block in blocks:
+        if block.get("type") == "text" and block["text"].strip():
+            parts.append(settled_text(block["text"]))
+        elif block.get("type") == "tool_use":
+            result = results.get(block["id"], {})
+            text = _result_text(result)
+            entry = ToolEntry(block["name"], block.get("input"), text, bool(result.get("is_error")))
+            if saved_as := SAVED.match(text):  # as the live entry showed it
+                entry.title += f": {saved_as[1]}"
+            parts.append(entry)
+    message = AssistantMessage(model_name, parts)
+    message.set_meta(meta)
+    return message
