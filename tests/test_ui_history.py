@@ -148,3 +148,21 @@ async def test_a_long_conversation_shows_its_end_first_then_all_of_it(server: Lo
         shown = [str(m.render()) for m in app.query(UserMessage)]
         assert shown == [f"question {n}" for n in range(60)]
         assert "answer 59" in chat_text(app)  # still scrolled to the end
+
+
+async def test_a_damaged_database_is_named_and_the_studio_still_works(server: LoopbackServer,
+                                                                      tmp_path: Path) -> None:
+    from studio import locations
+
+    damaged = locations.data_dir() / "studio.db"
+    damaged.parent.mkdir(parents=True, exist_ok=True)
+    damaged.write_bytes(b"this is not an SQLite database" * 100)
+    server.queue(TextReply("Still answering."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "cannot be used" in chat_text(app))
+        assert "will not be kept after you quit" in chat_text(app)
+        await send(pilot, "hello?")
+        await idle(pilot, app)
+        assert "Still answering." in chat_text(app)
+    assert damaged.read_bytes().startswith(b"this is not")  # left as it was, for the writer to look at

@@ -82,6 +82,7 @@ class StudioApp(App[None]):
         self.workspace = Workspace(DraftStore(settings.drafts_dir, settings.max_draft_bytes))
         self.recovery = RecoveryStore(locations.state_dir() / "recovery")
         # The demo's made-up replies and costs are kept apart from the writer's own.
+        self._store_problem: str | None = None
         store = self._open_store("demo.db" if settings.demo else "studio.db")
         self.spending = Spending(store, settings.session_budget, settings.daily_budget,
                                  TTL_SECONDS[settings.cache_ttl])
@@ -91,11 +92,14 @@ class StudioApp(App[None]):
         self.engine: Engine | None = None
         self.engine_ready = asyncio.Event()
 
-    @staticmethod
-    def _open_store(name: str) -> Store | None:
+    def _open_store(self, name: str) -> Store | None:
+        path = locations.data_dir() / name
         try:
-            return Store(locations.data_dir() / name)
-        except Exception:  # a read-only or full disk: spend is still counted for this session
+            return Store(path)
+        except Exception as exc:  # a read-only or full disk, a damaged file: say so at start
+            self._store_problem = (f"{path} cannot be used ({type(exc).__name__}: {exc}). This "
+                                   "conversation and its costs are counted, but will not be kept "
+                                   "after you quit, and earlier spend is not in today's total.")
             return None
 
     def compose(self) -> ComposeResult:
@@ -165,6 +169,8 @@ class StudioApp(App[None]):
                                   f"conversation{'s' if len(earlier) > 1 else ''}.", "tip"))
         elif self.settings.resume:
             await chat.add(Notice("No earlier conversation to continue: this one is new.", "warn"))
+        if self._store_problem:
+            await chat.add(Notice(self._store_problem, "warn"))
         for warning in keymap_warnings:
             await chat.add(Notice(warning, "warn"))
         self.set_interval(CONTEXT_SECONDS, self._keep_context)
