@@ -12,7 +12,8 @@ Scenarios, each in a fresh app in a child process of its own: a long reply as fa
 can send it; one at a realistic pace (and, as its ceiling, the same reply read by the engine with no
 UI); and a long session: earlier exchanges mounted (or, with --grow turns, sent as real turns), a
 few real turns timed, then one more long reply streamed on top, at each history size. The loopback
-server runs in a thread of the measured process, as in the tests, so it shares the GIL.
+server runs in a process of its own (--server thread puts it in the measured process, as in the
+tests, where it shares the GIL).
 
     python benchmarks/stream_render.py [--fast-kb 70] [--paced-kb 15] [--checkpoints 20,50,100]
 """
@@ -37,7 +38,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from studio.loopback import LoopbackServer
     from studio.ui.app import StudioApp
     from studio.ui.chat import AssistantMessage
 
@@ -280,14 +280,12 @@ class Result:
         return self.chars / self.on_screen
 
 
-async def stream_one(pilot: Any, app: StudioApp, watch: Watch, server: LoopbackServer, label: str,
+async def stream_one(pilot: Any, app: StudioApp, watch: Watch, server: ServerThread, label: str,
                      text: str, chunk_size: int, chunk_delay: float) -> Result:
     """Send one message, let `text` stream back, and time it with the lag probe running."""
     from ui_helpers import send
 
-    from studio.loopback import TextReply
-
-    server.queue(TextReply(text, chunk_size=chunk_size, chunk_delay=chunk_delay))
+    server.queue_text(text, chunk_size, chunk_delay)
     probe = LagProbe()
     frames_before, layouts_before = watch.frames, len(watch.layout_seconds)
     with probe.running():
@@ -310,13 +308,11 @@ async def stream_one(pilot: Any, app: StudioApp, watch: Watch, server: LoopbackS
                   sum(1 for _ in app.screen.walk_children()), probe.full_gcs)
 
 
-async def short_turn(pilot: Any, app: StudioApp, watch: Watch, server: LoopbackServer, n: int) -> float:
+async def short_turn(pilot: Any, app: StudioApp, watch: Watch, server: ServerThread, n: int) -> float:
     """One ordinary exchange through the app; seconds from Enter to the turn's end."""
     from ui_helpers import send
 
-    from studio.loopback import TextReply
-
-    server.queue(TextReply(short_reply(n), chunk_size=40))
+    server.queue_text(short_reply(n), 40, 0.0)
     before = watch.replies_added
     started = time.perf_counter()
     await send(pilot, f"Tighten paragraph {n}.")
@@ -363,7 +359,7 @@ class SessionRow:
     result: Result
 
 
-async def run_app(server: LoopbackServer, tmp: Path,
+async def run_app(server: ServerThread, tmp: Path,
                   body: Callable[[Any, StudioApp, Watch], Awaitable[None]], gc_mode: str) -> None:
     """A fresh app in a 120x40 headless terminal, ready to send (engine loaded).
 
@@ -392,7 +388,7 @@ async def run_app(server: LoopbackServer, tmp: Path,
     gc.collect()  # what runs next in this process starts without these widgets in the heap
 
 
-async def engine_only(server: LoopbackServer, tmp: Path, label: str, text: str, chunk_size: int,
+async def engine_only(server: ServerThread, tmp: Path, label: str, text: str, chunk_size: int,
                       chunk_delay: float) -> Result:
     """The same reply read by the engine with no UI: the pace the server, SDK and engine allow."""
     from studio.config import DEFAULT_MODEL
@@ -402,13 +398,12 @@ async def engine_only(server: LoopbackServer, tmp: Path, label: str, text: str, 
     from studio.core.engine import Engine, EngineConfig
     from studio.core.events import TextDelta
     from studio.core.workspace import Workspace
-    from studio.loopback import TextReply
 
     engine = Engine(EngineConfig(api_key=BENCH_KEY, base_url=server.base_url, max_retries=0),
                     Catalog.builtin(), Workspace(DraftStore(tmp / "drafts")))
     conversation = Conversation()
     conversation.add_user("Write the whole harbour report, please.")
-    server.queue(TextReply(text, chunk_size=chunk_size, chunk_delay=chunk_delay))
+    server.queue_text(text, chunk_size, chunk_delay)
     probe, received, first = LagProbe(), [], 0.0
     try:
         with probe.running():
@@ -426,10 +421,66 @@ async def engine_only(server: LoopbackServer, tmp: Path, label: str, text: str, 
                   ended - started, 0.0, probe.summary(), 0, 0.0, 0.0, 0, probe.full_gcs)
 
 
+class ServerThread:
+    """The loopback server in a thread of the measured process, as in the tests: it competes with
+    the app for the GIL, so the figures include the server's own work."""
+
+    def __enter__(self) -> ServerThread:
+        from studio.loopback import LoopbackServer
+
+        self.server = LoopbackServer(api_key=BENCH_KEY).start()
+        self.base_url = self.server.base_url
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+    def queue_text(self, text: str, chunk_size: int, chunk_delay: float) -> None:
+        from studio.loopback import TextReply
+
+        self.server.queue(TextReply(text, chunk_size=chunk_size, chunk_delay=chunk_delay))
+
+
+SERVER_CHILD = """
+import json, sys
+from studio.loopback import LoopbackServer, TextReply
+with LoopbackServer(api_key=sys.argv[1]) as server:
+    print(server.base_url, flush=True)
+    for line in sys.stdin:
+        server.queue(TextReply(**json.loads(line)))
+        print("queued", flush=True)
+"""
+
+
+class ServerProcess(ServerThread):
+    """The loopback server in a process of its own, as a real API would be: the measured process
+    runs only the app, the SDK and the engine. Replies are queued over a pipe."""
+
+    def __enter__(self) -> ServerProcess:
+        self.child = subprocess.Popen([sys.executable, "-c", SERVER_CHILD, BENCH_KEY],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.child.stdout is not None
+        self.base_url = self.child.stdout.readline().strip()
+        if not self.base_url.startswith("http://"):
+            raise RuntimeError("the loopback server process did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.child.stdin is not None
+        self.child.stdin.close()
+        self.child.wait(timeout=10)
+
+    def queue_text(self, text: str, chunk_size: int, chunk_delay: float) -> None:
+        assert self.child.stdin is not None and self.child.stdout is not None
+        spec = {"text": text, "chunk_size": chunk_size, "chunk_delay": chunk_delay}
+        self.child.stdin.write(json.dumps(spec) + "\n")
+        self.child.stdin.flush()
+        if self.child.stdout.readline().strip() != "queued":
+            raise RuntimeError("the loopback server process did not queue the reply")
+
+
 def run_scenario(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     """One scenario in this process, its figures as plain data for the parent."""
-    from studio.loopback import LoopbackServer
-
     results: list[Result] = []
     session: list[SessionRow] = []
     idle = LagProbe()
@@ -477,7 +528,7 @@ def run_scenario(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, An
         results.append(await engine_only(server, tmp, "paced, no UI", long_reply(args.paced_kb * 1024),
                                          args.paced_chunk, args.paced_delay))
 
-    with LoopbackServer(api_key=BENCH_KEY) as server:
+    with (ServerProcess() if args.server == "process" else ServerThread()) as server:
         if name == "fast":
             asyncio.run(run_app(server, tmp / name, fast, args.gc))
         elif name == "paced":
@@ -610,6 +661,10 @@ def parse_args() -> argparse.Namespace:
                         help="what-if: 'freeze' moves the start-up objects out of the garbage "
                              "collector's reach once the app is ready, 'off' disables collection "
                              "while measuring (default on: as the app runs)")
+    parser.add_argument("--server", choices=["process", "thread"], default="process",
+                        help="run the loopback server in a process of its own (default), or in a "
+                             "thread of the measured process as the tests do (it then competes "
+                             "for the GIL)")
     parser.add_argument("--scenario", choices=["fast", "paced", "session"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if min(args.fast_kb, args.paced_kb, args.session_kb, args.fast_chunk, args.paced_chunk,
