@@ -82,7 +82,7 @@ FILE_NAME = re.compile(r"\b[\w-]+\.(?:md|markdown|txt)\b")
 DRAFT_BLOCK = re.compile(r'<draft name="[^"]*">\n(.*)\n</draft>', re.DOTALL)
 FILLER = {"please", "can", "could", "you", "write", "draft", "me", "a", "an", "the", "us", "some"}
 STOP = {"and", "then", "save", "as", "in", "into", "to"}
-TOPIC_WORDS = 6
+TOPIC_WORDS = 10  # up to the first "and", "save", "as" ...: the phrase the writer named
 QUOTE_WORDS = 6
 
 DRAFT_TEMPLATE = """\
