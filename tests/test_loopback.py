@@ -507,6 +507,26 @@ async def test_simulated_prompt_cache_writes_then_reads() -> None:
     assert first.cache_creation.ephemeral_5m_input_tokens == first.cache_creation_input_tokens
 
 
+async def test_each_model_has_a_cache_of_its_own() -> None:
+    """As in the API: switching model misses the cache the other model wrote."""
+    long_system = [{"type": "text", "text": "You are a careful editor. " * 400,
+                    "cache_control": {"type": "ephemeral"}}]
+    with LoopbackServer() as server:
+        client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url,
+                                          max_retries=0)
+        server.queue(TextReply("One."), TextReply("Two."), TextReply("Three."))
+        usages = []
+        for model in ("claude-sonnet-4-6", "claude-opus-4-7", "claude-sonnet-4-6"):
+            reply = await client.messages.create(model=model, max_tokens=50, system=long_system,
+                                                 messages=[{"role": "user", "content": "hi"}])
+            usages.append(reply.usage)
+        await client.close()
+    sonnet, opus, sonnet_again = usages
+    assert sonnet.cache_creation_input_tokens > 2000
+    assert opus.cache_read_input_tokens == 0 and opus.cache_creation_input_tokens > 2000
+    assert sonnet_again.cache_read_input_tokens == sonnet.cache_creation_input_tokens
+
+
 async def test_short_prefixes_are_not_cached() -> None:
     with LoopbackServer() as server:
         client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url,

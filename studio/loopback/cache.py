@@ -2,9 +2,10 @@
 
 Like the real one: the cacheable prefix runs tools, then system, then messages; a request may
 mark breakpoints (`cache_control` on blocks, or one top-level `cache_control` for the last block);
-a prefix is read from the cache if a previous request wrote exactly the same prefix (any earlier
-block boundary counts, as the API looks back for hits) within its TTL; prefixes under 1,024 tokens
-are never cached. Tokens are estimated at four characters each. An approximation, stated as one.
+a prefix is read from the cache if a previous request to the same model wrote exactly the same
+prefix (any earlier block boundary counts, as the API looks back for hits) within its TTL;
+prefixes under 1,024 tokens are never cached. Tokens are estimated at four characters each. An
+approximation, stated as one.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class PromptCache:
         now = time.monotonic() if now is None else now
         blocks = _blocks(body)
         hashes, sizes = [], []
-        digest, chars = hashlib.sha256(), 0
+        # Each model has a cache of its own: the same prefix sent to another model is a miss.
+        digest, chars = hashlib.sha256(str(body.get("model", "")).encode()), 0
         for block, _ in blocks:
             plain = {k: v for k, v in block.items() if k != "cache_control"}
             text = json.dumps(plain, sort_keys=True, ensure_ascii=False)
