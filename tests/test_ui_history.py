@@ -166,3 +166,4 @@ async def test_a_damaged_database_is_named_and_the_studio_still_works(server: Lo
         await idle(pilot, app)
         assert "Still answering." in chat_text(app)
     assert damaged.read_bytes().startswith(b"this is not")  # left as it was, for the writer to look at
+

@@ -192,6 +192,8 @@ class StudioApp(App[None]):
         module = await asyncio.to_thread(importlib.import_module, "studio.core.engine")
         self.engine = self._new_engine(module)
         self.engine_ready.set()
+        if self._unsent.strip():  # a reopened conversation's unsent message: estimate it now
+            self.chat_pane.watcher.changed()
         # What start-up built (Textual, the SDK) lives as long as the app: keep it out of every
         # later garbage collection, which would otherwise walk ~200,000 objects each time.
         gc.freeze()
