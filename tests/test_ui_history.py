@@ -167,3 +167,20 @@ async def test_a_damaged_database_is_named_and_the_studio_still_works(server: Lo
         assert "Still answering." in chat_text(app)
     assert damaged.read_bytes().startswith(b"this is not")  # left as it was, for the writer to look at
 
+
+
+async def test_a_continued_reply_reopens_as_it_looked(server: LoopbackServer, tmp_path: Path) -> None:
+    server.queue(TextReply("The first half of the", stop_reason="max_tokens"),
+                 TextReply("second half."))
+    app = make_app(server, TEST_KEY, tmp_path, max_tokens=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "write")
+        await idle(pilot, app)
+        await pilot.press("ctrl+r")
+        await idle(pilot, app)
+    app = make_app(server, TEST_KEY, tmp_path, resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "second half." in chat_text(app))
+        chat = chat_text(app)
+        assert chat.index("The first half of the") < chat.index("Continuing the cut reply")
+        assert "Please continue" not in chat  # studio asked for it, the writer did not type it

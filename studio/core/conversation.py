@@ -8,6 +8,10 @@ from typing import Any
 Block = dict[str, Any]
 Message = dict[str, Any]
 
+# What the studio sends when the writer continues a reply cut at max_tokens (newer models refuse a
+# prefilled assistant turn, so it is asked for in words).
+CONTINUE_REQUEST = "Please continue exactly where you stopped."
+
 
 @dataclass
 class Conversation:

@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from studio.core.conversation import CONTINUE_REQUEST
 from studio.core.events import (
     CostReported,
     Event,
@@ -129,7 +130,7 @@ class ChatPane(Vertical):
             return
         self._begin_exchange()
         if self.can_continue:
-            self.studio.conversation.add_user("Please continue exactly where you stopped.")
+            self.studio.conversation.add_user(CONTINUE_REQUEST)
             await self.say("Continuing the cut reply …")
         elif self.can_retry and self.studio.conversation.pending_user_turn():
             await self.say("Retrying …")

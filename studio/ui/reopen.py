@@ -11,9 +11,10 @@ from typing import Any
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
+from studio.core.conversation import CONTINUE_REQUEST
 from studio.core.ledger import LedgerEntry
 from studio.core.store import SavedSession
-from studio.ui.chat import AssistantMessage, ToolEntry, UserMessage, settled_text
+from studio.ui.chat import AssistantMessage, Notice, ToolEntry, UserMessage, settled_text
 from studio.ui.sidebar import reply_meta
 
 SAVED = re.compile(r"Saved (drafts/[^:]+):")  # save_draft's result (core/draft_tools.py)
@@ -54,7 +55,10 @@ def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
         content = stored.message["content"]
         if stored.message["role"] == "user":
             text = "\n\n".join(b["text"] for b in content if b.get("type") == "text")
-            if text:
+            if text == CONTINUE_REQUEST:  # sent by Ctrl+R, not typed: shown as it was live
+                close_reply()
+                makers.append(partial(Notice, "Continuing the cut reply …"))
+            elif text:
                 close_reply()
                 makers.append(partial(UserMessage, text))
             continue
