@@ -155,9 +155,15 @@ async def test_a_pasted_key_is_checked_saved_privately_and_never_shown(server: L
         assert "Now it works." in screen_text(app)
 
 
-def test_main_screen_snapshot(snap_compare, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [(120, 36), (80, 24), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_main_screen_snapshot(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """The issue asks for a deliberate look from 80x24 to 200x50: a reply, a draft, the costs."""
     from studio.loopback import LoopbackServer as Server
 
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "opening.md").write_text(
+        "# The rain\n\nThe rain had opinions about the town, and it shared them all night.\n\n"
+        "By morning the gutters agreed.\n")
     with Server(api_key=TEST_KEY) as server:
         server.queue(TextReply("Here is a **tighter** opening:\n\n> The rain had opinions.\n\n"
                                "- shorter sentences\n- one image per line",
@@ -167,6 +173,10 @@ def test_main_screen_snapshot(snap_compare, tmp_path: Path) -> None:
         async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
             for area in app.query(TextArea):
                 area.cursor_blink = False  # a blinking cursor makes two pictures of one screen
+            await pilot.press("ctrl+o")
+            await wait_for(pilot, lambda: "opening.md" in screen_text(app))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: "gutters" in app.draft_pane.editor.text)
             await send(pilot, "Tighten my opening line, please.")
             await idle(pilot, app)
             # The next-message figures arrive after a pause: wait for both before the picture.
@@ -174,7 +184,7 @@ def test_main_screen_snapshot(snap_compare, tmp_path: Path) -> None:
                            and "after a pause" not in pane_text(app, "#sidebar"))
             await pilot.pause(0.2)
 
-        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 async def test_keys_can_be_remapped(server: LoopbackServer, tmp_path: Path) -> None:
