@@ -83,3 +83,13 @@ def test_reopened_replies_are_priced_again_and_not_counted_twice_today(tmp_path:
     assert (entry.number, entry.responses, round(entry.usd or 0, 6)) == (1, 2, 0.009)
     assert round(spending.daily_usd, 6) == 0.0135  # the reopened replies were already in today's
     assert spending.ledger.start_reply(SONNET).number == 2
+
+
+def test_the_database_is_private(tmp_path: Path) -> None:
+    import stat
+
+    Store(tmp_path / "studio.db")
+    assert stat.S_IMODE((tmp_path / "studio.db").stat().st_mode) == 0o600
+    (tmp_path / "old.db").touch(mode=0o644)  # as the first release left it
+    Store(tmp_path / "old.db")
+    assert stat.S_IMODE((tmp_path / "old.db").stat().st_mode) == 0o600

@@ -114,6 +114,8 @@ class Store:
     def __init__(self, path: Path):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)  # conversations are private writing: owner only
+        path.chmod(0o600)  # a database from the first release was created readable by all
         with self._connect() as db:
             self._migrate(db)
 
