@@ -184,3 +184,24 @@ async def test_a_continued_reply_reopens_as_it_looked(server: LoopbackServer, tm
         chat = chat_text(app)
         assert chat.index("The first half of the") < chat.index("Continuing the cut reply")
         assert "Please continue" not in chat  # studio asked for it, the writer did not type it
+
+
+async def test_a_message_without_a_reply_can_be_sent_again_after_reopening(
+        server: LoopbackServer, tmp_path: Path) -> None:
+    from studio.loopback import HttpError
+
+    server.queue(HttpError(401, "authentication_error", "invalid x-api-key"))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "are you there?")
+        await idle(pilot, app)
+    server.queue(TextReply("Here now."))
+    app = make_app(server, TEST_KEY, tmp_path, resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "has no reply yet" in chat_text(app))
+        await wait_for(pilot, lambda: app.engine is not None)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "Here now." in chat_text(app))
+        await idle(pilot, app)
+        assert server.message_requests[-1].json["messages"][-1]["content"][0]["text"] == \
+            "are you there?"

@@ -158,6 +158,9 @@ class ChatPane(Vertical):
                 + ". Claude sees all of it with your next message.", "tip"))
             await chat.add_history(reopened_widgets(saved, lambda m: studio.catalog.info(m).name,
                                                     studio.spending.ledger.entries))
+            if studio.conversation.pending_user_turn():
+                await chat.add(Notice("Your last message has no reply yet (it failed, or studio "
+                                      "closed first). Ctrl+R sends it again.", "warn"))
             prompt = self.query_one(PromptArea)
             if saved.unsent and not prompt.text.strip():
                 prompt.load_text(saved.unsent)
