@@ -81,8 +81,8 @@ class StudioApp(App[None]):
         self.conversation = Conversation()
         self.workspace = Workspace(DraftStore(settings.drafts_dir, settings.max_draft_bytes))
         self.recovery = RecoveryStore(locations.state_dir() / "recovery")
-        # The demo's made-up replies and costs are kept apart from the writer's own.
         self._store_problem: str | None = None
+        # The demo's made-up replies and costs are kept apart from the writer's own.
         store = self._open_store("demo.db" if settings.demo else "studio.db")
         self.spending = Spending(store, settings.session_budget, settings.daily_budget,
                                  TTL_SECONDS[settings.cache_ttl])
@@ -222,7 +222,6 @@ class StudioApp(App[None]):
     # -- what the writer sees -------------------------------------------------------------
 
     # Both can be reached from a worker that finishes while the app closes: then there is no screen.
-
     def show_model(self) -> None:
         if not self.is_running:
             return
