@@ -20,6 +20,8 @@ def _text_box_keys() -> set[str]:
 
 def keymap_problems(keymap: dict[str, str], bindings: Iterable[object]) -> list[str]:
     """One sentence per entry that will not do what the writer expects."""
+    if not keymap:  # the usual case: nothing to check, nothing to build on the start-up path
+        return []
     known = {b.id for b in bindings if isinstance(b, Binding) and b.id}
     taken = _text_box_keys()
     problems = []
