@@ -35,7 +35,7 @@ from studio.core.draft_tools import ALL_TOOLS
 from studio.core.tokens import Calibrator, count_text, estimate_request
 from studio.core.workspace import Draft
 
-FIXTURES = Path("/work/shared/fixtures/anthropic-sse")
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "anthropic-sse"
 CHARS_PER_TOKEN = 3.5  # Anthropic glossary, "Tokens": "approximately 3.5 English characters"
 
 

