@@ -41,10 +41,12 @@ def build(store_path: Path, turns: int) -> tuple[int, list[float]]:
     """A kept conversation of `turns` replies, saved as the app saves it; the save times (ms)."""
     from studio.core.conversation import Conversation
     from studio.core.history import History
+    from studio.core.keeper import Keeper
     from studio.core.store import Store
     from studio.core.usage import TokenUsage, price_reply
 
-    history = History(Store(store_path))
+    keeper = Keeper()
+    history = History(Store(store_path), keeper)
     conversation = Conversation()
     cost = price_reply("claude-sonnet-4-6", TokenUsage(input=2000, output=400), None)
     times = []
@@ -54,6 +56,7 @@ def build(store_path: Path, turns: int) -> tuple[int, list[float]]:
         fake_turn(conversation, n)
         history.save(conversation, start)
         history.save(conversation, start, "claude-sonnet-4-6", n + 1)
+        keeper.flush(60)  # time until the writes land, on the Keeper's thread
         times.append((time.perf_counter() - began) * 1000 / 2)
         assert history.store is not None and history.session_id is not None
         history.store.record(cost, session=history.session_id, reply=n + 1)

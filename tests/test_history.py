@@ -9,6 +9,7 @@ from pathlib import Path
 from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
 from studio.core.history import History
+from studio.core.keeper import Keeper
 from studio.core.spending import Spending
 from studio.core.store import MIGRATIONS, Store
 from studio.core.usage import TokenUsage, price_reply
@@ -30,8 +31,8 @@ def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path: Path) 
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
 
-def test_the_kept_conversation_follows_rollbacks_and_marks_replies(tmp_path: Path) -> None:
-    history = History(Store(tmp_path / "studio.db"))
+async def test_the_kept_conversation_follows_rollbacks_and_marks_replies(tmp_path: Path) -> None:
+    history = History(Store(tmp_path / "studio.db"), Keeper())
     conversation = Conversation()
     conversation.add_user("first")
     history.save(conversation, 0)
@@ -42,26 +43,36 @@ def test_the_kept_conversation_follows_rollbacks_and_marks_replies(tmp_path: Pat
     conversation.rollback(2)  # a refused exchange is left out of the history
     history.save(conversation, 2, SONNET, 2)
 
+    assert history.keeper is not None and history.keeper.flush(5)
     assert history.session_id is not None
-    saved = History(Store(tmp_path / "studio.db")).load(history.session_id)
+    saved = await History(Store(tmp_path / "studio.db"), Keeper()).load(history.session_id)
     assert saved is not None
     assert [m.message for m in saved.messages] == conversation.messages
     assert [(m.model, m.reply) for m in saved.messages] == [(None, None), (SONNET, 1)]
-    summary = history.sessions()[0]
+    summary = (await history.sessions())[0]
     assert (summary.title, summary.replies) == ("first", 1)
 
 
-def test_a_store_that_fails_loses_only_the_copy(tmp_path: Path) -> None:
-    store = Store(tmp_path / "studio.db")
-    history = History(store)
+def test_a_store_that_fails_keeps_trying_and_loses_nothing(tmp_path: Path) -> None:
+    said: list[str | None] = []
+    keeper = Keeper(said.append)
+    history = History(Store(tmp_path / "studio.db"), keeper)
     (tmp_path / "studio.db").unlink()
     (tmp_path / "studio.db").mkdir()  # the database can no longer be opened
     conversation = Conversation()
     conversation.add_user("still here")
     history.save(conversation, 0)
-    assert history.error is not None and "cannot be kept" in history.error
+    assert not keeper.flush(1.0)  # not landed, not dropped: still queued
     assert conversation.messages[0]["content"][0]["text"] == "still here"
-    assert history.sessions() == []
+    (tmp_path / "studio.db").rmdir()  # the disk comes back
+    store = Store(tmp_path / "studio.db")
+    assert keeper.flush(5.0)
+    assert history.session_id is not None
+    saved = store.load_session(history.session_id)
+    assert saved is not None and saved.messages[0].message == conversation.messages[0]
+    assert len(said) == 2 and said[1] is None  # told once when it stalled, once when it recovered
+    assert said[0] is not None and "not being kept on disk right now" in said[0]
+    assert keeper.problem is None
 
 
 def test_reopened_replies_are_priced_again_and_not_counted_twice_today(tmp_path: Path) -> None:

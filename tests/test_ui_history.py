@@ -132,15 +132,18 @@ async def test_a_long_conversation_shows_its_end_first_then_all_of_it(server: Lo
     from studio import locations
     from studio.core.conversation import Conversation
     from studio.core.history import History
+    from studio.core.keeper import Keeper
     from studio.core.store import Store
     from studio.ui.chat import UserMessage
 
-    history, conversation = History(Store(locations.data_dir() / "studio.db")), Conversation()
+    keeper = Keeper()
+    history, conversation = History(Store(locations.data_dir() / "studio.db"), keeper), Conversation()
     for n in range(60):
         start = len(conversation.messages)
         conversation.add_user(f"question {n}")
         conversation.add_assistant([{"type": "text", "text": f"answer {n}"}])
         history.save(conversation, start, "claude-sonnet-4-6", n + 1)
+    assert keeper.flush(10)
     app = make_app(server, TEST_KEY, tmp_path, resume=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "answer 59" in chat_text(app))

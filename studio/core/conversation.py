@@ -53,3 +53,56 @@ class Conversation:
             if message["role"] == "user" and any(b["type"] == "text" for b in message["content"]):
                 return i
         return -1
+
+
+NOT_RUN = "Not run: studio stopped before this tool ran."
+
+
+def repaired(messages: list[Message]) -> list[Message]:
+    """A stored conversation the API accepts: roles alternate from a user turn, every tool_use
+    is answered by a tool_result in the next message (an error result if studio stopped before
+    it ran), and no tool_result answers a call that is not there. Untouched assistant messages
+    stay the same objects, so their marks (model, reply) can be found again."""
+    out: list[Message] = []
+    for message in messages:
+        content = list(message.get("content") or [])
+        if message.get("role") == "assistant":
+            if out and out[-1]["role"] == "assistant":
+                if _tool_ids(out[-1]):
+                    out.append({"role": "user", "content": []})
+                    _answer_all(out)
+                else:
+                    out[-1] = {"role": "assistant", "content": out[-1]["content"] + content}
+                    continue
+            if not out:
+                out.append({"role": "user", "content": [
+                    {"type": "text", "text": "(The start of this conversation was lost.)"}]})
+            out.append(message if content else {"role": "assistant", "content": [
+                {"type": "text", "text": "(empty reply)"}]})
+        else:
+            if out and out[-1]["role"] == "user":
+                out[-1] = {"role": "user", "content": out[-1]["content"] + content}
+            else:
+                out.append({"role": "user", "content": content})
+            _answer_all(out)
+    if out and out[-1]["role"] == "assistant" and _tool_ids(out[-1]):
+        out.append({"role": "user", "content": []})
+        _answer_all(out)
+    return out
+
+
+def _tool_ids(message: Message) -> list[str]:
+    return [b["id"] for b in message["content"] if b.get("type") == "tool_use"]
+
+
+def _answer_all(out: list[Message]) -> None:
+    """Make the last (user) message answer the calls of the one before: results first, in the
+    calls' order, one each; then the writer's own blocks."""
+    calls = _tool_ids(out[-2]) if len(out) > 1 else []
+    content = out[-1]["content"]
+    found = {b.get("tool_use_id"): b for b in content if b.get("type") == "tool_result"}
+    results = [found.get(call) or {"type": "tool_result", "tool_use_id": call,
+                                    "content": NOT_RUN, "is_error": True} for call in calls]
+    rest = [b for b in content if b.get("type") != "tool_result"]
+    out[-1] = {"role": "user", "content": results + rest or [
+        {"type": "text", "text": "(A tool result whose call was lost.)"}]}

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import anthropic
 
-from studio.core.catalog import Catalog
+from studio.core.catalog import Catalog, Price
 from studio.core.conversation import Conversation
 from studio.core.draft_tools import ALL_TOOLS
 from studio.core.errors import describe_failure
@@ -28,7 +28,7 @@ from studio.core.events import (
 )
 from studio.core.reply import ReplyBuilder, ToolUse
 from studio.core.tools import ToolBox, ToolOutcome
-from studio.core.usage import estimate_tokens, price_reply
+from studio.core.usage import ReplyCost, estimate_tokens, price_reply
 from studio.core.workspace import Workspace
 
 T = TypeVar("T")
@@ -156,38 +156,39 @@ class Engine:
                 conversation.add_assistant(reply.text_blocks())
                 raise
             except Exception as exc:
+                # The partial reply is not added: the writer's message stays pending for Ctrl+R.
                 if reply.usage:
-                    yield CostReported(price_reply(model, reply.token_usage, price))
+                    yield CostReported(_estimated_cost(model, reply, price))
                 yield describe_failure(exc, model=model, secret=self.config.api_key)
                 return
             if stop.is_set():
                 conversation.add_assistant(reply.text_blocks())
                 if reply.usage:
-                    usage = replace(reply.token_usage, output=max(reply.token_usage.output,
-                                                                  estimate_tokens(reply.text)))
-                    yield CostReported(price_reply(model, usage, price, estimated=True))
+                    yield CostReported(_estimated_cost(model, reply, price))
                 yield TurnDone("stopped", notice="Stopped. The text so far is kept.")
                 return
-            yield CostReported(price_reply(model, reply.token_usage, price))
-
             if reply.stop_reason is None:  # no message_delta: the stream ended early
+                if reply.usage:
+                    yield CostReported(_estimated_cost(model, reply, price))
                 yield TurnFailed("The reply was cut short",
                                  "The stream ended before the reply was finished.", kind="truncated")
                 return
+            yield CostReported(price_reply(model, reply.token_usage, price))
             if reply.stop_reason == "refusal":
                 conversation.rollback(max(exchange_start, 0))
                 yield TurnDone("refusal", notice=_refusal_notice(reply.stop_details))
                 return
 
             conversation.add_assistant(reply.content_blocks())
-            results = []
-            for call in reply.tool_uses:
-                outcome = self._answer(call, reply.stop_reason)
-                results.append({"type": "tool_result", "tool_use_id": call.id,
-                                "content": outcome.text, "is_error": outcome.is_error})
+            # Every tool_use is answered before anything is yielded: whatever the UI does with
+            # the events (even raise), the conversation stays one the API accepts.
+            outcomes = [(call, self._answer(call, reply.stop_reason)) for call in reply.tool_uses]
+            conversation.add_tool_results([
+                {"type": "tool_result", "tool_use_id": call.id, "content": outcome.text,
+                 "is_error": outcome.is_error} for call, outcome in outcomes])
+            for call, outcome in outcomes:
                 yield ToolFinished(call.id, call.name, call.input, outcome.text, outcome.is_error,
                                    outcome.change)
-            conversation.add_tool_results(results)
 
             if reply.stop_reason == "tool_use":
                 continue
@@ -237,7 +238,10 @@ class Engine:
                                f"complete (stop_reason {stop_reason}).", is_error=True)
         if call.error:
             return ToolOutcome(f"Not executed: {call.error}.", is_error=True)
-        return self.tools.call(call.name, call.input or {})
+        try:
+            return self.tools.call(call.name, call.input or {})
+        except Exception as exc:  # a tool's bug: Claude is told, the conversation stays valid
+            return ToolOutcome(f"{call.name} failed: {type(exc).__name__}: {exc}", is_error=True)
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -262,6 +266,15 @@ async def _unless_stopped(awaitable: Awaitable[T], stop: asyncio.Event) -> tuple
     if task.cancelled():
         return False, None
     return True, task.result()
+
+
+def _estimated_cost(model: str, reply: ReplyBuilder, price: Price | None) -> ReplyCost:
+    """A reply that ended early: the API never reported its output tokens, so they are estimated
+    from what arrived (text and tool input), and the cost is marked as an estimate (≈)."""
+    produced = reply.text + "".join(call.json_text for call in reply.tool_uses)
+    usage = replace(reply.token_usage, output=max(reply.token_usage.output,
+                                                  estimate_tokens(produced)))
+    return price_reply(model, usage, price, estimated=True)
 
 
 def _refusal_notice(details: dict[str, Any] | None) -> str:

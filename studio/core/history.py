@@ -1,94 +1,196 @@
-"""The conversation kept on disk as it happens, so a quit or a crash never loses a reply.
+"""The conversation kept on disk as it happens, so a quit, a crash or a kill never loses a reply.
 
 A session row is created on the first thing worth keeping (a sent message, or text typed into the
 message box), not at start-up: opening and closing the studio leaves no empty conversations behind.
-A store that fails (a full or read-only disk) loses only the copy; the studio says so once.
+Every write goes through the Keeper (its own thread, in order, retried): the UI never waits on
+the disk. Reads run on a worker thread, after what was queued before them has landed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Literal
 
-from studio.core.conversation import Conversation
-from studio.core.store import SavedSession, SessionSummary, Store
+from studio.core.conversation import Conversation, repaired
+from studio.core.keeper import Keeper, SessionRef
+from studio.core.store import SavedMessage, SavedPartial, SavedSession, SessionSummary, Store
+
+READ_WAIT = 2.0  # seconds a read waits for earlier writes to land before reading anyway
+KEEP_EVERY = 1.0  # seconds between copies of a streaming reply's text
 
 
 class History:
-    def __init__(self, store: Store | None):
+    def __init__(self, store: Store | None, keeper: Keeper | None):
         self.store = store
-        self.session_id: int | None = None
-        self.error: str | None = None
+        self.keeper = keeper
+        self.session = SessionRef()
+        self._created = False  # the current session's row is queued (or written)
         self._context: tuple[str | None, str] | None = None
 
-    def _fail(self, exc: Exception) -> None:
-        self.error = f"Conversations cannot be kept on disk ({type(exc).__name__}: {exc})."
-        self.store = None
+    @property
+    def session_id(self) -> int | None:
+        """The open conversation's id, once its row has been written."""
+        return self.session.id
 
-    def _session(self) -> int | None:
-        if self.store is not None and self.session_id is None:
-            try:
-                self.session_id = self.store.new_session()
-            except (sqlite3.Error, OSError) as exc:
-                self._fail(exc)
-        return self.session_id
+    def _submit(self, write: Callable[[Store, int], None]) -> None:
+        """Queue a write for the open conversation, creating its row first if need be."""
+        store, keeper, ref = self.store, self.keeper, self.session
+        if store is None or keeper is None:
+            return
+        if not self._created:
+            self._created = True
+
+            def create() -> None:
+                if ref.id is None:
+                    ref.id = store.new_session()
+
+            keeper.submit(create)
+
+        def run() -> None:
+            if ref.id is not None:
+                write(store, ref.id)
+
+        keeper.submit(run)
 
     def save(self, conversation: Conversation, start: int, model: str | None = None,
              reply: int | None = None) -> None:
         """Store the conversation from message `start` on (see `Store.save_messages`)."""
-        session = self._session()
-        if session is None or self.store is None:
-            return
-        try:
-            self.store.save_messages(session, conversation.messages, start, model, reply)
-        except (sqlite3.Error, OSError) as exc:
-            self._fail(exc)
+        snapshot = [dict(m, content=list(m["content"])) for m in conversation.messages]
+        self._submit(lambda store, session: store.save_messages(session, snapshot, start,
+                                                                 model, reply))
 
     def keep_context(self, draft: str | None, unsent: str) -> None:
         """Remember the open draft and the unsent message; a no-op when nothing changed."""
-        if (draft, unsent) == self._context or (self.session_id is None and not unsent.strip()):
+        if (draft, unsent) == self._context or (not self._created and not unsent.strip()):
             return
-        session = self._session()
-        if session is None or self.store is None:
-            return
-        try:
-            self.store.save_context(session, draft=draft, unsent=unsent)
-            self._context = (draft, unsent)
-        except (sqlite3.Error, OSError) as exc:
-            self._fail(exc)
+        self._context = (draft, unsent)
+        self._submit(lambda store, session: store.save_context(session, draft=draft,
+                                                                unsent=unsent))
 
-    def sessions(self) -> list[SessionSummary]:
-        if self.store is None:
-            return []
+    def keep_partial(self, key: str, partial: SavedPartial) -> None:
+        self._submit(lambda store, session: store.keep_partial(key, session, partial))
+
+    def drop_partial(self, key: str) -> None:
+        store = self.store
+        if store is not None and self.keeper is not None:
+            self.keeper.submit(lambda: store.drop_partial(key))
+
+    async def _read(self, read: Callable[[Store], Any]) -> Any:
+        store = self.store
+        if store is None:
+            return None
+        if self.keeper is not None:
+            await asyncio.to_thread(self.keeper.flush, READ_WAIT)
+        return await asyncio.to_thread(read, store)
+
+    async def sessions(self) -> list[SessionSummary]:
+        """The conversations picker's list, read off the UI loop after queued writes land."""
         try:
-            return self.store.sessions()
+            return await self._read(lambda store: store.sessions()) or []
         except (sqlite3.Error, OSError):
             return []
 
-    def load(self, session: int) -> SavedSession | None:
-        """Reopen a stored conversation; from now on its turns are added to it."""
-        if self.store is None:
-            return None
+    def sessions_now(self) -> list[SessionSummary]:
+        """The same, at start-up: nothing is queued yet, and in WAL mode a read never waits
+        for another program's write lock."""
         try:
-            saved = self.store.load_session(session)
-        except (sqlite3.Error, OSError, ValueError) as exc:
-            self._fail(exc)
+            return self.store.sessions() if self.store is not None else []
+        except (sqlite3.Error, OSError):
+            return []
+
+    async def load(self, session: int) -> SavedSession | None:
+        """Reopen a stored conversation, mended if it breaks the API's rules (see `repaired`);
+        from now on its turns are added to it."""
+        try:
+            saved: SavedSession | None = await self._read(lambda s: s.load_session(session))
+        except (sqlite3.Error, OSError, ValueError, KeyError, TypeError):
             return None
-        if saved is not None:
-            self.session_id = session
-            self._context = (saved.draft, saved.unsent)
+        return self._opened(saved)
+
+    def load_now(self, session: int) -> SavedSession | None:
+        """`load` at start-up (--continue), before the writer can type anything."""
+        try:
+            saved = self.store.load_session(session) if self.store is not None else None
+        except (sqlite3.Error, OSError, ValueError, KeyError, TypeError):
+            return None
+        return self._opened(saved)
+
+    def _opened(self, saved: SavedSession | None) -> SavedSession | None:
+        if saved is None:
+            return None
+        session = saved.id
+        self.session = SessionRef(session)
+        self._created = True
+        self._context = (saved.draft, saved.unsent)
+        marks = {id(m.message): m for m in saved.messages}
+        mended = repaired([m.message for m in saved.messages])
+        if [id(m) for m in mended] != [id(m.message) for m in saved.messages]:
+            messages = [marks.get(id(m)) or SavedMessage(m, None, None) for m in mended]
+            saved = replace(saved, messages=messages)
+            self._submit(lambda store, sid: store.rewrite_messages(sid, messages))
         return saved
 
     def delete(self, session: int) -> bool:
-        """Forget a kept conversation (never the open one); False if the store failed."""
-        if self.store is None or session == self.session_id:
+        """Forget a kept conversation (never the open one)."""
+        store = self.store
+        if store is None or self.keeper is None or session == self.session_id:
             return False
-        try:
-            self.store.delete_session(session)
-        except (sqlite3.Error, OSError) as exc:
-            self._fail(exc)
-            return False
+        self.keeper.submit(lambda: store.delete_session(session))
         return True
 
     def start_new(self) -> None:
-        self.session_id = None
+        self.session = SessionRef()
+        self._created = False
         self._context = None
+
+
+RoundEnd = Literal["done", "failed", "stopped"]
+
+
+class RoundCopy:
+    """The copy on disk of one reply's text while it streams (every KEEP_EVERY seconds), so a
+    kill mid-reply keeps it; when a round ends it is dropped (its text is in the conversation),
+    or kept and marked failed or stopped for reopening."""
+
+    def __init__(self, history: History, model: str, reply: int):
+        self.history = history
+        self.model = model
+        self.reply = reply
+        self.key: str | None = None
+        self.position = 0
+        self.text = ""
+        self._kept_at = 0.0
+
+    def start(self, position: int) -> None:
+        """A new round starts at `position`: the previous one finished."""
+        if self.key is not None:
+            self.history.drop_partial(self.key)
+        self.key, self.position, self.text = uuid.uuid4().hex, position, ""
+        self._kept_at = time.monotonic()
+
+    def add(self, text: str) -> None:
+        self.text += text
+        if time.monotonic() - self._kept_at >= KEEP_EVERY:
+            self._keep("streaming", self.text)
+
+    def end(self, how: RoundEnd) -> None:
+        if self.key is None:
+            return
+        if how == "done":
+            self.history.drop_partial(self.key)
+        elif how == "failed":  # the text is not in the conversation: only this copy has it
+            self._keep("failed", self.text)
+        else:  # stopped: the text is in the conversation; this only marks how it ended
+            self._keep("stopped", "")
+        self.key = None
+
+    def _keep(self, status: Literal["streaming", "failed", "stopped"], text: str) -> None:
+        self._kept_at = time.monotonic()
+        if self.key is not None:
+            self.history.keep_partial(self.key, SavedPartial(self.position, self.model,
+                                                             self.reply, text, status))

@@ -8,37 +8,41 @@ from datetime import date, datetime
 
 from studio.core.budget import BudgetCheck, check_budget
 from studio.core.catalog import Price
+from studio.core.keeper import Keeper, SessionRef
 from studio.core.ledger import CostLedger, LedgerEntry
 from studio.core.store import SavedResponse, Store
 from studio.core.usage import ReplyCost, price_reply
 
 
 class Spending:
-    """Records every priced response; a store that fails (read-only disk) only loses history."""
+    """Records every priced response; the write is queued on the Keeper (never on the UI loop)
+    and retried there until it lands."""
 
-    def __init__(self, store: Store | None, session_limit: float | None = None,
-                 daily_limit: float | None = None, cache_ttl_seconds: float = 300.0):
+    def __init__(self, store: Store | None, keeper: Keeper | None = None,
+                 session_limit: float | None = None, daily_limit: float | None = None,
+                 cache_ttl_seconds: float = 300.0):
         self.store = store
+        self.keeper = keeper
         self.session_limit = session_limit
         self.daily_limit = daily_limit
         self.ledger = CostLedger(cache_ttl_seconds=cache_ttl_seconds)
         self._day = date.today()
         self._daily_before = self._load_daily()
-        self.store_error: str | None = None
 
     def _load_daily(self) -> float:
         return self.store.spent_on(self._day) if self.store is not None else 0.0
 
-    def record(self, entry: LedgerEntry, cost: ReplyCost, session: int | None = None) -> None:
+    def record(self, entry: LedgerEntry, cost: ReplyCost, session: SessionRef | None = None) -> None:
+        """Count a response now; keep it on disk under `session` (resolved when the write runs,
+        so a conversation whose row is still queued gets its costs)."""
         entry.add(cost)
-        self.ledger.note_cache(cost, time.time())
-        if self.store is None:
+        at = time.time()
+        self.ledger.note_cache(cost, at)
+        store, number = self.store, entry.number
+        if store is None or self.keeper is None:
             return
-        try:
-            self.store.record(cost, session=session, reply=entry.number)
-        except Exception as exc:  # sqlite3.Error or OSError: keep working, say it once
-            self.store_error = f"{type(exc).__name__}: {exc}"
-            self.store = None
+        self.keeper.submit(lambda: store.record(cost, at, session=session.id if session else None,
+                                                reply=number))
 
     def restart(self, responses: Sequence[SavedResponse] = (),
                 prices: Callable[[str], Price | None] | None = None) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from studio.core.usage import ReplyCost, TokenUsage
 
@@ -55,7 +55,27 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE responses ADD COLUMN reply INTEGER;
     CREATE INDEX responses_session ON responses(session_id);
     """,
+    # A reply's text as it streams, and how a reply ended when that matters on reopening: a
+    # failed or interrupted round's text is shown but never sent to the API again, so it lives
+    # apart from `messages` (which is exactly what the API sees). `position` is where the round
+    # stood in the conversation; status is streaming (studio died if it is still that), failed
+    # or stopped.
+    """
+    CREATE TABLE partials (
+        id TEXT PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        model TEXT,
+        reply INTEGER,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX partials_session ON partials(session_id);
+    """,
 )
+
+PartialStatus = Literal["streaming", "failed", "stopped"]
 
 
 @dataclass(frozen=True)
@@ -90,12 +110,24 @@ class SavedResponse:
 
 
 @dataclass(frozen=True)
+class SavedPartial:
+    """A reply round that did not finish (or was stopped): its text so far and how it ended."""
+
+    position: int
+    model: str | None
+    reply: int | None
+    text: str
+    status: PartialStatus
+
+
+@dataclass(frozen=True)
 class SavedSession:
     id: int
     messages: list[SavedMessage]
     responses: list[SavedResponse]
     draft: str | None
     unsent: str
+    partials: list[SavedPartial] = field(default_factory=list)
 
 
 def title_of(messages: list[dict[str, Any]]) -> str:
@@ -109,18 +141,21 @@ def title_of(messages: list[dict[str, Any]]) -> str:
 
 
 class Store:
-    """One database file; opened per call site, cheap enough for a few writes a minute."""
+    """One database file in WAL mode (readers never wait for a writer); a connection per call,
+    cheap enough for a few writes a minute. Writes run on the Keeper's thread, never the UI's."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, busy_timeout: float = 1.0):
         self.path = path
+        self.busy_timeout = busy_timeout
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600, exist_ok=True)  # conversations are private writing: owner only
         path.chmod(0o600)  # a database from the first release was created readable by all
         with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
             self._migrate(db)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=5)
+        return sqlite3.connect(self.path, timeout=self.busy_timeout)
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
@@ -165,6 +200,28 @@ class Store:
             db.execute("UPDATE sessions SET updated = ?, title = ? WHERE id = ?",
                        (time.time(), title_of(messages), session))
 
+    def rewrite_messages(self, session: int, messages: list[SavedMessage]) -> None:
+        """Replace a conversation's messages, each with its own marks (a repaired conversation)."""
+        rows = [(session, position, m.message["role"],
+                 json.dumps(m.message["content"], ensure_ascii=False), m.model, m.reply)
+                for position, m in enumerate(messages)]
+        with self._connect() as db:
+            db.execute("DELETE FROM messages WHERE session_id = ?", (session,))
+            db.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def keep_partial(self, key: str, session: int, partial: SavedPartial) -> None:
+        """Write (or overwrite) one round's text so far, under a key the UI chose for it."""
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO partials VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (key, session, partial.position, partial.model, partial.reply,
+                        partial.text, partial.status, time.time()))
+            db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (time.time(), session))
+
+    def drop_partial(self, key: str) -> None:
+        """The round finished: its text is in `messages` now."""
+        with self._connect() as db:
+            db.execute("DELETE FROM partials WHERE id = ?", (key,))
+
     def save_context(self, session: int, *, draft: str | None, unsent: str) -> None:
         """The draft that was open and the text typed but not sent: what a resume brings back."""
         with self._connect() as db:
@@ -175,6 +232,7 @@ class Store:
         """Forget a conversation's messages; what its replies cost still counts in the day's spend."""
         with self._connect() as db:
             db.execute("DELETE FROM messages WHERE session_id = ?", (session,))
+            db.execute("DELETE FROM partials WHERE session_id = ?", (session,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session,))
             db.execute("UPDATE responses SET session_id = NULL, reply = NULL WHERE session_id = ?",
                        (session,))
@@ -204,6 +262,8 @@ class Store:
                 "SELECT reply, model, input_tokens, output_tokens, cache_read_tokens, "
                 "cache_write_5m_tokens, cache_write_1h_tokens, at, estimated FROM responses "
                 "WHERE session_id = ? AND reply IS NOT NULL ORDER BY id", (session,)).fetchall()
+            partials = db.execute("SELECT position, model, reply, text, status FROM partials "
+                                  "WHERE session_id = ? ORDER BY at", (session,)).fetchall()
         return SavedSession(
             session,
             [SavedMessage({"role": role, "content": json.loads(content)}, model, reply)
@@ -212,7 +272,7 @@ class Store:
                                                     cache_write_5m=w5, cache_write_1h=w1h),
                            at, bool(estimated))
              for reply, model, i, o, r, w5, w1h, at, estimated in responses],
-            found[0], found[1])
+            found[0], found[1], [SavedPartial(*row) for row in partials])
 
     def spent_on(self, day: date) -> float:
         """Dollars of known-price responses on `day` (local time)."""

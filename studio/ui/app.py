@@ -24,8 +24,9 @@ from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
 from studio.core.drafts import DraftStore, RecoveryStore
 from studio.core.history import History
+from studio.core.keeper import Keeper
 from studio.core.spending import Spending
-from studio.core.store import Store
+from studio.core.store import SavedSession, Store
 from studio.core.workspace import Workspace
 from studio.keys import mask_key, save_key
 from studio.ui.chat import ChatView, Notice, settled_styles
@@ -46,6 +47,8 @@ WELCOME = ("Write to Claude below: Enter sends, Shift+Enter or Ctrl+J adds a lin
            "reply, F2 picks the model. The draft is on the right.")
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 CONTEXT_SECONDS = 2.0  # how often the unsent message and the open draft's name are kept
+QUIT_WAIT = 5.0  # seconds Ctrl+Q waits for queued store writes before asking
+UNMOUNT_WAIT = 2.0  # seconds any other exit waits for them
 
 
 class StudioApp(App[None]):
@@ -84,9 +87,11 @@ class StudioApp(App[None]):
         self._store_problem: str | None = None
         # The demo's made-up replies and costs are kept apart from the writer's own.
         store = self._open_store("demo.db" if settings.demo else "studio.db")
-        self.spending = Spending(store, settings.session_budget, settings.daily_budget,
-                                 TTL_SECONDS[settings.cache_ttl])
-        self.history = History(store)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.keeper = Keeper(self._store_status)  # store writes: off the UI loop, in order
+        self.spending = Spending(store, self.keeper, settings.session_budget,
+                                 settings.daily_budget, TTL_SECONDS[settings.cache_ttl])
+        self.history = History(store, self.keeper)
         self._unsent = ""  # the message box's text
         self._settled_theme = False
         self.engine: Engine | None = None
@@ -101,6 +106,17 @@ class StudioApp(App[None]):
                                    "conversation and its costs are counted, but will not be kept "
                                    "after you quit, and earlier spend is not in today's total.")
             return None
+
+    def _store_status(self, problem: str | None) -> None:
+        """From the Keeper's thread: keeping stalled (`problem`) or recovered (None)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._say_store_status, problem)
+
+    def _say_store_status(self, problem: str | None) -> None:
+        if self.is_running:
+            self.run_worker(self.chat_pane.say(
+                problem or "Conversations and costs are kept on disk again; nothing was lost.",
+                "warn" if problem else "tip"), group="store-status")
 
     def compose(self) -> ComposeResult:
         yield Header(icon="✎")
@@ -147,6 +163,7 @@ class StudioApp(App[None]):
         self._settled_theme = True
 
     async def on_mount(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._match_settled_replies()
         self.theme_changed_signal.subscribe(self, self._match_settled_replies)
         if self.settings.keymap:
@@ -161,9 +178,9 @@ class StudioApp(App[None]):
         if self.settings.demo:
             await chat.add(Notice("Demo mode: replies come from studio's built-in offline server, "
                                   "not from Claude. Prices are real; the text is simulated.", "warn"))
-        earlier = self.history.sessions()
+        earlier = self.history.sessions_now()
         if self.settings.resume and earlier:
-            await self._reopen(earlier[0].id)
+            await self._reopen(self.history.load_now(earlier[0].id))
         elif earlier:
             await chat.add(Notice(f"F5 reopens one of your {len(earlier)} earlier "
                                   f"conversation{'s' if len(earlier) > 1 else ''}.", "tip"))
@@ -171,6 +188,8 @@ class StudioApp(App[None]):
             await chat.add(Notice("No earlier conversation to continue: this one is new.", "warn"))
         if self._store_problem:
             await chat.add(Notice(self._store_problem, "warn"))
+        if self.keeper.problem:  # it stalled before the screen could say so
+            await chat.add(Notice(self.keeper.problem, "warn"))
         for warning in keymap_warnings:
             await chat.add(Notice(warning, "warn"))
         self.set_interval(CONTEXT_SECONDS, self._keep_context)
@@ -185,6 +204,7 @@ class StudioApp(App[None]):
         for pane in self.query(DraftPane):  # gone already if the app never finished mounting
             pane.keep_recovery()
         self._keep_context()
+        await asyncio.to_thread(self.keeper.close, UNMOUNT_WAIT)
         if self.engine is not None:
             await self.engine.aclose()
 
@@ -303,6 +323,14 @@ class StudioApp(App[None]):
             else:
                 draft.saved_text = draft.text  # the writer chose: no recovery copy either
                 self.recovery.clear(draft.name, drafts_root=self.workspace.store.root)
+        self._keep_context()
+        while not await asyncio.to_thread(self.keeper.flush, QUIT_WAIT):
+            answer = await self.push_screen_wait(Choice(
+                f"{self.keeper.pending} change(s) to the conversation or its costs are not on "
+                f"disk yet ({self.keeper.problem or 'the database is busy'}). They are lost if "
+                "you quit now.", [("wait", "Keep trying"), ("quit", "Quit anyway")]))
+            if answer != "wait":
+                break
         self.exit()
 
     def _keep_context(self) -> None:
@@ -316,18 +344,17 @@ class StudioApp(App[None]):
             return
         self._keep_context()
         choice = await self.push_screen_wait(Conversations(
-            self.history.sessions(), self.history.session_id, self.history.delete))
+            await self.history.sessions(), self.history.session_id, self.history.delete))
         if choice is None or choice == str(self.history.session_id):
             return
         if choice == NEW_CONVERSATION:
             self.history.start_new()
             await self.chat_pane.show_conversation(None)
         else:
-            await self._reopen(int(choice))
+            await self._reopen(await self.history.load(int(choice)))
         self.query_one(PromptArea).focus()
 
-    async def _reopen(self, session: int) -> None:
-        saved = self.history.load(session)
+    async def _reopen(self, saved: SavedSession | None) -> None:
         if saved is None:
             self.notify("That conversation could not be read.", severity="error")
             return

@@ -15,12 +15,14 @@ from studio.core.conversation import CONTINUE_REQUEST
 from studio.core.events import (
     CostReported,
     Event,
+    ReplyStarted,
     TextDelta,
     ToolFinished,
     ToolInputDelta,
     TurnDone,
     TurnFailed,
 )
+from studio.core.history import RoundCopy, RoundEnd
 from studio.core.ledger import LedgerEntry
 from studio.core.store import SavedSession
 from studio.core.usage import format_tokens
@@ -182,25 +184,39 @@ class ChatPane(Vertical):
         await self.query_one(ChatView).add(reply)
         entry = studio.spending.ledger.start_reply(model)
         reply.set_meta("writing …")
+        copy = RoundCopy(studio.history, model, entry.number)
+        ended: RoundEnd = "failed"
         try:
             async for event in studio.engine.run_turn(studio.conversation, model, self._stop):
+                if isinstance(event, ReplyStarted):
+                    if event.round > 1:  # the rounds so far are complete: keep them
+                        studio.history.save(studio.conversation, self._turn_start, model,
+                                            entry.number)
+                    copy.start(len(studio.conversation.messages))
+                elif isinstance(event, TextDelta):
+                    copy.add(event.text)
+                elif isinstance(event, TurnDone):
+                    ended = "stopped" if event.stop_reason == "stopped" else "done"
                 await self._show(event, reply, entry)
-        except asyncio.CancelledError:  # the app is closing
+        except asyncio.CancelledError:  # the app is closing: the engine kept the text so far
+            ended = "stopped"
             await reply.finish()
             raise
         except Exception as exc:  # a bug of ours: say so plainly, keep the conversation
+            ended = "failed"
             await reply.finish()
             await reply.add_part(Notice(f"Unexpected error: {type(exc).__name__}: {exc}", "error"))
+            self._set_meta(reply, entry, "failed")
             self.can_retry = True
         finally:
             studio.history.save(studio.conversation, self._turn_start, model, entry.number)
+            copy.end(ended)
             studio.draft_pane.abandon_preview()
             if entry.responses == 0:
                 studio.spending.ledger.entries.remove(entry)
             studio.show_ledger()
             self.turn_running = False
             self.app.refresh_bindings()
-        await self._warn_about_storage()
         await self._warn_about_budget()
 
     async def _show(self, event: Event, reply: AssistantMessage, entry: LedgerEntry) -> None:
@@ -219,7 +235,7 @@ class ChatPane(Vertical):
             case CostReported(cost=cost):
                 if entry.responses == 0:
                     self.watcher.reported(cost.usage)
-                studio.spending.record(entry, cost, studio.history.session_id)
+                studio.spending.record(entry, cost, studio.history.session)
                 studio.show_ledger()
                 self._set_meta(reply, entry, "writing …")
             case TurnDone(stop_reason=stop, notice=notice, can_continue=can_continue):
@@ -236,18 +252,6 @@ class ChatPane(Vertical):
 
     def _set_meta(self, reply: AssistantMessage, entry: LedgerEntry, status: str) -> None:
         reply.set_meta(reply_meta(entry, status))
-
-    async def _warn_about_storage(self) -> None:
-        """A failing disk is said once: the conversation and its costs go on in memory."""
-        spending, history = self.studio.spending, self.studio.history
-        if spending.store_error:
-            await self.say(f"Spend could not be saved ({spending.store_error}); this session's "
-                           "costs are still counted.", "warn")
-            spending.store_error = None
-        if history.error:
-            await self.say(f"{history.error} This conversation goes on, but will not be there "
-                           "after you quit.", "warn")
-            history.error = None
 
     async def _warn_about_budget(self) -> None:
         """Say it once when spend crosses 80%, and again at 100%."""

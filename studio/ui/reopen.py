@@ -13,10 +13,12 @@ from textual.widgets import Collapsible, Static
 
 from studio.core.conversation import CONTINUE_REQUEST
 from studio.core.ledger import LedgerEntry
-from studio.core.store import SavedSession
+from studio.core.store import PartialStatus, SavedMessage, SavedSession
 from studio.ui.chat import AssistantMessage, Notice, ToolEntry, UserMessage, settled_text
 from studio.ui.sidebar import reply_meta
 
+ENDED: dict[PartialStatus, str] = {"streaming": "interrupted", "failed": "failed",
+                                   "stopped": "stopped"}
 SAVED = re.compile(r"Saved (drafts/[^:]+):")  # save_draft's result (core/draft_tools.py)
 
 
@@ -38,6 +40,9 @@ def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
     results = {block["tool_use_id"]: block for stored in saved.messages
                for block in stored.message["content"] if block.get("type") == "tool_result"}
     by_number = {entry.number: entry for entry in entries}
+    # How a reply ended, when not normally; a round studio never finished writing was interrupted.
+    status = {p.reply: ENDED[p.status] for p in saved.partials}
+    partials = sorted(saved.partials, key=lambda p: p.position)
     makers: list[WidgetMaker] = []
     blocks: list[dict[str, Any]] = []
     reply: tuple[str | None, int | None] | None = None  # (model, number) of the reply being built
@@ -47,11 +52,22 @@ def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
         if reply is not None:
             model, number = reply
             entry = by_number.get(number) if number is not None else None
+            how = status.get(number, "")
             makers.append(partial(_reply, name_of(model) if model else "Claude", blocks, results,
-                                  reply_meta(entry) if entry is not None else ""))
+                                  reply_meta(entry, how) if entry is not None else how))
         blocks, reply = [], None
 
-    for stored in saved.messages:
+    # A round that did not finish is shown where it stood: before the message at its position.
+    ends = [SavedMessage({"role": "assistant", "content": [{"type": "text", "text": p.text}]},
+                         p.model, p.reply) for p in partials]
+    stream: list[SavedMessage] = []
+    for position, stored in enumerate(saved.messages):
+        while partials and partials[0].position <= position:
+            partials.pop(0)
+            stream.append(ends.pop(0))
+        stream.append(stored)
+    stream += ends
+    for stored in stream:
         content = stored.message["content"]
         if stored.message["role"] == "user":
             text = "\n\n".join(b["text"] for b in content if b.get("type") == "text")
