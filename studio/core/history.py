@@ -18,7 +18,14 @@ from typing import Any, Literal
 
 from studio.core.conversation import Conversation, repaired
 from studio.core.keeper import Keeper, SessionRef
-from studio.core.store import SavedMessage, SavedPartial, SavedSession, SessionSummary, Store
+from studio.core.store import (
+    PartialStatus,
+    SavedMessage,
+    SavedPartial,
+    SavedSession,
+    SessionSummary,
+    Store,
+)
 
 READ_WAIT = 2.0  # seconds a read waits for earlier writes to land before reading anyway
 KEEP_EVERY = 1.0  # seconds between copies of a streaming reply's text
@@ -189,7 +196,7 @@ class RoundCopy:
             self._keep("stopped", "")
         self.key = None
 
-    def _keep(self, status: Literal["streaming", "failed", "stopped"], text: str) -> None:
+    def _keep(self, status: PartialStatus, text: str) -> None:
         self._kept_at = time.monotonic()
         if self.key is not None:
             self.history.keep_partial(self.key, SavedPartial(self.position, self.model,
