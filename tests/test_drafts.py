@@ -13,8 +13,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from studio.core import drafts
-from studio.core.drafts import DiskStamp, DraftConflict, DraftError, DraftStore, RecoveryStore
+from studio.core import diskio, drafts
+from studio.core import recovery as recovery_module
+from studio.core.drafts import DiskStamp, DraftConflict, DraftError, DraftStore
+from studio.core.instances import Instances
+from studio.core.recovery import RecoveryStore
 
 
 @pytest.fixture
@@ -125,7 +128,7 @@ def test_hostile_names_are_refused_and_touch_nothing(
         with pytest.raises(DraftError):
             store.save(name, "pwned\n")
         with pytest.raises(DraftError):
-            store.save(name, "pwned\n", overwrite_changed=True, expected=DiskStamp(0, 0))
+            store.save(name, "pwned\n", overwrite_changed=True, expected=DiskStamp(0, 0, ""))
 
     assert tree(tmp_path) == before
     assert [probe(p) for p in elsewhere] == outside_before
@@ -186,7 +189,7 @@ def test_round_trip_is_exact(store: DraftStore, root: Path) -> None:
     read, stamp = store.read("launch.md")
     assert read == text
     st = os.stat(root / "launch.md")
-    assert stamp == saved.stamp == store.stamp("launch") == DiskStamp(st.st_mtime_ns, st.st_size)
+    assert stamp == saved.stamp == store.stamp("launch") == DiskStamp.of(st, text.encode())
     assert saved.words == 10  # "—" and "🙂" count: a word is any run of non-space
     assert saved.bytes == len(text.encode("utf-8")) == st.st_size
     assert store.stamp("missing.md") is None
@@ -285,7 +288,7 @@ def test_read_only_folder_is_explained(store: DraftStore, monkeypatch: pytest.Mo
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(drafts.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(diskio.tempfile, "mkstemp", refuse)
     with pytest.raises(DraftError, match="read-only"):
         store.save("launch.md", "text")
 
@@ -328,7 +331,7 @@ def test_permissions_survive_an_overwrite(mode: int, store: DraftStore, root: Pa
 def test_new_files_are_0644_under_the_umask(store: DraftStore, root: Path) -> None:
     old = os.umask(0o027)
     try:
-        if drafts._umask() != 0o027:
+        if diskio.umask() != 0o027:
             pytest.skip("no /proc/self/status umask on this platform")
         store.save("new.md", "x")
     finally:
@@ -363,7 +366,8 @@ def test_list_of_a_missing_folder_is_empty(tmp_path: Path) -> None:
 
 @pytest.fixture
 def recovery(tmp_path: Path) -> RecoveryStore:
-    return RecoveryStore(tmp_path / "xdg_state_home" / "studio" / "recovery")
+    state = tmp_path / "xdg_state_home" / "studio"
+    return RecoveryStore(state / "recovery", Instances(state / "instances"))
 
 
 def test_recovery_round_trip(recovery: RecoveryStore, root: Path) -> None:
@@ -390,7 +394,7 @@ def test_recovery_is_per_drafts_folder_and_untitled_works(recovery: RecoveryStor
                                                           tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     clock = iter([1000.0, 2000.0, 3000.0])
-    monkeypatch.setattr(drafts, "time", SimpleNamespace(time=lambda: next(clock)))
+    monkeypatch.setattr(recovery_module, "time", SimpleNamespace(time=lambda: next(clock)))
     other = tmp_path / "other"
     recovery.write(None, "untitled text", drafts_root=root)
     recovery.write("launch.md", "titled", drafts_root=root)
