@@ -79,7 +79,7 @@ class DraftPane(Vertical):
         """The key the writer has for a binding now (the keymap may have moved it)."""
         for active in self.app.active_bindings.values():
             if active.binding.id == binding_id:
-                return self.app.get_key_display(active.binding)
+                return "+".join(part.capitalize() for part in active.binding.key.split("+"))
         return binding_id
 
     def keep_recovery(self) -> None:
@@ -145,7 +145,7 @@ class DraftPane(Vertical):
             return
         self._replaced = change.replaced_key
         key = self._key_name(RESTORE_ID)
-        self._show_title(f"replaced by Claude · {key} brings the previous version back")
+        self._show_title(f"replaced by Claude · {key}: previous version")
         said = (f"Claude replaced drafts/{change.name} ({change.replaced_words} words); {key} brings "
                 "the previous version back.")
         self.run_worker(self.app.query_one(ChatView).add(Notice(said, "warn")))
@@ -236,7 +236,7 @@ class DraftPane(Vertical):
         versions.discard(self._replaced)
         self._replaced = kept
         self._load(saved.name, text, saved.stamp)
-        self._show_title(f"previous version back · {self._key_name(RESTORE_ID)} swaps again")
+        self._show_title(f"previous version · {self._key_name(RESTORE_ID)} swaps back")
         self.editor.focus()
 
     @work(exclusive=True, group="draft-command")
