@@ -6,6 +6,8 @@ import errno
 import json
 import os
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,8 +15,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from studio.core import drafts
-from studio.core.drafts import DiskStamp, DraftConflict, DraftError, DraftStore, RecoveryStore
+from studio.core import diskio, drafts
+from studio.core import recovery as recovery_module
+from studio.core.diskio import ProcessId
+from studio.core.drafts import DiskStamp, DraftConflict, DraftError, DraftStore
+from studio.core.instances import Instances
+from studio.core.recovery import RecoveryStore
 
 
 @pytest.fixture
@@ -125,7 +131,7 @@ def test_hostile_names_are_refused_and_touch_nothing(
         with pytest.raises(DraftError):
             store.save(name, "pwned\n")
         with pytest.raises(DraftError):
-            store.save(name, "pwned\n", overwrite_changed=True, expected=DiskStamp(0, 0))
+            store.save(name, "pwned\n", overwrite_changed=True, expected=DiskStamp(0, 0, ""))
 
     assert tree(tmp_path) == before
     assert [probe(p) for p in elsewhere] == outside_before
@@ -186,7 +192,7 @@ def test_round_trip_is_exact(store: DraftStore, root: Path) -> None:
     read, stamp = store.read("launch.md")
     assert read == text
     st = os.stat(root / "launch.md")
-    assert stamp == saved.stamp == store.stamp("launch") == DiskStamp(st.st_mtime_ns, st.st_size)
+    assert stamp == saved.stamp == store.stamp("launch") == DiskStamp.of(st, text.encode())
     assert saved.words == 10  # "—" and "🙂" count: a word is any run of non-space
     assert saved.bytes == len(text.encode("utf-8")) == st.st_size
     assert store.stamp("missing.md") is None
@@ -285,7 +291,7 @@ def test_read_only_folder_is_explained(store: DraftStore, monkeypatch: pytest.Mo
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(drafts.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(diskio.tempfile, "mkstemp", refuse)
     with pytest.raises(DraftError, match="read-only"):
         store.save("launch.md", "text")
 
@@ -328,7 +334,7 @@ def test_permissions_survive_an_overwrite(mode: int, store: DraftStore, root: Pa
 def test_new_files_are_0644_under_the_umask(store: DraftStore, root: Path) -> None:
     old = os.umask(0o027)
     try:
-        if drafts._umask() != 0o027:
+        if diskio.umask() != 0o027:
             pytest.skip("no /proc/self/status umask on this platform")
         store.save("new.md", "x")
     finally:
@@ -363,7 +369,8 @@ def test_list_of_a_missing_folder_is_empty(tmp_path: Path) -> None:
 
 @pytest.fixture
 def recovery(tmp_path: Path) -> RecoveryStore:
-    return RecoveryStore(tmp_path / "xdg_state_home" / "studio" / "recovery")
+    state = tmp_path / "xdg_state_home" / "studio"
+    return RecoveryStore(state / "recovery", Instances(state / "instances"))
 
 
 def test_recovery_round_trip(recovery: RecoveryStore, root: Path) -> None:
@@ -390,7 +397,7 @@ def test_recovery_is_per_drafts_folder_and_untitled_works(recovery: RecoveryStor
                                                           tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     clock = iter([1000.0, 2000.0, 3000.0])
-    monkeypatch.setattr(drafts, "time", SimpleNamespace(time=lambda: next(clock)))
+    monkeypatch.setattr(recovery_module, "time", SimpleNamespace(time=lambda: next(clock)))
     other = tmp_path / "other"
     recovery.write(None, "untitled text", drafts_root=root)
     recovery.write("launch.md", "titled", drafts_root=root)
@@ -433,3 +440,81 @@ def test_recovery_keys_cannot_reach_outside(recovery: RecoveryStore, tmp_path: P
         with pytest.raises(DraftError):
             recovery.discard(key)
     assert victim.exists()
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\u2066", "\ufeff", "\u00ad", "\ue000",
+                                  "\U000f0000", "\ud800", "\u0378", "\u00a0", "\u3000", "\u2009"])
+def test_invisible_or_disguising_characters_in_names_are_refused_by_code(
+        char: str, store: DraftStore, root: Path) -> None:
+    """A right-to-left override makes 'report\u202edm.txt' read as 'reporttxt.md'; a no-break space
+    or zero-width space makes two names look the same. Refused, naming the character by its code."""
+    name = f"report{char}dm.txt"
+    with pytest.raises(DraftError) as refused:
+        store.save(name, "x")
+    assert f"U+{ord(char):04X}" in str(refused.value)
+    assert char not in str(refused.value)  # the message itself shows nothing invisible
+    assert list(root.iterdir()) == []
+    assert store.normalise("my notes.md") == "my notes.md"  # the plain space stays fine
+
+
+def test_a_change_keeping_size_and_mtime_is_caught_by_content(store: DraftStore, root: Path) -> None:
+    first = store.save("launch.md", "aaaa")
+    (root / "launch.md").write_text("bbbb")
+    os.utime(root / "launch.md", ns=(first.stamp.mtime_ns,) * 2)  # as rsync -t or a restore does
+    st = os.stat(root / "launch.md")
+    assert (st.st_mtime_ns, st.st_size) == (first.stamp.mtime_ns, first.stamp.size)
+    with pytest.raises(DraftConflict, match="changed on disk"):
+        store.save("launch.md", "cccc", expected=first.stamp)
+    assert (root / "launch.md").read_text() == "bbbb"
+    assert store.save("launch.md", "dddd", expected=store.read("launch.md")[1]).bytes == 4
+
+
+def _dead_process() -> ProcessId:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return ProcessId(child.pid, 1)
+
+
+def test_stale_temp_files_of_dead_studios_are_removed_and_nothing_else(store: DraftStore,
+                                                                       root: Path) -> None:
+    me, dead = ProcessId.current(), _dead_process()
+    reused = ProcessId(me.pid, me.start + 1)  # our pid, but another process's start time
+    (root / "sub").mkdir()
+    stale = [root / f".studio-{dead.tag}-abcdefgh.tmp", root / "sub" / f".studio-{dead.tag}-12345678.tmp",
+             root / f".studio-{reused.tag}-zzzzzzzz.tmp"]
+    kept = [root / f".studio-{me.tag}-abcdefgh.tmp",  # a live studio mid-save
+            root / ".abcdefgh.tmp", root / ".studio-notes.tmp", root / "notes.md",
+            root / f"studio-{dead.tag}-abcdefgh.tmp", root / f".studio-{dead.tag}-abcdefgh.tmp.bak"]
+    for path in stale + kept:
+        path.write_text("half a draft")
+    outside = root.parent / "outside.txt"
+    outside.write_text("not studio's")
+    link = root / f".studio-{dead.tag}-linklink.tmp"
+    link.symlink_to(outside)
+    assert store.remove_stale_temps() == 3
+    assert [p for p in stale if p.exists()] == []
+    assert all(p.exists() for p in kept) and link.is_symlink() and outside.exists()
+
+
+def test_process_identity_survives_pid_reuse() -> None:
+    me = ProcessId.current()
+    assert me.alive() and me.start > 0  # this machine has /proc
+    assert not ProcessId(me.pid, me.start + 1).alive()
+    assert not _dead_process().alive()
+
+
+def test_recovery_copies_belong_to_one_running_studio(tmp_path: Path, root: Path) -> None:
+    state = tmp_path / "state"
+    first, second = Instances(state / "instances"), Instances(state / "instances")
+    mine, theirs = RecoveryStore(state / "recovery", first), RecoveryStore(state / "recovery", second)
+    first.register(root, "shared.md")
+    second.register(root, "shared.md")
+    mine.write("shared.md", "first's unsaved words", drafts_root=root)
+    theirs.write("shared.md", "second's unsaved words", drafts_root=root)
+    mine.clear("shared.md", drafts_root=root)  # the first one saved with Ctrl+S
+    assert mine.pending(drafts_root=root) == []  # the second is running: its copy is its own
+
+    second.release()  # it stops (a crash leaves its registration, but its process is gone)
+    third = RecoveryStore(state / "recovery", Instances(state / "instances"))
+    assert [r.text for r in third.pending(drafts_root=root)] == ["second's unsaved words"]
+    assert [o.pid for o in Instances(state / "instances").others_with(root, "shared.md")] == [os.getpid()]

@@ -16,6 +16,7 @@ from terminal import (
     STEP_TIMEOUT,
     TAB,
     Studios,
+    Terminal,
     wait_for_main_screen,
 )
 
@@ -27,6 +28,7 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
 ]
 
+CTRL_O, CTRL_S = "\x0f", "\x13"
 RECOVERY_TIMEOUT = 10.0  # the recovery copy is written every 2 s; a loaded machine may be late
 
 
@@ -116,3 +118,57 @@ def test_c_the_offline_demo_writes_a_draft(studios: Studios, tmp_path: Path) -> 
     # The demo's made-up spend and conversation are kept apart from the writer's own.
     data = tmp_path / "xdg_data_home" / "studio"
     assert (data / "demo.db").exists() and not (data / "studio.db").exists()
+
+
+def test_d_two_studios_on_one_draft_each_keep_their_own_unsaved_text(
+        server: LoopbackServer, studios: Studios, tmp_path: Path) -> None:
+    """Two real processes type into the same draft; one saves, the other is killed: a third start
+    offers the killed one's text back, word for word. The second was told the draft was open."""
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "shared.md").write_text("Start.\n")
+    recovery = tmp_path / "xdg_state_home" / "studio" / "recovery"
+
+    def open_shared(term: Terminal) -> None:
+        wait_for_main_screen(term)
+        term.wait_until(lambda: "Draft · untitled" in term.text(), START_TIMEOUT, "the draft pane")
+        term.send(CTRL_O)
+        term.expect_text("shared.md")
+        term.send(ENTER)
+
+    first = studios.start(key=TEST_KEY, base_url=server.base_url)
+    open_shared(first)
+    first.expect_text("Draft · shared.md")
+    second = studios.start(key=TEST_KEY, base_url=server.base_url)
+    open_shared(second)
+    told = second.expect_text("is open in another studio")
+    assert f"process {first.child.pid}, since" in " ".join(told.split())
+    second.send(ENTER)  # Open anyway
+    second.expect_text("Draft · shared.md")
+
+    mine, theirs = "Alpha saves this.", "Beta wrote these words and was killed."
+    first.send(mine)
+    second.send(theirs)
+    for term, words in ((first, mine), (second, theirs)):
+        term.wait_until(lambda t=term, w=words: w in t.box_text("─ Draft"), STEP_TIMEOUT, repr(words))
+        term.wait_until(lambda w=words: any(w in p.read_text(encoding="utf-8")
+                                            for p in recovery.glob("*.json")),
+                        RECOVERY_TIMEOUT, f"the recovery copy of {words!r}")
+    first.send(CTRL_S)
+    first.wait_until(lambda: mine in (drafts / "shared.md").read_text(), STEP_TIMEOUT, "the save")
+    first.wait_until(lambda: not any(mine in p.read_text(encoding="utf-8")
+                                     for p in recovery.glob("*.json")),
+                     RECOVERY_TIMEOUT, "the first studio to forget its own copy")
+    assert any(theirs in p.read_text(encoding="utf-8") for p in recovery.glob("*.json")), \
+        "the first studio's Ctrl+S deleted the second's recovery copy"
+    second.crash()
+    first.quit()
+
+    third = studios.start(key=TEST_KEY, base_url=server.base_url)
+    third.expect_text("Unsaved text of shared.md", START_TIMEOUT)
+    third.send(ENTER)  # Restore
+    third.wait_until(lambda: "Restore it?" not in third.text() and theirs in third.box_text("─ Draft"),
+                     STEP_TIMEOUT, "the killed studio's words in the editor")
+    assert third.box_text("─ Draft") == f"{theirs}Start."  # typed at the top of the opened draft
+    assert "Draft · shared.md ●" in third.text()
+    assert (drafts / "shared.md").read_text() == f"{mine}Start.\n"  # the first one's save stands

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import TEST_KEY
 from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
 
-from studio.core.drafts import RecoveryStore
 from studio.loopback import LoopbackServer, TextReply, ToolUseReply
 from studio.ui.dialogs import AskName, OpenDraft
 from studio.ui.editor import DraftEditor
@@ -91,8 +93,8 @@ async def test_claude_saving_over_unsaved_work_keeps_it(server: LoopbackServer,
         await pilot.press("ctrl+z")
         await pilot.pause(0.1)
         assert draft_text(app) == "My own words, not saved yet."
-        snapshot = RecoveryStore(recovery_dir()).pending(drafts_root=tmp_path / "drafts")
-        assert [r.text for r in snapshot] == ["My own words, not saved yet."]
+        kept = [json.loads(p.read_text())["text"] for p in recovery_dir().glob("*.json")]
+        assert kept == ["My own words, not saved yet."]
 
 
 async def test_a_hostile_filename_is_refused_and_nothing_is_written(server: LoopbackServer,
@@ -209,3 +211,74 @@ async def test_a_full_disk_for_recovery_copies_is_said_not_fatal(tmp_path: Path)
         assert app.is_running and draft_text(app) == "words worth keeping"
         await wait_for(pilot, lambda: "recovery copy of the untitled draft was not saved"
                        in flat(screen_text(app)))
+
+
+async def test_a_save_draft_over_another_draft_keeps_it_and_f8_brings_it_back(
+        server: LoopbackServer, tmp_path: Path) -> None:
+    """An injected "save this as notes.md" must not silently destroy the writer's notes."""
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    mine = "My notes: the launch is on Tuesday, keep it quiet.\n"
+    (drafts / "notes.md").write_text(mine)
+    server.queue(ToolUseReply("save_draft", {"filename": "notes.md", "content": "pwned\n"}),
+                 TextReply("Done."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "summarise the web page")
+        await idle(pilot, app)
+        await wait_for(pilot, lambda: "F8 brings the previous version back" in chat_text(app))
+        assert "Claude replaced drafts/notes.md (10 words); F8 brings the previous version back" \
+            in chat_text(app)
+        assert (drafts / "notes.md").read_text() == "pwned\n" == draft_text(app)
+        await wait_for(pilot, lambda: len(server.message_requests) == 2)
+        [told] = server.message_requests[1].json["messages"][-1]["content"]
+        assert told["type"] == "tool_result" and not told["is_error"]
+        assert "It replaced the existing drafts/notes.md (10 words)" in str(told["content"])
+        [kept] = (Path(os.environ["XDG_STATE_HOME"]) / "studio" / "replaced").glob("*.json")
+        assert oct(kept.stat().st_mode & 0o777) == "0o600" and mine in json.loads(kept.read_text())["text"]
+
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: draft_text(app) == mine)
+        assert (drafts / "notes.md").read_text() == mine
+        assert "●" not in pane_text(app, "#draft")
+        await pilot.press("f8")  # Claude's version was kept the same way: the key swaps back
+        await wait_for(pilot, lambda: draft_text(app) == "pwned\n")
+        assert (drafts / "notes.md").read_text() == "pwned\n"
+        assert not list(drafts.glob(".*"))  # no temp files left, no copies inside Claude's reach
+
+
+async def test_a_change_on_disk_keeping_size_and_mtime_is_noticed(tmp_path: Path) -> None:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "a.md").write_text("version one")
+    app = make_app(None, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: draft_text(app) == "version one")
+        st = (drafts / "a.md").stat()
+        (drafts / "a.md").write_text("version TWO")  # same size; the mtime put back, as rsync -t does
+        os.utime(drafts / "a.md", ns=(st.st_atime_ns, st.st_mtime_ns))
+        app.query_one(DraftEditor).insert("mine: ")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "changed on disk" in dialog_text(app))
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert (drafts / "a.md").read_text() == "version TWO"
+
+
+async def test_a_dead_studio_s_half_written_temp_file_is_removed_at_start(tmp_path: Path) -> None:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # a studio killed mid-save: its pid is gone
+    stale = drafts / f".studio-{child.pid}-1-k1lledmd.tmp"
+    stale.write_text("half a dra")
+    foreign = drafts / ".editor-swap.tmp"
+    foreign.write_text("not ours")
+    app = make_app(None, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        assert not stale.exists()
+        assert foreign.read_text() == "not ours"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio.core.drafts import DraftError
+from studio.core.drafts import DiskStamp, DraftError, count_words
 from studio.core.tools import TEXT_TOOLS, DraftChange, Tool, ToolError, ToolOutcome, string_arg
 from studio.core.workspace import Workspace
 
@@ -15,26 +15,53 @@ def _workspace(workspace: Workspace | None) -> Workspace:
     return workspace
 
 
+def _keep_replaced(ws: Workspace, name: str) -> tuple[str, int, DiskStamp] | None:
+    """Before writing over a draft that is not the open one: keep its text (key, words, stamp)."""
+    if not ws.store.resolve(name).exists():
+        return None
+    if ws.versions is None:
+        raise ToolError(f"drafts/{name} already exists and is not the open draft; choose a new name")
+    try:
+        text, stamp = ws.store.read(name)
+        key = ws.versions.keep(name, text, drafts_root=ws.store.root)
+    except DraftError as exc:
+        raise ToolError(f"drafts/{name} already exists and its text could not be kept, so it was "
+                        f"not replaced ({exc}); choose a new name") from exc
+    return key, count_words(text), stamp
+
+
 def save_draft(args: dict[str, Any], workspace: Workspace | None) -> ToolOutcome:
-    """Write a whole draft into the drafts folder (atomically) and open it in the editor."""
+    """Write a whole draft into the drafts folder (atomically) and open it in the editor. Writing
+    over another existing draft keeps its text first, so the writer can bring it back."""
     ws = _workspace(workspace)
     filename, content = string_arg(args, "filename"), string_arg(args, "content")
     assert filename is not None and content is not None
     draft = ws.draft
+    replaced = None
     try:
         name = ws.store.normalise(filename)
-        # Overwriting the open draft: refuse if someone else changed the file since it was read.
-        expected = draft.stamp if name == draft.name else None
-        saved = ws.store.save(name, content, expected=expected)
+        if name == draft.name:  # the open draft: refuse if someone else changed the file since
+            saved = ws.store.save(name, content, expected=draft.stamp)
+        else:
+            replaced = _keep_replaced(ws, name)
+            saved = ws.store.save(name, content, expected=replaced[2] if replaced else None)
     except DraftError as exc:
+        if replaced is not None and ws.versions is not None:
+            ws.versions.discard(replaced[0])  # nothing was replaced after all
         raise ToolError(str(exc)) from exc
     before = (draft.name, draft.text, draft.dirty)
     draft.name, draft.text, draft.saved_text, draft.stamp = saved.name, content, content, saved.stamp
+    told = ""
+    if replaced is not None:
+        told = (f" It replaced the existing drafts/{saved.name} ({replaced[1]} words); the writer "
+                "was told and can bring the previous version back with one key.")
     return ToolOutcome(
         f"Saved drafts/{saved.name}: {saved.words} words, {saved.bytes} bytes. "
-        "It is open in the writer's editor.",
+        f"It is open in the writer's editor.{told}",
         change=DraftChange("saved", saved.name, content, before_name=before[0],
-                           before_text=before[1], before_dirty=before[2]),
+                           before_text=before[1], before_dirty=before[2],
+                           replaced_key=replaced[0] if replaced else None,
+                           replaced_words=replaced[1] if replaced else 0),
     )
 
 

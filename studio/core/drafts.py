@@ -5,29 +5,24 @@ Saves are atomic (temp file, fsync, rename) so a crash or a full disk never leav
 from __future__ import annotations
 
 import contextlib
-import errno
-import hashlib
-import json
 import os
 import re
 import stat
-import tempfile
-import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from studio.core.diskio import DiskStamp, DraftError, atomic_write, remove_stale_temps, save_failure, umask
 
 EXTENSIONS = (".md", ".markdown", ".txt")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
              *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 # A suffix counts as an extension only if it looks like one: "x.sh" is refused, "v1.2" becomes "v1.2.md".
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]*")
-_KEY = re.compile(r"[0-9a-f]{16}")
 MAX_NAME_CHARS, MAX_COMPONENT_BYTES = 1024, 255
-
-
-class DraftError(Exception):
-    """A refusal or failure in words a writer (and Claude, in a tool_result) can act on."""
+# Format characters (U+202E reverses the text after it, U+200B is a zero-width space), code points
+# with no character, private-use ones, lone surrogates, and every space but U+0020.
+_UNSEEN = {"Cf", "Cn", "Co", "Cs", "Zs"}
 
 
 class DraftConflict(DraftError):
@@ -36,18 +31,6 @@ class DraftConflict(DraftError):
     def __init__(self, message: str, current: DiskStamp | None = None) -> None:
         super().__init__(message)
         self.current = current
-
-
-@dataclass(frozen=True)
-class DiskStamp:
-    """What a file looked like when we last read or wrote it, to notice changes made behind our back."""
-
-    mtime_ns: int
-    size: int
-
-    @classmethod
-    def of(cls, st: os.stat_result) -> DiskStamp:
-        return cls(st.st_mtime_ns, st.st_size)
 
 
 @dataclass(frozen=True)
@@ -66,14 +49,6 @@ class DraftFile:
     modified: float
 
 
-@dataclass(frozen=True)
-class Recovered:
-    name: str | None
-    text: str
-    saved_at: float
-    key: str
-
-
 def count_words(text: str) -> int:
     return len(re.findall(r"\S+", text))
 
@@ -84,57 +59,10 @@ def _show(name: str) -> str:
     return f"'{shown[:60]}…'" if len(shown) > 60 else f"'{shown}'"
 
 
-def _umask() -> int:
-    """Read without os.umask(), which briefly changes it for every thread in the app."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    return 0o022
-
-
-def _save_failure(exc: OSError, name: str, existed: bool) -> DraftError:
-    kept = "the previous version is untouched." if existed else "nothing was written."
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DraftError(f"The disk is full: {name} was not saved; {kept}")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return DraftError(f"Permission denied: {name} was not saved (the folder or file is not "
-                          f"writable); {kept}")
-    if exc.errno == errno.EROFS:
-        return DraftError(f"The disk is read-only: {name} was not saved; {kept}")
-    return DraftError(f"{name} was not saved ({exc.strerror or exc}); {kept}")
-
-
-def _atomic_write(path: Path, data: bytes, mode: int, name: str) -> DiskStamp:
-    """Temp file beside the target, fsync, rename over it, fsync the folder. Any failure removes the
-    temp file, so the target is either the old version or the new one, never a mix."""
-    existed = path.exists()
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
-            written = DiskStamp.of(os.fstat(handle.fileno()))
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise _save_failure(exc, name, existed) from exc
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    # The rename is durable only once the folder is synced; some platforms refuse that, and the file
-    # itself is already safe, so a refusal here is not a failed save.
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    return written
+def _describe(char: str) -> str:
+    """U+202E (RIGHT-TO-LEFT OVERRIDE): a character a writer cannot see, named by its code."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
 
 
 class DraftStore:
@@ -152,6 +80,11 @@ class DraftStore:
             raise DraftError(f"The name {_show(name)} is longer than {MAX_NAME_CHARS} characters.")
         if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
             raise DraftError(f"The name {_show(name)} contains control characters.")
+        hidden = next((c for c in name if c != " " and unicodedata.category(c) in _UNSEEN), None)
+        if hidden is not None:
+            raise DraftError(f"The name {_show(name)} contains {_describe(hidden)}, which hides or "
+                             "disguises what the name says; use visible letters, digits and plain "
+                             "spaces.")
         if "\\" in name:
             raise DraftError(f"The name {_show(name)} contains a backslash; use '/' between folders.")
         if name.startswith(("/", "~")) or re.match(r"[A-Za-z]:/", name):
@@ -246,17 +179,34 @@ class DraftStore:
         if b"\x00" in data:
             raise DraftError(f"{shown} looks like a binary file, not text.")
         try:
-            return data.decode("utf-8"), DiskStamp.of(st)
+            return data.decode("utf-8"), DiskStamp.of(st, data)
         except UnicodeDecodeError as exc:
             raise DraftError(f"{shown} is not UTF-8 text (byte {exc.start} is not valid).") from exc
 
     def stamp(self, name: str) -> DiskStamp | None:
+        """The file's stamp now (its bytes read, up to the size limit), or None if there is none."""
+        path = self.resolve(name)
         try:
-            return DiskStamp.of(os.stat(self.resolve(name)))
+            with open(path, "rb") as handle:
+                return DiskStamp.of(os.fstat(handle.fileno()), handle.read(self.max_bytes + 1))
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise DraftError(f"{_show(name)} cannot be checked ({exc.strerror or exc}).") from exc
+
+    def _unchanged(self, path: Path, expected: DiskStamp) -> bool:
+        """Size and mtime first, and the bytes only when those match: an edit that keeps both (a
+        same-length change within the clock's resolution, or a tool that restores the mtime)."""
+        try:
+            st = os.stat(path)
+            if (st.st_mtime_ns, st.st_size) != (expected.mtime_ns, expected.size):
+                return False
+            with open(path, "rb") as handle:
+                return DiskStamp.of(st, handle.read(expected.size + 1)) == expected
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise DraftError(f"{_show(path.name)} cannot be checked ({exc.strerror or exc}).") from exc
 
     def save(self, name: str, text: str, *, expected: DiskStamp | None = None,
              overwrite_changed: bool = False) -> SavedDraft:
@@ -272,20 +222,20 @@ class DraftStore:
         if len(data) > self.max_bytes:
             raise DraftError(f"{canonical} would be {len(data)} bytes, over the limit of "
                              f"{self.max_bytes} bytes (setting max_draft_bytes).")
-        current = self.stamp(canonical)
-        if expected is not None and current != expected and not overwrite_changed:
+        if expected is not None and not overwrite_changed and not self._unchanged(path, expected):
+            current = self.stamp(canonical)
             how = "was deleted" if current is None else "changed on disk"
             raise DraftConflict(f"{canonical} {how} since it was opened (another program or window "
                                 "touched it); it was not overwritten.", current)
-        mode = 0o644 & ~_umask()
-        if current is not None:
+        mode, existed = 0o644 & ~umask(), path.exists()
+        if existed:
             with contextlib.suppress(OSError):
                 mode = stat.S_IMODE(os.stat(path).st_mode)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise _save_failure(exc, canonical, current is not None) from exc
-        written = _atomic_write(path, data, mode, canonical)
+            raise save_failure(exc, canonical, existed) from exc
+        written = atomic_write(path, data, mode, canonical)
         return SavedDraft(canonical, path, written, count_words(text), len(data))
 
     def list(self) -> list[DraftFile]:
@@ -314,61 +264,9 @@ class DraftStore:
         found.sort(key=lambda f: (-f.modified, f.name))
         return found
 
-
-class RecoveryStore:
-    """Snapshots of unsaved editor text, one per (drafts folder, draft), so a crash loses seconds of
-    writing, not hours. Kept outside the drafts folder (private: 0600) and matched to it by path."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    @staticmethod
-    def _key(name: str | None, drafts_root: Path) -> str:
-        seed = f"{drafts_root.resolve()}\0{name or ''}"
-        return hashlib.sha256(seed.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-    def write(self, name: str | None, text: str, *, drafts_root: Path) -> None:
-        record = {"version": 1, "drafts_root": str(drafts_root.resolve()), "name": name,
-                  "text": text, "saved_at": time.time()}
-        data = json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass")
-        label = f"The recovery copy of {name or 'the untitled draft'}"
+    def remove_stale_temps(self) -> int:
+        """At start: the half-written temp files of studios killed mid-save (never a live one's)."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise _save_failure(exc, label, False) from exc
-        _atomic_write(self.folder / f"{self._key(name, drafts_root)}.json", data, 0o600, label)
-
-    def clear(self, name: str | None, *, drafts_root: Path) -> None:
-        self.discard(self._key(name, drafts_root))
-
-    def discard(self, key: str) -> None:
-        """Best effort: a snapshot that survives only means one extra offer to recover."""
-        if not isinstance(key, str) or not _KEY.fullmatch(key):
-            raise DraftError(f"{key!r} is not a recovery key.")
-        with contextlib.suppress(OSError):
-            (self.folder / f"{key}.json").unlink(missing_ok=True)
-
-    def pending(self, *, drafts_root: Path) -> list[Recovered]:
-        """Snapshots for this drafts folder, newest first. Anything unreadable is skipped: recovery
-        runs at startup and must never be the thing that stops the app from starting."""
-        try:
-            root = str(drafts_root.resolve())
-            paths = list(self.folder.glob("*.json"))
+            return remove_stale_temps(self.root.resolve(), recursive=True)
         except (OSError, RuntimeError):
-            return []
-        found: list[Recovered] = []
-        for path in paths:
-            if not _KEY.fullmatch(path.stem):
-                continue
-            try:
-                record = json.loads(path.read_bytes().decode("utf-8", "surrogatepass"))
-                name, text, saved_at = record["name"], record["text"], record["saved_at"]
-                if (record["version"] != 1 or record["drafts_root"] != root or not isinstance(text, str)
-                        or not (name is None or isinstance(name, str))
-                        or isinstance(saved_at, bool) or not isinstance(saved_at, int | float)):
-                    continue
-            except (OSError, ValueError, TypeError, KeyError):
-                continue
-            found.append(Recovered(name, text, float(saved_at), path.stem))
-        found.sort(key=lambda r: (-r.saved_at, r.key))
-        return found
+            return 0

@@ -26,6 +26,8 @@ class DraftChange:
     before_name: str | None = None
     before_text: str = ""
     before_dirty: bool = False
+    replaced_key: str | None = None  # save_draft wrote over another draft, kept under this key
+    replaced_words: int = 0
 
 
 @dataclass(frozen=True)

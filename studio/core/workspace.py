@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from studio.core.drafts import DiskStamp, DraftStore, count_words
+from studio.core.recovery import ReplacedVersions
 
 
 @dataclass
@@ -40,7 +41,9 @@ class Draft:
 
 @dataclass
 class Workspace:
-    """What the draft tools work on: the open draft and the folder drafts are saved in."""
+    """What the draft tools work on: the open draft, the folder drafts are saved in, and where the
+    drafts a save_draft replaces are kept (without it, such a save is refused)."""
 
     store: DraftStore
+    versions: ReplacedVersions | None = None
     draft: Draft = field(default_factory=Draft)

@@ -22,9 +22,11 @@ from studio import locations
 from studio.config import Settings
 from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
-from studio.core.drafts import DraftStore, RecoveryStore
+from studio.core.drafts import DraftStore
 from studio.core.history import History
+from studio.core.instances import Instances
 from studio.core.keeper import Keeper
+from studio.core.recovery import RecoveryStore, ReplacedVersions
 from studio.core.spending import Spending
 from studio.core.store import SavedSession, Store
 from studio.core.workspace import Workspace
@@ -73,6 +75,8 @@ class StudioApp(App[None]):
                 tooltip="Start a new, empty draft"),
         Binding("f3", "save_draft_as", "Save as", id="save_draft_as", show=False,
                 tooltip="Save the draft under a new name"),
+        Binding("f8", "restore_replaced", "Bring back", id="restore_replaced", show=False,
+                tooltip="Bring back the draft Claude's save_draft replaced"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit studio"),
     ]
 
@@ -82,8 +86,10 @@ class StudioApp(App[None]):
         self.catalog = Catalog.builtin().overridden(settings.models)
         self.model = settings.model
         self.conversation = Conversation()
-        self.workspace = Workspace(DraftStore(settings.drafts_dir, settings.max_draft_bytes))
-        self.recovery = RecoveryStore(locations.state_dir() / "recovery")
+        state = locations.state_dir()
+        self.workspace = Workspace(DraftStore(settings.drafts_dir, settings.max_draft_bytes),
+                                   ReplacedVersions(state / "replaced"))
+        self.recovery = RecoveryStore(state / "recovery", Instances(state / "instances"))
         self._store_problem: str | None = None
         # The demo's made-up replies and costs are kept apart from the writer's own.
         store = self._open_store("demo.db" if settings.demo else "studio.db")
@@ -304,6 +310,9 @@ class StudioApp(App[None]):
 
     def action_new_draft(self) -> None:
         self.draft_pane.new_draft()
+
+    def action_restore_replaced(self) -> None:
+        self.draft_pane.bring_back()
 
     @work(exclusive=True, group="quit")
     async def action_quit(self) -> None:

@@ -1,8 +1,9 @@
 """The draft pane: new, open, save, save as, recovery; and Claude's saves and edits, shown as they land.
 
 It keeps the engine's Draft in step with the editor (editor text -> Draft.text) and applies the draft
-changes that tools report. Unsaved text goes to a recovery file every few seconds, so a crash loses
-nothing: the next start offers it back.
+changes that tools report. Unsaved text goes to this studio's own recovery file every few seconds,
+so a crash loses nothing: the next start offers it back. A draft another running studio has open is
+opened only after saying so, and a draft Claude's save_draft replaced comes back with one key.
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import TextArea
 
-from studio.core.drafts import DraftConflict, DraftError, RecoveryStore
+from studio.core.diskio import remove_stale_temps
+from studio.core.drafts import DraftConflict, DraftError
+from studio.core.recovery import RecoveryStore
 from studio.core.tools import DraftChange
 from studio.core.workspace import Draft, Workspace, count_words
+from studio.ui.chat import ChatView, Notice
 from studio.ui.dialogs import AskName, Choice, OpenDraft
 from studio.ui.editor import DraftEditor
 
 AUTOSAVE_SECONDS = 2.0
+RESTORE_ID = "restore_replaced"  # the binding that brings back what save_draft replaced
 
 
 class DraftPane(Vertical):
@@ -32,6 +37,7 @@ class DraftPane(Vertical):
         self.recovery = recovery
         self._recovered_text: str | None = None  # what the recovery file holds now
         self._recovery_failed = False
+        self._replaced: str | None = None  # the key of the version save_draft last wrote over
 
     def compose(self) -> ComposeResult:
         yield DraftEditor(id="draft")
@@ -45,8 +51,16 @@ class DraftPane(Vertical):
         return self.workspace.draft
 
     def on_mount(self) -> None:
-        self._show_title()
+        self.recovery.instances.forget_dead()
+        self._show_title()  # registers this studio, before any copy of its own is written
+        self.workspace.store.remove_stale_temps()
+        for folder in (self.recovery.folder, self.recovery.instances.folder,
+                       *([self.workspace.versions.folder] if self.workspace.versions else [])):
+            remove_stale_temps(folder, recursive=False)
         self.set_interval(AUTOSAVE_SECONDS, self.keep_recovery)
+
+    def on_unmount(self) -> None:
+        self.recovery.instances.release()
 
     # -- keeping state in step -------------------------------------------------------------
 
@@ -59,6 +73,14 @@ class DraftPane(Vertical):
 
     def _show_title(self, note: str = "") -> None:
         self.editor.show_title(self.draft.name, self.draft.dirty, note)
+        self.recovery.instances.register(self.workspace.store.root, self.draft.name)
+
+    def _key_name(self, binding_id: str) -> str:
+        """The key the writer has for a binding now (the keymap may have moved it)."""
+        for active in self.app.active_bindings.values():
+            if active.binding.id == binding_id:
+                return "+".join(part.capitalize() for part in active.binding.key.split("+"))
+        return binding_id
 
     def keep_recovery(self) -> None:
         """Write unsaved text aside (or forget it once saved). Called on a timer and on exit."""
@@ -76,6 +98,7 @@ class DraftPane(Vertical):
                 self.notify(f"{exc} Save the draft with Ctrl+S.", severity="warning", timeout=10)
         else:
             self._recovery_failed = False
+        self._replaced: str | None = None  # the key of the version save_draft last wrote over
 
     # -- Claude's changes ------------------------------------------------------------------
 
@@ -117,7 +140,15 @@ class DraftPane(Vertical):
             self.notify(f"Your unsaved {change.before_name or 'untitled draft'} is kept: Ctrl+Z in "
                         "the draft brings it back.", timeout=8)
         self._recovered_text = None
-        self._show_title(f"saved by Claude {datetime.now():%H:%M}")
+        if change.replaced_key is None:
+            self._show_title(f"saved by Claude {datetime.now():%H:%M}")
+            return
+        self._replaced = change.replaced_key
+        key = self._key_name(RESTORE_ID)
+        self._show_title(f"replaced by Claude · {key}: previous version")
+        said = (f"Claude replaced drafts/{change.name} ({change.replaced_words} words); {key} brings "
+                "the previous version back.")
+        self.run_worker(self.app.query_one(ChatView).add(Notice(said, "warn")))
 
     # -- the writer's commands -------------------------------------------------------------
 
@@ -177,6 +208,38 @@ class DraftPane(Vertical):
         return False
 
     @work(exclusive=True, group="draft-command")
+    async def bring_back(self) -> None:
+        """The draft save_draft last wrote over, back on disk and in the editor. What it replaces is
+        kept the same way, so the same key swaps them again."""
+        store, versions = self.workspace.store, self.workspace.versions
+        if self._replaced is None or versions is None:
+            self.notify("Claude has not replaced a draft in this session.")
+            return
+        try:
+            name, text = versions.load(self._replaced, drafts_root=store.root)
+        except DraftError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        if not await self._may_leave(f"bringing back the previous {name}"):
+            return
+        kept, expected = None, None
+        try:
+            if store.resolve(name).exists():
+                current, expected = store.read(name)
+                kept = versions.keep(name, current, drafts_root=store.root)
+            saved = store.save(name, text, expected=expected)
+        except DraftError as exc:
+            if kept is not None:
+                versions.discard(kept)
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        versions.discard(self._replaced)
+        self._replaced = kept
+        self._load(saved.name, text, saved.stamp)
+        self._show_title(f"previous version · {self._key_name(RESTORE_ID)} swaps back")
+        self.editor.focus()
+
+    @work(exclusive=True, group="draft-command")
     async def new_draft(self) -> None:
         if not await self._may_leave("starting a new draft"):
             return
@@ -187,7 +250,9 @@ class DraftPane(Vertical):
     async def open_draft(self) -> None:
         store = self.workspace.store
         name = await self.app.push_screen_wait(OpenDraft(str(store.root), store.list()))
-        if name is None or not await self._may_leave(f"opening {name}"):
+        if name is None or not await self._open_elsewhere_ok(name):
+            return
+        if not await self._may_leave(f"opening {name}"):
             return
         try:
             text, stamp = store.read(name)
@@ -196,6 +261,17 @@ class DraftPane(Vertical):
             return
         self._load(name, text, stamp)
         self.editor.focus()
+
+    async def _open_elsewhere_ok(self, name: str) -> bool:
+        """Like vim's swap file: another running studio has this draft open; open it anyway?"""
+        others = self.recovery.instances.others_with(self.workspace.store.root, name)
+        if not others or name == self.draft.name:
+            return True
+        who = ", ".join(f"process {o.pid}, since {datetime.fromtimestamp(o.since):%Y-%m-%d %H:%M}"
+                        for o in others)
+        return await self._confirm(
+            f"{name} is open in another studio ({who}). Each studio keeps its own unsaved text, and "
+            "a save over the other's asks first. Open it here too?", "Open anyway")
 
     def reopen(self, name: str) -> None:
         """The draft a reopened conversation worked on, unless the open one has unsaved text."""
@@ -230,7 +306,9 @@ class DraftPane(Vertical):
                     with contextlib.suppress(DraftError):
                         on_disk, stamp = store.read(found.name)
                 self._load(found.name, found.text, stamp, saved_text=on_disk)
-                self._recovered_text = found.text
+                self.keep_recovery()  # this studio's own copy first, then the dead one's goes
+                if self._recovered_text == found.text or not self.draft.dirty:
+                    self.recovery.discard(found.key)
                 self.notify("Restored. Ctrl+S saves it.")
                 return
             self.recovery.discard(found.key)

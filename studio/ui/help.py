@@ -23,6 +23,7 @@ KEYS = """\
 | F3 | save the draft under a new name |
 | Ctrl+O | open a draft from the drafts folder |
 | Ctrl+N | start a new, empty draft |
+| F8 | bring back the draft Claude's save_draft replaced (again: swap back) |
 | Ctrl+Z / Ctrl+Y | in the draft: undo / redo (each change Claude makes is one step) |
 | Tab / Shift+Tab | move between the message box and the draft |
 | Ctrl+P | command palette |
