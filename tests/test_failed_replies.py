@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import TEST_KEY
-from test_engine import MODEL, ask, make_engine
+from test_engine import MODEL, _close_engines, ask, make_engine  # noqa: F401 (closes our engines)
 from ui_helpers import chat_text, idle, make_app, send, wait_for
 
 from studio import locations
