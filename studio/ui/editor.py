@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 
+from rich.text import Text
+from textual.content import Content
 from textual.document._history import EditHistory
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
+
+from studio.core.visible import visible, visible_same_length
 
 PREVIEW_INTERVAL = 0.05  # seconds between repaints of streaming text: fast enough to read as live
 
@@ -24,8 +28,17 @@ class DraftEditor(TextArea):
         return self._before_preview is not None
 
     def show_title(self, name: str | None, dirty: bool, note: str = "") -> None:
-        self.border_title = f"Draft · {name or 'untitled'}" + (" ●" if dirty else "")
-        self.border_subtitle = note
+        """Content, not str: a str title is parsed as markup, and a draft may be named a[/b].md."""
+        self.border_title = Content(visible(f"Draft · {name or 'untitled'}" + (" ●" if dirty else "")))
+        self.border_subtitle = Content(visible(note))
+
+    def get_line(self, line_index: int) -> Text:
+        """A line as shown: control characters drawn visibly (ESC as ␛), never sent to the
+        terminal. One character for one, so the cursor and selection (placed by character
+        offset) stay where they belong; the document and the file keep the writer's bytes."""
+        line = super().get_line(line_index)
+        line.plain = visible_same_length(line.plain)
+        return line
 
     def _scratch_history(self) -> EditHistory:
         h = self.history
