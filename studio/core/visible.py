@@ -8,6 +8,7 @@ import re
 
 # Bidi embeddings/overrides, isolates and marks: they reorder what is shown around them.
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+SEPARATORS = "\u2028\u2029"  # line and paragraph separators: invisible breaks
 
 # Every character a terminal may act on: C0 (tab and newline aside), DEL and C1.
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -18,7 +19,7 @@ def _tables() -> tuple[dict[int, str], dict[int, str]]:
     controls by code point (⟨U+009B⟩), or as � where the width of the text must not change."""
     readable: dict[int, str] = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
     readable[0x7F] = "\u2421"
-    for c in [*range(0x80, 0xA0), *map(ord, BIDI)]:
+    for c in [*range(0x80, 0xA0), *map(ord, BIDI + SEPARATORS)]:
         readable[c] = f"⟨U+{c:04X}⟩"
     same_length = {c: (s if len(s) == 1 else "\ufffd") for c, s in readable.items()}
     return readable, same_length
