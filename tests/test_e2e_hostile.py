@@ -25,6 +25,7 @@ pytestmark = [
 ]
 
 CTRL_O = "\x0f"
+DOWN = "\x1b[B"
 HOSTILE = ("T0\x1b]0;PWNTITLE0\x07 T2\x1b]2;PWNTITLE2\x1b\\ CB\x1b]52;c;ZWNobyBQV05FRA==\x07 "
            "AS\x1b[?1049lQ RS\x1bcQ CL\x1b[2JQ C1\x9b2JQ BD\u202eQ")
 # The bytes a terminal would obey, as they would arrive if the text were written raw.
@@ -77,12 +78,6 @@ def test_outside_text_is_shown_never_obeyed(server: LoopbackServer, tmp_path: Pa
     term = terminal("--drafts-dir", str(drafts), key=TEST_KEY, base_url=server.base_url)
     wait_for_main_screen(term)
 
-    def open_draft() -> None:
-        term.send(CTRL_O)
-        term.expect_text("Open a draft")
-        term.send(ENTER)
-    step(term, "OPENEDFILE", "a draft opened with Ctrl+O", open_draft)
-
     server.queue(TextReply(f"REPLYTEXT {HOSTILE} REPLYEND"))
     step(term, "REPLYEND", "a reply", send(term, "one"))
 
@@ -101,6 +96,13 @@ def test_outside_text_is_shown_never_obeyed(server: LoopbackServer, tmp_path: Pa
     # The writer's bytes stay exactly as they were, on disk.
     assert (drafts / "saved.md").read_text(encoding="utf-8") == content
 
+    def open_draft() -> None:  # the list is newest first: saved.md, then opened.md
+        term.send(CTRL_O)
+        term.expect_text("Open a draft")
+        term.send(DOWN)
+        term.send(ENTER)
+    step(term, "OPENEDFILE", "a draft opened with Ctrl+O", open_draft)
+
     assert b"\x1b]0;" not in term.output and b"\x1b]2;" not in term.output, "the title was set"
     assert b"\x1b[?1049l" not in term.output, "the alternate screen was left before quitting"
     term.quit()
@@ -110,7 +112,7 @@ def test_a_draft_opened_with_escapes_is_saved_back_byte_for_byte(
         tmp_path: Path, terminal: Callable[..., Terminal]) -> None:
     drafts = tmp_path / "drafts"
     drafts.mkdir()
-    original = f"KEEPME {HOSTILE}\r\n\x00\x7f end\n".encode()
+    original = f"KEEPME {HOSTILE}\r\n\x7f\x01 end\n".encode()
     (drafts / "keep.md").write_bytes(original)
     term = terminal("--drafts-dir", str(drafts), key=TEST_KEY)
     term.expect_text("Enter sends", START_TIMEOUT)
