@@ -8,13 +8,16 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
+from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TextArea
 
@@ -29,6 +32,7 @@ from studio.core.keeper import Keeper
 from studio.core.recovery import RecoveryStore, ReplacedVersions
 from studio.core.spending import Spending
 from studio.core.store import SavedSession, Store
+from studio.core.visible import visible
 from studio.core.workspace import Workspace
 from studio.keys import mask_key, save_key
 from studio.ui.chat import ChatView, Notice, settled_styles
@@ -40,6 +44,7 @@ from studio.ui.keymap import keymap_problems
 from studio.ui.model_picker import ModelPicker
 from studio.ui.onboarding import Onboarding
 from studio.ui.prompt import PromptArea
+from studio.ui.safe_lines import NoControls
 from studio.ui.sidebar import Budget, CostSidebar
 
 if TYPE_CHECKING:
@@ -102,6 +107,17 @@ class StudioApp(App[None]):
         self._settled_theme = False
         self.engine: Engine | None = None
         self.engine_ready = asyncio.Event()
+        self._no_controls = NoControls()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then one that keeps control characters from the terminal."""
+        return [*super().get_line_filters(), self._no_controls]
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification quotes names and messages from outside: never markup, never obeyed."""
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def _open_store(self, name: str) -> Store | None:
         path = locations.data_dir() / name
@@ -252,10 +268,10 @@ class StudioApp(App[None]):
         if not self.is_running:
             return
         info = self.catalog.info(self.model)
-        self.sub_title = info.name
+        self.sub_title = visible(info.name)  # model names come from /v1/models or the config
         self.sidebar.show_model(info)
         prompt = self.query_one(PromptArea)
-        prompt.border_title = f"to {info.name}"
+        prompt.border_title = Content(visible(f"to {info.name}"))  # a str is parsed as markup
         prompt.border_subtitle = "Enter sends"
 
     def show_ledger(self) -> None:

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from studio.core.tools import DraftChange
+from studio.core.visible import visible
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
@@ -28,16 +30,19 @@ def _markdown() -> Markdown:
 
 
 class UserMessage(Static):
+    """What the writer sent; pasted text may hold escape sequences, shown, never obeyed."""
+
     def __init__(self, text: str) -> None:
-        super().__init__(text, markup=False)
+        super().__init__(visible(text), markup=False)
         self.border_title = "You"
 
 
 class Notice(Static):
-    """A line the studio adds to the conversation: an error, a cut reply, a refusal, a tip."""
+    """A line the studio adds to the conversation: an error, a cut reply, a refusal, a tip. It may
+    quote outside text (an API error message, a file name): shown, never obeyed."""
 
     def __init__(self, text: str, level: str = "info") -> None:
-        super().__init__(text, markup=False, classes=level)
+        super().__init__(visible(text), markup=False, classes=level)
 
 
 def _diff(change: DraftChange) -> Text:
@@ -49,9 +54,9 @@ def _diff(change: DraftChange) -> Text:
     after = change.text[first: None if new_end < 0 else new_end]
     text = Text()
     for line in before.splitlines() or [""]:
-        text.append(f"- {line}\n", style="red")
+        text.append(f"- {visible(line)}\n", style="red")
     for line in after.splitlines() or [""]:
-        text.append(f"+ {line}\n", style="green")
+        text.append(f"+ {visible(line)}\n", style="green")
     text.append("Ctrl+Z in the draft undoes this edit.", style="dim italic")
     return text
 
@@ -75,13 +80,15 @@ class ToolEntry(Collapsible):
         if change is not None and change.kind == "edited":
             body = Static(_diff(change))
         else:
-            body = Static(f"arguments: {_summary(args)}\nresult: {result}", markup=False)
+            body = Static(visible(f"arguments: {_summary(args)}\nresult: {result}"), markup=False)
         title = f"{mark} {name}"
         if change is not None and change.kind == "saved":
             title += f": drafts/{change.name}"
         # Open what the writer should read: a refusal's reason, an edit's diff.
         shown = is_error or (change is not None and change.kind == "edited")
-        super().__init__(body, title=title, collapsed=not shown, classes="error" if is_error else "")
+        # Content, not str: a Collapsible parses a str title as markup (a tool named "[/]").
+        super().__init__(body, title=Content(visible(title)),  # type: ignore[arg-type]
+                         collapsed=not shown, classes="error" if is_error else "")
 
 
 def settled_styles(variables: dict[str, str]) -> dict[str, str]:
@@ -110,7 +117,7 @@ def settled_text(text: str) -> Static:
     """Finished reply text, rendered once as a single widget."""
     from rich.markdown import Markdown as RichMarkdown
 
-    return Static(RichMarkdown(text), classes="settled")
+    return Static(RichMarkdown(visible(text)), classes="settled")
 
 
 SETTLE_CHARS = 2000  # characters of live Markdown before finished paragraphs are settled
@@ -141,7 +148,7 @@ class AssistantMessage(Vertical):
         self._body_text = ""
         self._meta = Static("", classes="meta", markup=False)
         self._stream: MarkdownStream | None = None
-        self.border_title = model_name
+        self.border_title = Content(visible(model_name))  # a str would be parsed as markup
 
     def compose(self) -> ComposeResult:
         yield from self._parts
@@ -150,6 +157,7 @@ class AssistantMessage(Vertical):
     async def append(self, fragment: str) -> None:
         """Stream text in; at a paragraph break past SETTLE_CHARS, settle what came before, so
         the live Markdown widget (and each layout pass) stays small however long the reply."""
+        fragment = visible(fragment)
         self.text += fragment
         cut = self._settle_point(fragment)
         if cut is None:

@@ -17,16 +17,18 @@ from textual.widgets.option_list import Option
 from studio.core.drafts import DraftFile
 from studio.core.store import SessionSummary
 from studio.core.usage import format_usd
+from studio.core.visible import visible
 
 
 class Choice(ModalScreen[str]):
-    """A question and a row of buttons; returns the chosen button's id ("cancel" on Escape)."""
+    """A question and a row of buttons; returns the chosen button's id ("cancel" on Escape).
+    Questions quote draft names and error messages: shown, never obeyed."""
 
     BINDINGS = [Binding("escape", "dismiss('cancel')", "Cancel", id="choice.cancel")]
 
     def __init__(self, question: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
-        self.question = question
+        self.question = visible(question)
         self.choices = choices
 
     def compose(self) -> ComposeResult:
@@ -51,7 +53,7 @@ class AskName(ModalScreen[str | None]):
 
     def __init__(self, question: str, value: str = "") -> None:
         super().__init__()
-        self.question = question
+        self.question = visible(question)
         self.value = value
 
     def compose(self) -> ComposeResult:
@@ -76,7 +78,7 @@ class OpenDraft(ModalScreen[str | None]):
 
     def __init__(self, folder: str, files: list[DraftFile]) -> None:
         super().__init__()
-        self.folder = folder
+        self.folder = visible(folder)
         self.files = files
 
     def compose(self) -> ComposeResult:
@@ -87,7 +89,7 @@ class OpenDraft(ModalScreen[str | None]):
                              classes="hint")
             else:
                 yield OptionList(*(Option(_describe(f), id=f.name) for f in self.files),
-                                 id="open-list")
+                                 id="open-list", markup=False)  # file names are not markup
             yield Static("↑↓ and Enter open · Escape cancels", classes="hint")
 
     def on_mount(self) -> None:
@@ -104,7 +106,7 @@ class OpenDraft(ModalScreen[str | None]):
 def _describe(draft: DraftFile) -> str:
     when = datetime.fromtimestamp(draft.modified).strftime("%Y-%m-%d %H:%M")
     size = f"{draft.size:,} bytes" if draft.size < 10_000 else f"{draft.size / 1024:,.0f} KB"
-    return f"{draft.name}  ·  {when}  ·  {size}"
+    return f"{visible(draft.name)}  ·  {when}  ·  {size}"
 
 
 NEW_CONVERSATION = "new"
@@ -172,7 +174,7 @@ def _describe_session(session: SessionSummary, current: bool) -> Text:
     """Two lines: what the writer first said, then when, how many replies and what they cost."""
     when = datetime.fromtimestamp(session.updated).strftime("%Y-%m-%d %H:%M")
     replies = f"{session.replies} repl{'y' if session.replies == 1 else 'ies'}"
-    text = Text(session.title or "(nothing sent yet)", overflow="ellipsis", no_wrap=True)
+    text = Text(visible(session.title or "(nothing sent yet)"), overflow="ellipsis", no_wrap=True)
     text.append(f"\n  {when} · {replies} · {format_usd(session.usd)}"
                 + (" · open now" if current else ""), style="dim")
     return text

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import time
 
+from rich.text import Text
+from textual.content import Content
 from textual.document._history import EditHistory
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
+from studio.core.visible import visible, visible_same_length
+
 PREVIEW_INTERVAL = 0.05  # seconds between repaints of streaming text: fast enough to read as live
+
+# Characters Textual's document reads as line breaks (str.splitlines) and would write back as "\n":
+# a lone CR, VT, FF, FS, GS, RS, NEL, U+2028/9. While in the editor they are held as private-use
+# stand-ins, one for one, so `text` gives the writer's bytes back unchanged and offsets stay valid.
+_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_HOLD = {ord(c): 0xF700 + i for i, c in enumerate(_BREAKS)}
+_GIVE = {held: c for c, held in _HOLD.items()}
 
 
 class DraftEditor(TextArea):
@@ -18,14 +29,37 @@ class DraftEditor(TextArea):
         self._kept_history: EditHistory | None = None
         self._last_paint = 0.0
 
+    @property  # type: ignore[override]
+    def text(self) -> str:
+        """The document exactly as the writer's file holds it (see _BREAKS)."""
+        return self.document.text.translate(_GIVE)
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.load_text(value)
+
+    def load_text(self, text: str) -> None:
+        super().load_text(text.translate(_HOLD))
+
+    def get_text_range(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        return super().get_text_range(start, end).translate(_GIVE)
+
     @property
     def previewing(self) -> bool:
         """True while Claude's text streams in: the writer's own text is set aside, not lost."""
         return self._before_preview is not None
 
     def show_title(self, name: str | None, dirty: bool, note: str = "") -> None:
-        self.border_title = f"Draft · {name or 'untitled'}" + (" ●" if dirty else "")
-        self.border_subtitle = note
+        """Content, not str: a str title is parsed as markup, and a draft may be named a[/b].md."""
+        self.border_title = Content(visible(f"Draft · {name or 'untitled'}" + (" ●" if dirty else "")))
+        self.border_subtitle = Content(visible(note))
+
+    def get_line(self, line_index: int) -> Text:
+        """A line as shown: control characters drawn visibly (ESC as ␛), never sent to the
+        terminal. One character for one, so the cursor and selection (placed by character
+        offset) stay where they belong; the document and the file keep the writer's bytes."""
+        line = self.document.get_line(line_index).translate(_GIVE)
+        return Text(visible_same_length(line), end="", no_wrap=True)  # Text() would drop BEL, CR
 
     def _scratch_history(self) -> EditHistory:
         h = self.history
@@ -69,7 +103,7 @@ class DraftEditor(TextArea):
         if text == self.text:
             return
         self.history.checkpoint()
-        self.replace(text, (0, 0), self.document.end)
+        self.replace(text.translate(_HOLD), (0, 0), self.document.end)
         self.history.checkpoint()
 
     def replace_passage(self, start: int, old: str, new: str) -> None:
@@ -79,7 +113,7 @@ class DraftEditor(TextArea):
         begin = doc.get_location_from_index(start)
         end = doc.get_location_from_index(start + len(old))
         self.history.checkpoint()
-        result = self.replace(new, begin, end, maintain_selection_offset=False)
+        result = self.replace(new.translate(_HOLD), begin, end, maintain_selection_offset=False)
         self.history.checkpoint()
         self.selection = Selection(begin, result.end_location)
         self.scroll_cursor_visible(center=True)

@@ -12,18 +12,20 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from studio.core.catalog import Catalog, ModelInfo
+from studio.core.visible import visible
 
 
 def _label(number: int, model: ModelInfo, current: str, default: str) -> Text:
+    """Names and notes come from /v1/models or the config: shown, never obeyed."""
     text = Text()
     text.append(f"{number} " if number <= 9 else "  ", style="bold")
     text.append("● " if model.id == current else "  ")
-    text.append(model.name, style="bold")
+    text.append(visible(model.name), style="bold")
     if model.id == default:
         text.append("  (default)", style="dim")
-    text.append(f"\n    {model.price_label}", style="italic" if model.price is None else "")
+    text.append(f"\n    {visible(model.price_label)}", style="italic" if model.price is None else "")
     if model.good_for:
-        text.append(f"\n    {model.good_for}", style="dim")
+        text.append(f"\n    {visible(model.good_for)}", style="dim")
     return text
 
 

@@ -8,9 +8,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from studio.core.visible import visible
 from studio.keys import looks_like_key, mask_key
 
 # Checks a key: None when it works, else the reason in words.
@@ -41,9 +43,10 @@ class Onboarding(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="onboarding"):
-            yield Static(EXPLANATION.format(config_env=self.config_env), id="onboarding-text")
+            yield Static(EXPLANATION.format(config_env=escape(visible(self.config_env))),
+                         id="onboarding-text")
             yield Input(placeholder="sk-ant-…", password=True, id="key-input")
-            yield Static("", id="key-status")
+            yield Static("", id="key-status", markup=False)  # it quotes what a server said
             with Horizontal(id="onboarding-buttons"):
                 yield Button("Check and save", variant="primary", id="save-key")
                 yield Button("Continue without a key", id="skip")
@@ -54,7 +57,7 @@ class Onboarding(ModalScreen[str | None]):
     def _status(self, text: str, level: str) -> None:
         status = self.query_one("#key-status", Static)
         status.set_classes(level)
-        status.update(text)
+        status.update(visible(text))
 
     def on_input_submitted(self) -> None:
         self._check_and_save()
@@ -77,7 +80,8 @@ class Onboarding(ModalScreen[str | None]):
         self._status(f"Checking {mask_key(key)} …", "info")
         problem = await self.check(key)
         if problem:
-            self._status(f"{mask_key(key)}: {problem}", "error")
+            # A gateway may echo the key it was sent: never show it back.
+            self._status(f"{mask_key(key)}: {problem.replace(key, mask_key(key))}", "error")
             return
         try:
             self.save(key)

@@ -15,6 +15,7 @@ from textual.widgets import Sparkline, Static
 from studio.core.catalog import ModelInfo
 from studio.core.ledger import CostLedger, LedgerEntry
 from studio.core.usage import format_tokens, format_usd
+from studio.core.visible import visible
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def _entry_text(entry: LedgerEntry, name: str) -> Text:
     u = entry.usage
     text = Text()
     text.append(f"#{entry.number} ", style="bold")
-    text.append(name.removeprefix("Claude ")[:14])
+    text.append(visible(name.removeprefix("Claude ")[:14]))
     text.append(f"  {entry_cost(entry)}\n", style="bold")
     text.append(f"  in {format_tokens(u.input)} · out {format_tokens(u.output)}\n", style="dim")
     written = (f"{format_tokens(u.cache_write_5m)}+{format_tokens(u.cache_write_1h)}h"
@@ -99,7 +100,7 @@ class CostSidebar(VerticalScroll):
     def show_model(self, model: ModelInfo) -> None:
         text = Text()
         text.append("Model\n", style="bold underline")
-        text.append(f"{model.name}\n", style="bold")
+        text.append(f"{visible(model.name)}\n", style="bold")  # names come from the API or config
         if model.price is None:
             text.append("price unknown", style="italic")
         else:
