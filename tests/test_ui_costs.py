@@ -146,3 +146,26 @@ async def test_one_hour_cache_writes_are_priced_and_shown(server: LoopbackServer
         assert first.usd == pytest.approx(expected)
         assert app.spending.ledger.entries[1].usage.cache_read > 0
         assert "cache warm 59:" in side  # an hour from the last hit
+
+
+async def test_the_next_message_figures_follow_a_reply_that_ends(server: LoopbackServer,
+                                                                  tmp_path: Path) -> None:
+    """Counted while Claude was still writing, the next request lacked the reply: once the reply
+    ends, the sidebar counts again instead of keeping the old figure."""
+    import re
+
+    server.queue(TextReply("A slow and rather long answer. " * 15, chunk_size=10, chunk_delay=0.05))
+    app = make_app(server, TEST_KEY, tmp_path)
+
+    def exact() -> int | None:
+        found = re.search(r"exact ([\d,]+)", sidebar(app))
+        return int(found[1].replace(",", "")) if found else None
+
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "Tell me something long.")
+        await wait_for(pilot, lambda: app.chat_pane.turn_running and exact() is not None)
+        during = exact()
+        assert during is not None
+        await idle(pilot, app)
+        await wait_for(pilot, lambda: (exact() or 0) > during)
+        assert (exact() or 0) - during > 50  # the reply's ~115 tokens are in the next request

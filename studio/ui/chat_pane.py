@@ -217,6 +217,7 @@ class ChatPane(Vertical):
             studio.show_ledger()
             self.turn_running = False
             self.app.refresh_bindings()
+            self.watcher.changed()  # the next request now carries this reply: estimate it again
         await self._warn_about_budget()
 
     async def _show(self, event: Event, reply: AssistantMessage, entry: LedgerEntry) -> None:

@@ -42,7 +42,9 @@ class NextRequestWatcher:
             return
         for timer in self._timers:
             timer.stop()
-        self._exact = None
+        if self._exact is not None:  # that count was for the request as it stood: no longer true
+            self._exact = None
+            self.show()
         self._timers = [
             self.studio.set_timer(ESTIMATE_DELAY, self._estimate_later),
             self.studio.set_timer(EXACT_DELAY, self._exact_later),
