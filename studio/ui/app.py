@@ -32,6 +32,7 @@ from studio.ui.chat import ChatView, Notice, settled_styles
 from studio.ui.chat_pane import ChatPane
 from studio.ui.dialogs import NEW_CONVERSATION, Choice, Conversations
 from studio.ui.draft_pane import DraftPane
+from studio.ui.editor import DraftEditor
 from studio.ui.help import HelpScreen
 from studio.ui.keymap import keymap_problems
 from studio.ui.model_picker import ModelPicker
@@ -256,6 +257,23 @@ class StudioApp(App[None]):
         if action == "retry":
             return (pane.can_retry or pane.can_continue) and not pane.turn_running
         return True
+
+    def action_focus_next(self) -> None:
+        """On the main screen Tab goes between the message box and the draft, and nowhere else:
+        the chat and sidebar scroll with the mouse, and a stop there would swallow typed keys."""
+        if self.screen is not self.screen_stack[0]:
+            super().action_focus_next()  # dialogs keep their own focus order
+            return
+        if isinstance(self.focused, PromptArea):
+            self.query_one(DraftEditor).focus()
+        else:
+            self.query_one(PromptArea).focus()
+
+    def action_focus_previous(self) -> None:
+        if self.screen is not self.screen_stack[0]:
+            super().action_focus_previous()
+            return
+        self.action_focus_next()  # two stops: back is the same as forward
 
     def action_stop_reply(self) -> None:
         self.chat_pane.stop()
