@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from studio import __version__
+
+if TYPE_CHECKING:
+    from studio.config import Settings
 
 DEMO_KEY = "studio-demo-key"
 
@@ -51,14 +55,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.base_url, settings.api_key, settings.demo = server.base_url, DEMO_KEY, True
         settings.api_key_source = "demo"
 
-    from studio.ui.app import StudioApp
-
     try:
-        StudioApp(settings).run()
+        return _run(settings)
     finally:
         if server is not None:
             server.stop()
-    return 0
+
+
+def _run(settings: Settings) -> int:
+    """Run the app; a crash exits non-zero with one line saying where its (masked) report is."""
+    from studio.crash import write_report
+
+    report = None
+    try:
+        from studio.ui.app import StudioApp
+
+        app = StudioApp(settings)
+        app.run()
+        report, code = app.crash_report, app.return_code or 0
+    except Exception as exc:  # a crash outside the app's loop (starting or closing it)
+        code = 1
+        try:
+            report = write_report(exc, settings.api_key)
+        except OSError as why:
+            print(f"studio: crashed ({type(exc).__name__}); no report could be written: {why}",
+                  file=sys.stderr)
+    if report is not None:
+        print(f"studio: crashed, sorry. The report (no key in it) is {report}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import signal
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -92,6 +94,7 @@ class StudioApp(App[None]):
         self._settled_theme = False
         self.engine: Engine | None = None
         self.engine_ready = asyncio.Event()
+        self.crash_report: Path | None = None
 
     def _open_store(self, name: str) -> Store | None:
         path = locations.data_dir() / name
@@ -148,6 +151,9 @@ class StudioApp(App[None]):
         self._settled_theme = True
 
     async def on_mount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(signum, self._stop_on_signal, signum)
         self._match_settled_replies()
         self.theme_changed_signal.subscribe(self, self._match_settled_replies)
         if self.settings.keymap:
@@ -181,6 +187,30 @@ class StudioApp(App[None]):
             self.call_after_refresh(self.draft_pane.offer_recovery)
         # Paint first: the SDK takes most of a second to import.
         self.call_after_refresh(lambda: self.run_worker(self._load_engine(), group="engine"))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug of ours: keep a masked report, then let Textual close the app (exit status 1)."""
+        if self.crash_report is None:
+            from studio.crash import write_report
+
+            try:
+                self.crash_report = write_report(error, self.settings.api_key)
+            except OSError as exc:
+                self.log.error(f"crash report not written: {exc}")
+        super()._handle_exception(error)
+        self._exit_renderables.clear()  # cli says where the report is, in one line
+
+    def _fatal_error(self) -> None:
+        """Textual's version renders a traceback with local variables (an API key among them)."""
+        self._close_messages_no_wait()
+
+    def _stop_on_signal(self, signum: int) -> None:
+        """SIGTERM/SIGHUP: close as Ctrl+Q does, without questions, keeping the unsaved draft (as
+        its recovery copy) and the unsent message now, while the panes still exist."""
+        for pane in self.query(DraftPane):
+            pane.keep_recovery()
+        self._keep_context()
+        self.exit(return_code=128 + signum)
 
     async def on_unmount(self) -> None:
         for pane in self.query(DraftPane):  # gone already if the app never finished mounting
@@ -264,10 +294,9 @@ class StudioApp(App[None]):
         if self.screen is not self.screen_stack[0]:
             super().action_focus_next()  # dialogs keep their own focus order
             return
-        if isinstance(self.focused, PromptArea):
-            self.query_one(DraftEditor).focus()
-        else:
-            self.query_one(PromptArea).focus()
+        # set_focus at once, not focus() (deferred): keys typed right after Tab must follow it.
+        target = DraftEditor if isinstance(self.focused, PromptArea) else PromptArea
+        self.screen.set_focus(self.query_one(target))
 
     def action_focus_previous(self) -> None:
         if self.screen is not self.screen_stack[0]:
