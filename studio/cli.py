@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio import __version__
 
-MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$")
+if TYPE_CHECKING:
+    from studio.config import Settings
+
 DEMO_KEY = "studio-demo-key"
 
 
@@ -23,7 +24,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--model", metavar="ID", help="model for the first message "
                         "(default claude-sonnet-4-6; F2 changes it in the app)")
-    parser.add_argument("--drafts-dir", metavar="DIR", type=Path,
+    parser.add_argument("--drafts-dir", metavar="DIR",
                         help="folder for drafts (default ./drafts)")
     parser.add_argument("--max-tokens", metavar="N", type=int, help="output limit per reply")
     parser.add_argument("-c", "--continue", dest="resume", action="store_true",
@@ -36,20 +37,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.model is not None and not MODEL_ID.match(args.model):
-        print(f"studio: {args.model!r} is not a model id (e.g. claude-sonnet-4-6).", file=sys.stderr)
-        return 2
-    if args.max_tokens is not None and args.max_tokens < 1:
-        print("studio: --max-tokens must be at least 1.", file=sys.stderr)
-        return 2
-
     from studio.config import ConfigError, load_settings
 
     overrides = {"model": args.model, "drafts_dir": args.drafts_dir, "max_tokens": args.max_tokens}
     try:
         settings = load_settings(overrides)
     except ConfigError as exc:
-        print(f"studio: {exc}", file=sys.stderr)
+        print("studio: " + " ".join(str(exc).split()), file=sys.stderr)  # one line, always
         return 2
     settings.resume = args.resume
 
@@ -61,14 +55,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.base_url, settings.api_key, settings.demo = server.base_url, DEMO_KEY, True
         settings.api_key_source = "demo"
 
-    from studio.ui.app import StudioApp
-
     try:
-        StudioApp(settings).run()
+        return _run(settings)
     finally:
         if server is not None:
             server.stop()
-    return 0
+
+
+def _run(settings: Settings) -> int:
+    """Run the app; a crash exits non-zero with one line saying where its (masked) report is."""
+    from studio.crash import write_report
+
+    report = None
+    try:
+        from studio.ui.app import StudioApp
+
+        app = StudioApp(settings)
+        app.run()
+        report, code = app.crash_report, app.return_code or 0
+    except Exception as exc:  # a crash outside the app's loop (starting or closing it)
+        code = 1
+        try:
+            report = write_report(exc, settings.api_key)
+        except OSError as why:
+            print(f"studio: crashed ({type(exc).__name__}); no report could be written: {why}",
+                  file=sys.stderr)
+    if report is not None:
+        print(f"studio: crashed, sorry. The report (no key in it) is {report}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

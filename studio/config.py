@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
 from studio import locations
+from studio.core.catalog import PRICE_FIELDS
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 
@@ -51,10 +54,75 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
 
 
-_FILE_KEYS = {"model": str, "max_tokens": int, "system_prompt": str, "drafts_dir": str,
-              "max_tool_rounds": int, "base_url": str, "keymap": dict,
-              "max_draft_bytes": int, "cache_ttl": str, "session_budget": (int, float),
-              "daily_budget": (int, float), "models": dict}
+MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$")
+
+# Each setting's type and, for numbers, its sensible range: a mistake is one line naming it.
+_FILE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "model": str, "max_tokens": int, "system_prompt": str, "drafts_dir": str,
+    "max_tool_rounds": int, "base_url": str, "keymap": dict, "max_draft_bytes": int,
+    "cache_ttl": str, "session_budget": (int, float), "daily_budget": (int, float), "models": dict}
+_TYPE_NAMES = {str: "text in quotes", int: "whole number", dict: "table"}
+_RANGES: dict[str, tuple[float, float, str]] = {
+    "max_tokens": (1, 128_000, ""),
+    "max_tool_rounds": (1, 50, ""),
+    "max_draft_bytes": (1_000, 20_000_000, " bytes"),
+    "session_budget": (0.01, 100_000, " dollars"),
+    "daily_budget": (0.01, 100_000, " dollars"),
+}
+_MODEL_FIELDS: dict[str, type | tuple[type, ...]] = {
+    **dict.fromkeys(PRICE_FIELDS, (int, float)), "name": str, "good_for": str,
+    "context_window": int, "max_output": int}
+_CLI_NAMES = {"model": "--model", "max_tokens": "--max-tokens", "drafts_dir": "--drafts-dir"}
+
+
+def _kind_problem(value: Any, kind: type | tuple[type, ...]) -> str | None:
+    if isinstance(value, kind) and not isinstance(value, bool):
+        return None
+    return "must be a " + ("number" if isinstance(kind, tuple) else _TYPE_NAMES[kind])
+
+
+def value_problem(key: str, value: Any) -> str | None:
+    """What is wrong with one setting's value (type, range, shape), or None: the caller names it."""
+    kind = _FILE_KEYS.get(key)
+    if kind is not None and (problem := _kind_problem(value, kind)):
+        return problem
+    if key in _RANGES:
+        low, high, unit = _RANGES[key]
+        if not low <= value <= high:
+            return f"must be between {low:,g} and {high:,g}{unit} (it is {value:,g})"
+    if key == "model" and not MODEL_ID.match(value):
+        return f"{value!r} is not a model id (e.g. {DEFAULT_MODEL})"
+    if key == "base_url":
+        url = urlsplit(value)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            return f"{value!r} is not an http:// or https:// URL"
+    if key == "system_prompt" and not value.strip():
+        return "is empty: leave it out to use the built-in persona"
+    if key == "drafts_dir" and not str(value).strip():
+        return "is empty: leave it out to use ./drafts"
+    if key == "cache_ttl" and value not in ("5m", "1h"):
+        return 'must be "5m" or "1h"'
+    return None
+
+
+def _models_problem(models: dict[str, Any]) -> str | None:
+    """`[models."id"]` tables: the id, every field's name and type, no negative prices."""
+    for model_id, fields_ in models.items():
+        if not MODEL_ID.match(model_id):
+            return f"models.{model_id!r} is not a model id"
+        if not isinstance(fields_, dict):
+            return f"models.{model_id} must be a table ([models.\"{model_id}\"])"
+        for name, value in fields_.items():
+            if name not in _MODEL_FIELDS:
+                return (f"models.{model_id}.{name} is not a model field; known: "
+                        f"{', '.join(_MODEL_FIELDS)}")
+            if problem := _kind_problem(value, _MODEL_FIELDS[name]):
+                return f"models.{model_id}.{name} {problem}"
+            if isinstance(value, int | float) and value < 0:
+                return f"models.{model_id}.{name} must not be negative"
+            if name in ("context_window", "max_output") and value < 1:
+                return f"models.{model_id}.{name} must be at least 1"
+    return None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -68,15 +136,11 @@ def read_config_file(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; "
                           f"known: {', '.join(_FILE_KEYS)}")
-    for key, kind in _FILE_KEYS.items():
-        if key in data and (not isinstance(data[key], kind) or isinstance(data[key], bool)):
-            name = "number" if isinstance(kind, tuple) else kind.__name__
-            raise ConfigError(f"{path}: {key} must be a {name}")
-    if data.get("cache_ttl", "5m") not in ("5m", "1h"):
-        raise ConfigError(f"{path}: cache_ttl must be \"5m\" or \"1h\"")
-    for key in ("session_budget", "daily_budget"):
-        if key in data and data[key] <= 0:
-            raise ConfigError(f"{path}: {key} must be more than 0 (dollars)")
+    for key, value in data.items():
+        if problem := value_problem(key, value):
+            raise ConfigError(f"{path}: {key} {problem}")
+    if problem := _models_problem(data.get("models", {})):
+        raise ConfigError(f"{path}: {problem}")
     for binding_id, keys in data.get("keymap", {}).items():
         if not isinstance(keys, str):
             raise ConfigError(f"{path}: keymap.{binding_id} must be a key name like \"f9\"")
@@ -108,12 +172,15 @@ def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = No
     values: dict[str, Any] = {**file_values, "api_key": key, "api_key_source": source}
     if base_url:
         values["base_url"] = base_url
+    if base_url and (problem := value_problem("base_url", base_url)):
+        raise ConfigError(f"ANTHROPIC_BASE_URL {problem}")
+    for name, value in (overrides or {}).items():
+        if value is not None and (problem := value_problem(name, value)):
+            raise ConfigError(f"{_CLI_NAMES.get(name, name)} {problem}")
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     names = {f.name for f in fields(Settings)}
     for name, value in values.items():
         if name in names:
             setattr(settings, name, value)
     settings.drafts_dir = (cwd / Path(settings.drafts_dir).expanduser()).resolve()
-    if settings.max_tokens < 1:
-        raise ConfigError("max_tokens must be at least 1")
     return settings

@@ -49,7 +49,7 @@ def test_config_file_and_cli_overrides(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("content", "message"), [
     ("model = ", "not valid TOML"),
     ("colour = 'red'", r"unknown setting\(s\) colour"),
-    ("max_tokens = 'lots'", "max_tokens must be a int"),
+    ("max_tokens = 'lots'", "max_tokens must be a whole number"),
 ])
 def test_a_broken_config_file_says_what_is_wrong(tmp_path: Path, content: str, message: str) -> None:
     (config_dir() / "config.toml").write_text(content)

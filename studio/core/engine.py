@@ -1,12 +1,13 @@
 """Runs one user turn against the Messages API: stream, tool rounds, failures. Yields typed events.
 
-This is the only module (with errors.py) that imports the anthropic SDK, which takes most of a second
-to import: the UI loads it after the first frame is painted.
+This is the only module (with errors.py and retry.py) that imports the anthropic SDK, which takes
+most of a second to import: the UI loads it after the first frame is painted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import warnings
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from studio.core.events import (
     TurnFailed,
 )
 from studio.core.reply import ReplyBuilder, ToolUse
+from studio.core.retry import RETRY_CEILING, retry_wait
 from studio.core.tools import ToolBox, ToolOutcome
 from studio.core.usage import ReplyCost, estimate_tokens, price_reply
 from studio.core.workspace import Workspace
@@ -58,12 +60,20 @@ class Engine:
         self.workspace = workspace
         self.tools = ToolBox(ALL_TOOLS, workspace) if workspace else ToolBox()
         self._client: anthropic.AsyncAnthropic | None = None
+        self._no_retry_client: anthropic.AsyncAnthropic | None = None
 
     @property
     def client(self) -> anthropic.AsyncAnthropic:
         if self._client is None:
             self._client = self._make_client(self.config.api_key)
         return self._client
+
+    @property
+    def _streaming_client(self) -> anthropic.AsyncAnthropic:
+        """The same connection pool with the SDK's retries off: `_stream` retries, and says so."""
+        if self._no_retry_client is None:
+            self._no_retry_client = self.client.with_options(max_retries=0)
+        return self._no_retry_client
 
     def _make_client(self, api_key: str | None) -> anthropic.AsyncAnthropic:
         return anthropic.AsyncAnthropic(
@@ -212,9 +222,24 @@ class Engine:
 
     async def _stream(self, conversation: Conversation, model: str, reply: ReplyBuilder,
                       stop: asyncio.Event) -> AsyncIterator[Event]:
-        """One request's events, fed into `reply`; returns early (closing the stream) on `stop`."""
-        request = self.client.messages.create(**self.request_params(conversation, model), stream=True)
-        finished, stream = await _unless_stopped(request, stop)
+        """One request's events, fed into `reply`; returns early (closing the stream) on `stop`.
+
+        Failures before the first byte are retried here, not in the SDK, each wait announced by a
+        `Waiting` and cut short by `stop`; a retry-after over RETRY_CEILING fails the turn instead.
+        """
+        params = self.request_params(conversation, model)
+        for retries in itertools.count():
+            try:
+                request = self._streaming_client.messages.create(**params, stream=True)
+                finished, stream = await _unless_stopped(request, stop)
+                break
+            except Exception as exc:
+                wait = retry_wait(exc, retries) if retries < self.config.max_retries else None
+                if wait is None or wait.seconds > RETRY_CEILING:
+                    raise
+            yield wait
+            if not (await _unless_stopped(asyncio.sleep(wait.seconds), stop))[0]:
+                return
         if not finished:
             return
         try:

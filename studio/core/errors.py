@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
+import time
+
 import anthropic
 import httpx2
 
@@ -14,16 +17,25 @@ def _api_message(exc: anthropic.APIStatusError) -> str:
     return str(error.get("message") or exc.message)
 
 
-def _retry_after(exc: anthropic.APIStatusError) -> float | None:
-    headers = exc.response.headers
-    try:
-        if "retry-after-ms" in headers:
-            return float(headers["retry-after-ms"]) / 1000
-        if "retry-after" in headers:
-            return float(headers["retry-after"])
-    except ValueError:
-        return None
-    return None
+def retry_after(headers: httpx2.Headers) -> float | None:
+    """The wait the API asks for, in seconds: `retry-after-ms`, else `retry-after` (seconds or a date)."""
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) / scale
+        except (KeyError, ValueError):
+            pass
+    when = email.utils.parsedate_tz(headers.get("retry-after", ""))
+    return None if when is None else float(email.utils.mktime_tz(when) - time.time())
+
+
+def _when(wait: float | None) -> str:
+    """'Try again in …', in minutes once the wait is long (a retry-after over studio's own ceiling)."""
+    if wait is None or wait <= 0:
+        return "Try again shortly."
+    if wait >= 120:
+        return (f"The API asks to wait {wait / 60:.0f} min, longer than studio waits by itself: "
+                "try again then.")
+    return f"Try again in {wait:.0f} s." if wait >= 10 else f"Try again in {wait:g} s."
 
 
 def describe_failure(exc: BaseException, *, model: str, secret: str | None = None) -> TurnFailed:
@@ -49,13 +61,14 @@ def _describe(exc: BaseException, model: str) -> TurnFailed:
         return TurnFailed(f"Model {model!r} not found (404)",
                           f"{_api_message(exc)}. Press F2 to choose another model.", kind="model")
     if isinstance(exc, anthropic.RateLimitError):
-        wait = _retry_after(exc)
-        when = f"Try again in {wait:g} s." if wait is not None else "Try again shortly."
-        return TurnFailed("Rate limited (429)", f"{_api_message(exc)}. {when}", wait, "rate_limit")
+        wait = retry_after(exc.response.headers)
+        return TurnFailed("Rate limited (429)", f"{_api_message(exc)}. {_when(wait)}", wait,
+                          "rate_limit")
     if isinstance(exc, anthropic.OverloadedError):
+        wait = retry_after(exc.response.headers)
         return TurnFailed("Claude is overloaded (529)",
-                          "The API stayed overloaded through the automatic retries. Try again in a "
-                          "moment, or pick a lighter model with F2.", kind="overloaded")
+                          "The API stayed overloaded through the automatic retries. "
+                          f"{_when(wait)} Or pick a lighter model with F2.", wait, "overloaded")
     if isinstance(exc, anthropic.APIStatusError) and exc.status_code == 200:
         body = exc.body if isinstance(exc.body, dict) else {}
         error = body.get("error", {}) if isinstance(body.get("error"), dict) else {}

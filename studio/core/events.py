@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from studio.core.tools import DraftChange
 from studio.core.usage import ReplyCost
@@ -45,6 +45,21 @@ class ToolFinished:
     change: DraftChange | None = None
 
 
+WaitKind = Literal["rate_limit", "overloaded", "server", "connection"]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A request failed before any reply; it goes again after `seconds` unless the writer stops it.
+
+    The UI counts down so a long retry-after never looks like a reply that is still being written.
+    """
+
+    kind: WaitKind
+    seconds: float
+    attempt: int  # the retry about to be made: 1 for the first
+
+
 @dataclass(frozen=True)
 class CostReported:
     """Final usage of one API response, priced. Replaces nothing: one per response."""
@@ -71,4 +86,5 @@ class TurnFailed:
     kind: str = "error"
 
 
-Event = ReplyStarted | TextDelta | ToolInputDelta | ToolFinished | CostReported | TurnDone | TurnFailed
+Event = (ReplyStarted | TextDelta | ToolInputDelta | ToolFinished | Waiting | CostReported | TurnDone
+         | TurnFailed)

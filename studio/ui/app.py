@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import signal
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -39,6 +41,7 @@ from studio.ui.chat import ChatView, Notice, settled_styles
 from studio.ui.chat_pane import ChatPane
 from studio.ui.dialogs import NEW_CONVERSATION, Choice, Conversations
 from studio.ui.draft_pane import DraftPane
+from studio.ui.editor import DraftEditor
 from studio.ui.help import HelpScreen
 from studio.ui.keymap import keymap_problems
 from studio.ui.model_picker import ModelPicker
@@ -108,6 +111,7 @@ class StudioApp(App[None]):
         self.engine: Engine | None = None
         self.engine_ready = asyncio.Event()
         self._no_controls = NoControls()
+        self.crash_report: Path | None = None
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters, then one that keeps control characters from the terminal."""
@@ -185,7 +189,9 @@ class StudioApp(App[None]):
         self._settled_theme = True
 
     async def on_mount(self) -> None:
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(signum, self._stop_on_signal, signum)
         self._match_settled_replies()
         self.theme_changed_signal.subscribe(self, self._match_settled_replies)
         if self.settings.keymap:
@@ -221,6 +227,30 @@ class StudioApp(App[None]):
             self.call_after_refresh(self.draft_pane.offer_recovery)
         # Paint first: the SDK takes most of a second to import.
         self.call_after_refresh(lambda: self.run_worker(self._load_engine(), group="engine"))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug of ours: keep a masked report, then let Textual close the app (exit status 1)."""
+        if self.crash_report is None:
+            from studio.crash import write_report
+
+            try:
+                self.crash_report = write_report(error, self.settings.api_key)
+            except OSError as exc:
+                self.log.error(f"crash report not written: {exc}")
+        super()._handle_exception(error)
+        self._exit_renderables.clear()  # cli says where the report is, in one line
+
+    def _fatal_error(self) -> None:
+        """Textual's version renders a traceback with local variables (an API key among them)."""
+        self._close_messages_no_wait()
+
+    def _stop_on_signal(self, signum: int) -> None:
+        """SIGTERM/SIGHUP: close as Ctrl+Q does, without questions, keeping the unsaved draft (as
+        its recovery copy) and the unsent message now, while the panes still exist."""
+        for pane in self.query(DraftPane):
+            pane.keep_recovery()
+        self._keep_context()
+        self.exit(return_code=128 + signum)
 
     async def on_unmount(self) -> None:
         for pane in self.query(DraftPane):  # gone already if the app never finished mounting
@@ -298,6 +328,22 @@ class StudioApp(App[None]):
         if action == "retry":
             return (pane.can_retry or pane.can_continue) and not pane.turn_running
         return True
+
+    def action_focus_next(self) -> None:
+        """On the main screen Tab goes between the message box and the draft, and nowhere else:
+        the chat and sidebar scroll with the mouse, and a stop there would swallow typed keys."""
+        if self.screen is not self.screen_stack[0]:
+            super().action_focus_next()  # dialogs keep their own focus order
+            return
+        # set_focus at once, not focus() (deferred): keys typed right after Tab must follow it.
+        target = DraftEditor if isinstance(self.focused, PromptArea) else PromptArea
+        self.screen.set_focus(self.query_one(target))
+
+    def action_focus_previous(self) -> None:
+        if self.screen is not self.screen_stack[0]:
+            super().action_focus_previous()
+            return
+        self.action_focus_next()  # two stops: back is the same as forward
 
     def action_stop_reply(self) -> None:
         self.chat_pane.stop()

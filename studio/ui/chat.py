@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
@@ -148,6 +151,7 @@ class AssistantMessage(Vertical):
         self._body_text = ""
         self._meta = Static("", classes="meta", markup=False)
         self._stream: MarkdownStream | None = None
+        self._countdown: Timer | None = None
         self.border_title = Content(visible(model_name))  # a str would be parsed as markup
 
     def compose(self) -> ComposeResult:
@@ -202,7 +206,24 @@ class AssistantMessage(Vertical):
         await self.mount(widget, before=self._meta)
 
     def set_meta(self, text: str) -> None:
+        if self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
         self._meta.update(text)
+
+    def count_down(self, words: str, seconds: float, after: str) -> None:
+        """A live wait in the status line ("… {} s …" with the seconds left), then `after`."""
+        deadline = time.monotonic() + seconds
+
+        def tick() -> None:
+            left = math.ceil(deadline - time.monotonic())
+            if left <= 0:
+                self.set_meta(after)
+            else:
+                self._meta.update(words.format(left))
+
+        self.set_meta(words.format(math.ceil(seconds)))
+        self._countdown = self.set_interval(0.25, tick)
 
 
 class ChatView(VerticalScroll):

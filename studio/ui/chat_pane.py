@@ -21,6 +21,8 @@ from studio.core.events import (
     ToolInputDelta,
     TurnDone,
     TurnFailed,
+    Waiting,
+    WaitKind,
 )
 from studio.core.history import RoundCopy, RoundEnd
 from studio.core.ledger import LedgerEntry
@@ -36,6 +38,8 @@ from studio.ui.sidebar import reply_meta
 if TYPE_CHECKING:
     from studio.ui.app import StudioApp
 
+WAITING: dict[WaitKind, str] = {"rate_limit": "Rate limited", "overloaded": "Claude is overloaded",
+                                 "server": "The API had an error", "connection": "Cannot reach the API"}
 LARGE_REQUEST = 50_000  # tokens: above this, ask the API for the exact count before sending
 
 
@@ -233,6 +237,9 @@ class ChatPane(Vertical):
                 elif name == "save_draft":
                     studio.draft_pane.abandon_preview()
                 await reply.add_part(ToolEntry(name, args, result, is_error, change))
+            case Waiting(kind=kind, seconds=seconds):
+                reply.count_down(f"{WAITING[kind]}: retrying in {{}} s · Escape stops", seconds,
+                                 "writing …")
             case CostReported(cost=cost):
                 if entry.responses == 0:
                     self.watcher.reported(cost.usage)
