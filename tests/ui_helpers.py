@@ -71,5 +71,11 @@ async def send(pilot: Pilot, text: str) -> None:
 
 
 async def idle(pilot: Pilot, app: StudioApp) -> None:
-    """Wait until no reply is streaming."""
-    await wait_for(pilot, lambda: not app.chat_pane.turn_running)
+    """Wait until no reply is streaming, nor about to: a message just sent may still be in its
+    checks (the budget, the size estimate, which waits for the engine) before its turn starts."""
+
+    def busy() -> bool:
+        return app.chat_pane.turn_running or any(
+            worker.group in ("send", "turn") and not worker.is_finished for worker in app.workers)
+
+    await wait_for(pilot, lambda: not busy())
