@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.filter import LineFilter
@@ -37,6 +36,7 @@ from studio.core.store import SavedSession, Store
 from studio.core.visible import visible
 from studio.core.workspace import Workspace
 from studio.keys import mask_key, save_key
+from studio.ui.bindings import STUDIO_BINDINGS
 from studio.ui.chat import ChatView, Notice, settled_styles
 from studio.ui.chat_pane import ChatPane
 from studio.ui.dialogs import NEW_CONVERSATION, Choice, Conversations
@@ -66,27 +66,7 @@ class StudioApp(App[None]):
     AUTO_FOCUS = "#prompt"  # focus is set before the first frame, so an early Tab is never lost
     CSS_PATH = [locations.styles_dir() / "studio.tcss"]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    BINDINGS = [
-        Binding("f1", "help", "Help", id="help", tooltip="Show every key"),
-        Binding("f2", "pick_model", "Model", id="pick_model",
-                tooltip="Choose the model for the next message"),
-        Binding("escape", "stop_reply", "Stop", id="stop_reply",
-                tooltip="Stop the reply; the text so far is kept"),
-        Binding("ctrl+r", "retry", "Retry", id="retry",
-                tooltip="Retry the failed reply, or continue a cut one"),
-        Binding("f4", "api_key", "Key", id="api_key", tooltip="Enter or change the API key"),
-        Binding("f5", "conversations", "Chats", id="conversations",
-                tooltip="Start a new conversation or reopen a kept one"),
-        Binding("ctrl+s", "save_draft", "Save", id="save_draft", tooltip="Save the draft"),
-        Binding("ctrl+o", "open_draft", "Open", id="open_draft", tooltip="Open a draft"),
-        Binding("ctrl+n", "new_draft", "New", id="new_draft", show=False,
-                tooltip="Start a new, empty draft"),
-        Binding("f3", "save_draft_as", "Save as", id="save_draft_as", show=False,
-                tooltip="Save the draft under a new name"),
-        Binding("f8", "restore_replaced", "Bring back", id="restore_replaced", show=False,
-                tooltip="Bring back the draft Claude's save_draft replaced"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit studio"),
-    ]
+    BINDINGS = STUDIO_BINDINGS
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()

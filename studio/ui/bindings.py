@@ -1,0 +1,28 @@
+"""The studio's keys, each with an id (the config's [keymap] rebinds by id, and keymap.py checks
+those entries against this list) and a tooltip."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+STUDIO_BINDINGS = [
+    Binding("f1", "help", "Help", id="help", tooltip="Show every key"),
+    Binding("f2", "pick_model", "Model", id="pick_model",
+            tooltip="Choose the model for the next message"),
+    Binding("escape", "stop_reply", "Stop", id="stop_reply",
+            tooltip="Stop the reply; the text so far is kept"),
+    Binding("ctrl+r", "retry", "Retry", id="retry",
+            tooltip="Retry the failed reply, or continue a cut one"),
+    Binding("f4", "api_key", "Key", id="api_key", tooltip="Enter or change the API key"),
+    Binding("f5", "conversations", "Chats", id="conversations",
+            tooltip="Start a new conversation or reopen a kept one"),
+    Binding("ctrl+s", "save_draft", "Save", id="save_draft", tooltip="Save the draft"),
+    Binding("ctrl+o", "open_draft", "Open", id="open_draft", tooltip="Open a draft"),
+    Binding("ctrl+n", "new_draft", "New", id="new_draft", show=False,
+            tooltip="Start a new, empty draft"),
+    Binding("f3", "save_draft_as", "Save as", id="save_draft_as", show=False,
+            tooltip="Save the draft under a new name"),
+    Binding("f8", "restore_replaced", "Bring back", id="restore_replaced", show=False,
+            tooltip="Bring back the draft Claude's save_draft replaced"),
+    Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit studio"),
+]
