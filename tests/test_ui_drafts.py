@@ -9,10 +9,21 @@ import sys
 from pathlib import Path
 
 from conftest import TEST_KEY
-from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
+from ui_helpers import (
+    chat_text,
+    dialog_text,
+    flat,
+    idle,
+    make_app,
+    open_first_draft,
+    pane_text,
+    screen_text,
+    send,
+    wait_for,
+)
 
 from studio.loopback import LoopbackServer, TextReply, ToolUseReply
-from studio.ui.dialogs import AskName, OpenDraft
+from studio.ui.dialogs import AskName
 from studio.ui.editor import DraftEditor
 
 SIZE = (120, 36)
@@ -55,10 +66,7 @@ async def test_an_ai_edit_is_one_undo_step(server: LoopbackServer, tmp_path: Pat
                                              "new_text": "is tight"}), TextReply("Done."))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: draft_text(app) == original)
+        await open_first_draft(pilot, app, original)
         await send(pilot, "tighten the second paragraph")
         await idle(pilot, app)
         await pilot.pause(0.1)
@@ -140,10 +148,7 @@ async def test_a_file_changed_on_disk_is_not_overwritten_without_asking(tmp_path
     (drafts / "a.md").write_text("v1")
     app = make_app(None, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: draft_text(app) == "v1")
+        await open_first_draft(pilot, app, "v1")
         (drafts / "a.md").write_text("changed elsewhere, longer")
         app.query_one(DraftEditor).insert("mine: ")
         await pilot.press("ctrl+s")
@@ -189,10 +194,7 @@ async def test_ctrl_n_starts_an_empty_draft(tmp_path: Path) -> None:
     (drafts / "a.md").write_text("saved text")
     app = make_app(None, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: draft_text(app) == "saved text")
+        await open_first_draft(pilot, app, "saved text")
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: draft_text(app) == "")
         assert "Draft · untitled" in pane_text(app, "#draft")
@@ -253,10 +255,7 @@ async def test_a_change_on_disk_keeping_size_and_mtime_is_noticed(tmp_path: Path
     (drafts / "a.md").write_text("version one")
     app = make_app(None, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+o")
-        await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: draft_text(app) == "version one")
+        await open_first_draft(pilot, app, "version one")
         st = (drafts / "a.md").stat()
         (drafts / "a.md").write_text("version TWO")  # same size; the mtime put back, as rsync -t does
         os.utime(drafts / "a.md", ns=(st.st_atime_ns, st.st_mtime_ns))

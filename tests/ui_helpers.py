@@ -79,3 +79,13 @@ async def idle(pilot: Pilot, app: StudioApp) -> None:
             worker.group in ("send", "turn") and not worker.is_finished for worker in app.workers)
 
     await wait_for(pilot, lambda: not busy())
+
+
+async def open_first_draft(pilot: Pilot, app: StudioApp, text: str) -> None:
+    """Ctrl+O, Enter on the newest draft, and wait until the editor holds `text`."""
+    from studio.ui.dialogs import OpenDraft
+
+    await pilot.press("ctrl+o")
+    await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.draft_pane.editor.text == text)
