@@ -98,7 +98,6 @@ class DraftPane(Vertical):
                 self.notify(f"{exc} Save the draft with Ctrl+S.", severity="warning", timeout=10)
         else:
             self._recovery_failed = False
-        self._replaced: str | None = None  # the key of the version save_draft last wrote over
 
     # -- Claude's changes ------------------------------------------------------------------
 
