@@ -242,6 +242,7 @@ class Engine:
                 return
         if not finished:
             return
+        assert stream is not None  # finished: the request returned its stream
         try:
             events = stream.__aiter__()
             while True:

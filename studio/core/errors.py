@@ -13,7 +13,9 @@ from studio.core.events import TurnFailed
 
 def _api_message(exc: anthropic.APIStatusError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else body
+    error = body.get("error")
+    if not isinstance(error, dict):
+        error = body
     return str(error.get("message") or exc.message)
 
 

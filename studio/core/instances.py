@@ -62,8 +62,8 @@ class Instances:
     def alive(self, instance_id: str | None) -> bool:
         if instance_id == self.id:
             return self._open is not None
-        match = _INSTANCE.fullmatch(instance_id or "")
-        if match is None:
+        match = _INSTANCE.fullmatch(instance_id) if instance_id is not None else None
+        if instance_id is None or match is None:
             return False
         process = ProcessId(int(match[1]), int(match[2]))
         return self._path(instance_id).is_file() and process.alive()

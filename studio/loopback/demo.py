@@ -129,7 +129,9 @@ class DemoPlan:
 def demo_plan(body: Any) -> DemoPlan:
     """Save a draft, tighten a line, confirm a tool's result, or else the friendly text answer."""
     messages = body.get("messages") if isinstance(body, dict) else None
-    last = messages[-1] if isinstance(messages, list) and messages else None
+    if not isinstance(messages, list) or not messages:
+        return DemoPlan(demo_text(body))
+    last = messages[-1]
     if not isinstance(last, dict) or last.get("role") != "user" or "save_draft" not in _offered(body):
         return DemoPlan(demo_text(body))
     if _tool_results(last):

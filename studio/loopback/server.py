@@ -309,7 +309,8 @@ class LoopbackServer:
                 return _error(400, "invalid_request_error", problem, request_id)
             if path != MESSAGES_PATH:
                 return json_outcome(200, {"input_tokens": estimate_input_tokens(body)})
-            context = Context(body, body.get("stream") is True, request_id, self.prompt_cache)
+            streaming = isinstance(body, dict) and body.get("stream") is True
+            context = Context(body, streaming, request_id, self.prompt_cache)
             return self._next_reply().build(context)
         if method == "GET" and path == "/v1/models":
             return _list_models(request.query, request_id)

@@ -11,10 +11,11 @@ import importlib
 import signal
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.filter import LineFilter
@@ -66,7 +67,7 @@ class StudioApp(App[None]):
     AUTO_FOCUS = "#prompt"  # focus is set before the first frame, so an early Tab is never lost
     CSS_PATH = [locations.styles_dir() / "studio.tcss"]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    BINDINGS = STUDIO_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*STUDIO_BINDINGS]
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -356,8 +357,11 @@ class StudioApp(App[None]):
     def action_restore_replaced(self) -> None:
         self.draft_pane.bring_back()
 
-    @work(exclusive=True, group="quit")
     async def action_quit(self) -> None:
+        self._quit()
+
+    @work(exclusive=True, group="quit")
+    async def _quit(self) -> None:
         """Quit; with unsaved changes, ask first (the recovery copy is kept until then)."""
         draft = self.workspace.draft
         if draft.dirty and draft.text.strip():

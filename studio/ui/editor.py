@@ -6,6 +6,7 @@ import time
 
 from rich.text import Text
 from textual.content import Content
+from textual.document._document import Document
 from textual.document._history import EditHistory
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
@@ -110,6 +111,7 @@ class DraftEditor(TextArea):
         """Claude changed one passage: one undo step; the new text is left selected to show it."""
         self.end_preview()
         doc = self.document
+        assert isinstance(doc, Document)  # a TextArea without a wrapped or custom document
         begin = doc.get_location_from_index(start)
         end = doc.get_location_from_index(start + len(old))
         self.history.checkpoint()
