@@ -9,7 +9,6 @@ from __future__ import annotations
 import signal
 import stat
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,10 +80,9 @@ def test_a_termination_signal_keeps_the_unsaved_draft_and_restores_the_terminal(
         studios: Studios, server: LoopbackServer, signum: signal.Signals) -> None:
     term = studios.start(key=TEST_KEY, base_url=server.base_url)
     wait_for_main_screen(term)
-    time.sleep(1.0)  # a Tab in the first moments after the first paint can be lost: own issue
     term.send(TAB)  # from the message box to the draft
     term.type("Words nobody saved")
-    assert "Draft · untitled ●" in term.text()  # typed into the draft, which is now unsaved
+    term.expect_text("Draft · untitled ●")  # typed into the draft, which is now unsaved
     term.child.kill(signum)
     assert term.wait_exit(timeout=10) == 128 + signum
     output = bytes(term.output)

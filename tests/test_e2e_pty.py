@@ -20,8 +20,10 @@ from terminal import (
     ENTER,
     ESCAPE,
     F2,
+    PROMPT_TITLE,
     START_TIMEOUT,
     STEP_TIMEOUT,
+    TAB,
     Studios,
     Terminal,
     wait_for_main_screen,
@@ -179,3 +181,20 @@ def test_e_a_crash_loses_neither_the_conversation_nor_the_unsent_message(
     term.expect_text("$0.0060 · in 1,000 · out 200")
     assert "HALFTYPED words" in term.box_text("to Claude Sonnet 4.6")
     term.quit()
+
+
+def test_f_keys_typed_right_after_tab_follow_the_focus(
+        server: LoopbackServer, terminal: Callable[..., Terminal]) -> None:
+    """A writer types on without waiting for a Tab to take effect: in one burst, Tab and the words
+    after it must land in the box Tab moved to, both ways."""
+    term = terminal(key=TEST_KEY, base_url=server.base_url)
+    wait_for_main_screen(term, "Claude Sonnet 4.6")
+    for burst in range(3):
+        term.send(TAB + f"draftword{burst} ")
+        term.expect_text(f"draftword{burst}")
+        term.send(TAB + f"boxword{burst} ")
+        term.wait_until(lambda n=burst: f"boxword{n}" in term.box_text(PROMPT_TITLE), STEP_TIMEOUT,
+                        f"boxword{burst} in the message box")
+    box = term.box_text(PROMPT_TITLE)
+    assert "draftword" not in box, f"draft words went to the message box: {box!r}"
+    term.expect_text("Draft · untitled ●")

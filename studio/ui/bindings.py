@@ -24,5 +24,11 @@ STUDIO_BINDINGS = [
             tooltip="Save the draft under a new name"),
     Binding("f8", "restore_replaced", "Bring back", id="restore_replaced", show=False,
             tooltip="Bring back the draft Claude's save_draft replaced"),
+    # Priority: checked as the key arrives, before the next keys are handed to the focused box, so
+    # words typed right after Tab land where Tab moved to.
+    Binding("tab", "focus_next", "Next box", id="focus_next", show=False, priority=True,
+            tooltip="Go between the message box and the draft"),
+    Binding("shift+tab", "focus_previous", "Previous box", id="focus_previous", show=False,
+            priority=True, tooltip="Go between the message box and the draft"),
     Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit studio"),
 ]
