@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import TEST_KEY
 from ui_helpers import (
     chat_text,
@@ -143,20 +144,28 @@ async def test_ctrl_s_asks_a_name_then_saves_atomically(tmp_path: Path) -> None:
         assert not list((tmp_path / "drafts").glob(".*.tmp"))
 
 
-async def test_a_file_changed_on_disk_is_not_overwritten_without_asking(tmp_path: Path) -> None:
+@pytest.mark.parametrize("same_size_and_mtime", [False, True], ids=["changed", "same-size-and-mtime"])
+async def test_a_file_changed_on_disk_is_not_overwritten_without_asking(
+        tmp_path: Path, same_size_and_mtime: bool) -> None:
+    """Another program saved the draft since it was opened; even keeping its size and mtime (as
+    rsync -t does) it is noticed, by content."""
     drafts = tmp_path / "drafts"
     drafts.mkdir()
-    (drafts / "a.md").write_text("v1")
+    (drafts / "a.md").write_text("version one")
+    other = "version TWO" if same_size_and_mtime else "changed elsewhere, longer"
     app = make_app(None, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await open_first_draft(pilot, app, "v1")
-        (drafts / "a.md").write_text("changed elsewhere, longer")
+        await open_first_draft(pilot, app, "version one")
+        st = (drafts / "a.md").stat()
+        (drafts / "a.md").write_text(other)
+        if same_size_and_mtime:
+            os.utime(drafts / "a.md", ns=(st.st_atime_ns, st.st_mtime_ns))
         app.query_one(DraftEditor).insert("mine: ")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "changed on disk" in dialog_text(app))
         await pilot.press("escape")
         await pilot.pause(0.1)
-        assert (drafts / "a.md").read_text() == "changed elsewhere, longer"
+        assert (drafts / "a.md").read_text() == other
 
 
 async def test_unsaved_text_survives_a_crash(tmp_path: Path) -> None:
@@ -249,24 +258,6 @@ async def test_a_save_draft_over_another_draft_keeps_it_and_f8_brings_it_back(
         await wait_for(pilot, lambda: draft_text(app) == "pwned\n")
         assert (drafts / "notes.md").read_text() == "pwned\n"
         assert not list(drafts.glob(".*"))  # no temp files left, no copies inside Claude's reach
-
-
-async def test_a_change_on_disk_keeping_size_and_mtime_is_noticed(tmp_path: Path) -> None:
-    drafts = tmp_path / "drafts"
-    drafts.mkdir()
-    (drafts / "a.md").write_text("version one")
-    app = make_app(None, TEST_KEY, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_first_draft(pilot, app, "version one")
-        st = (drafts / "a.md").stat()
-        (drafts / "a.md").write_text("version TWO")  # same size; the mtime put back, as rsync -t does
-        os.utime(drafts / "a.md", ns=(st.st_atime_ns, st.st_mtime_ns))
-        app.query_one(DraftEditor).insert("mine: ")
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: "changed on disk" in dialog_text(app))
-        await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert (drafts / "a.md").read_text() == "version TWO"
 
 
 async def test_a_dead_studio_s_half_written_temp_file_is_removed_at_start(tmp_path: Path) -> None:
