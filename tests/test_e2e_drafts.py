@@ -3,8 +3,11 @@ crash; the offline demo writes a draft. Asserts only on the screen, the files an
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -172,3 +175,33 @@ def test_d_two_studios_on_one_draft_each_keep_their_own_unsaved_text(
     assert third.box_text("─ Draft") == f"{theirs}Start."  # typed at the top of the opened draft
     assert "Draft · shared.md ●" in third.text()
     assert (drafts / "shared.md").read_text() == f"{mine}Start.\n"  # the first one's save stands
+
+
+def test_e_a_reopened_conversation_leaves_a_draft_open_elsewhere_alone(
+        server: LoopbackServer, studios: Studios, tmp_path: Path) -> None:
+    """`studio -c` reopens the draft its conversation worked on, unless another running studio has
+    it open: then it says so and leaves it (Ctrl+O still opens it, after asking)."""
+    server.queue(ToolUseReply("save_draft", {"filename": "shared.md", "content": "Claude's text.\n"},
+                              text="Saving."), TextReply("Saved it."))
+    first = studios.start(key=TEST_KEY, base_url=server.base_url)
+    wait_for_main_screen(first)
+    first.type("Save a draft as shared.md")
+    first.send(ENTER)
+    first.expect_text("Saved it.")
+    first.expect_text("Draft · shared.md")
+    database = tmp_path / "xdg_data_home" / "studio" / "studio.db"
+
+    def kept_draft() -> str | None:  # the first studio keeps its open draft every 2 seconds
+        with contextlib.suppress(sqlite3.Error), closing(sqlite3.connect(database)) as db:
+            row = db.execute("SELECT draft FROM sessions").fetchone()
+            return row[0] if row else None
+        return None
+
+    first.wait_until(lambda: kept_draft() == "shared.md", STEP_TIMEOUT, "the conversation's draft kept")
+
+    second = studios.start("-c", key=TEST_KEY, base_url=server.base_url)
+    told = second.expect_text("is open in another studio", START_TIMEOUT)
+    assert str(first.child.pid) in told  # which studio (the notice wraps, so just its pid)
+    assert "Draft · untitled" in second.text()
+    second.quit()
+    first.quit()

@@ -261,20 +261,29 @@ class DraftPane(Vertical):
         self._load(name, text, stamp)
         self.editor.focus()
 
-    async def _open_elsewhere_ok(self, name: str) -> bool:
-        """Like vim's swap file: another running studio has this draft open; open it anyway?"""
+    def _open_elsewhere(self, name: str) -> str | None:
+        """Which other running studios have this draft open ("process 123, since …"), if any."""
         others = self.recovery.instances.others_with(self.workspace.store.root, name)
         if not others or name == self.draft.name:
-            return True
-        who = ", ".join(f"process {o.pid}, since {datetime.fromtimestamp(o.since):%Y-%m-%d %H:%M}"
-                        for o in others)
-        return await self._confirm(
+            return None
+        return ", ".join(f"process {o.pid}, since {datetime.fromtimestamp(o.since):%Y-%m-%d %H:%M}"
+                         for o in others)
+
+    async def _open_elsewhere_ok(self, name: str) -> bool:
+        """Like vim's swap file: another running studio has this draft open; open it anyway?"""
+        who = self._open_elsewhere(name)
+        return who is None or await self._confirm(
             f"{name} is open in another studio ({who}). Each studio keeps its own unsaved text, and "
             "a save over the other's asks first. Open it here too?", "Open anyway")
 
     def reopen(self, name: str) -> None:
-        """The draft a reopened conversation worked on, unless the open one has unsaved text."""
+        """The draft a reopened conversation worked on, unless the open one has unsaved text or
+        another running studio has it open (then the writer is told, and Ctrl+O can still open it)."""
         if self.draft.dirty and self.draft.text.strip():
+            return
+        if who := self._open_elsewhere(name):
+            self.notify(f"{name} is open in another studio ({who}), so it was not reopened here. "
+                        f"{self._key_name('open_draft')} opens it anyway.", timeout=10)
             return
         try:
             text, stamp = self.workspace.store.read(name)
