@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print("studio: " + " ".join(str(exc).split()), file=sys.stderr)  # one line, always
         return 2
-    settings.resume = args.resume
+    settings.resume, settings.model_chosen = args.resume, args.model is not None
 
     server = None
     if args.demo:

@@ -51,6 +51,7 @@ class Settings:
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     demo: bool = False
     resume: bool = False  # --continue: reopen the latest conversation
+    model_chosen: bool = False  # --model given: a reopened conversation keeps it, not its own
     keymap: dict[str, str] = field(default_factory=dict)
 
 

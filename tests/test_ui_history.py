@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import TEST_KEY
-from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, send, wait_for
+from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
 
 from studio.loopback import LoopbackServer, TextReply, ToolUseReply
 from studio.ui.dialogs import Conversations
@@ -208,3 +208,24 @@ async def test_a_message_without_a_reply_can_be_sent_again_after_reopening(
         await idle(pilot, app)
         assert server.message_requests[-1].json["messages"][-1]["content"][0]["text"] == \
             "are you there?"
+
+
+async def test_continue_goes_on_with_the_conversation_s_model(server: LoopbackServer,
+                                                               tmp_path: Path) -> None:
+    """A conversation last answered by Haiku goes on with Haiku after --continue; --model wins."""
+    server.queue(TextReply("Haiku here."))
+    app = make_app(server, TEST_KEY, tmp_path, model="claude-haiku-4-5-20251001")
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hello")
+        await idle(pilot, app)
+    for model_chosen, expected in ((False, "Claude Haiku 4.5"), (True, "Claude Sonnet 4.6")):
+        server.queue(TextReply("Again."))
+        again = make_app(server, TEST_KEY, tmp_path, resume=True, model_chosen=model_chosen)
+        async with again.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda a=again: "Haiku here." in chat_text(a))
+            await wait_for(pilot, lambda a=again, e=expected: f"to {e}" in screen_text(a))
+            await send(pilot, "and again")
+            await idle(pilot, again)
+            model = {"Claude Haiku 4.5": "claude-haiku-4-5-20251001",
+                     "Claude Sonnet 4.6": "claude-sonnet-4-6"}[expected]
+            assert server.message_requests[-1].json["model"] == model

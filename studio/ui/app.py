@@ -189,7 +189,8 @@ class StudioApp(App[None]):
                                   "not from Claude. Prices are real; the text is simulated.", "warn"))
         earlier = self.history.sessions_now()
         if self.settings.resume and earlier:
-            await self._reopen(self.history.load_now(earlier[0].id))
+            await self._reopen(self.history.load_now(earlier[0].id),
+                               keep_model=self.settings.model_chosen)
         elif earlier:
             await chat.add(Notice(f"F5 reopens one of your {len(earlier)} earlier "
                                   f"conversation{'s' if len(earlier) > 1 else ''}.", "tip"))
@@ -335,12 +336,15 @@ class StudioApp(App[None]):
     def action_pick_model(self) -> None:
         def chosen(model_id: str | None) -> None:
             if model_id and model_id != self.model:
-                self.model = model_id
-                self.show_model()
-                self.chat_pane.watcher.changed()
-                self.notify(f"Next message goes to {self.catalog.info(model_id).name}.")
+                self._use_model(model_id)
 
         self.push_screen(ModelPicker(self.catalog, self.model), chosen)
+
+    def _use_model(self, model_id: str, why: str = "") -> None:
+        self.model = model_id
+        self.show_model()
+        self.chat_pane.watcher.changed()
+        self.notify(f"Next message goes to {self.catalog.info(model_id).name}{why}.")
 
     def action_save_draft(self) -> None:
         self.draft_pane.save()
@@ -409,11 +413,16 @@ class StudioApp(App[None]):
             await self._reopen(await self.history.load(int(choice)))
         self.query_one(PromptArea).focus()
 
-    async def _reopen(self, saved: SavedSession | None) -> None:
+    async def _reopen(self, saved: SavedSession | None, keep_model: bool = False) -> None:
+        """Show a kept conversation; it goes on with the model it last used (unless `--model`
+        chose one for this start, or that model is not in the catalogue any more)."""
         if saved is None:
             self.notify("That conversation could not be read.", severity="error")
             return
         await self.chat_pane.show_conversation(saved)
+        last = next((m.model for m in reversed(saved.messages) if m.model), None)
+        if last and last != self.model and not keep_model and self.catalog.get(last):
+            self._use_model(last, ", as this conversation did")
         if saved.draft and saved.draft != self.workspace.draft.name:
             self.draft_pane.reopen(saved.draft)
 
