@@ -310,3 +310,16 @@ async def test_settled_replies_take_the_theme_colours(server: LoopbackServer, tm
             wanted = Color.parse(app.get_css_variables()["text-primary"]).rich_color
             assert app.console.get_style("markdown.block_quote").color == wanted
             assert app.console.get_style("markdown.h2").underline
+
+
+async def test_the_command_palette_offers_studio_s_commands(server: LoopbackServer,
+                                                             tmp_path: Path) -> None:
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"choose model")
+        await wait_for(pilot, lambda: "Pick the model for the next message" in screen_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker))
+        assert "Choose a model" in screen_text(app)

@@ -37,7 +37,7 @@ from studio.core.store import SavedSession, Store
 from studio.core.visible import visible
 from studio.core.workspace import Workspace
 from studio.keys import mask_key, save_key
-from studio.ui.bindings import STUDIO_BINDINGS
+from studio.ui.bindings import PALETTE_COMMANDS, STUDIO_BINDINGS
 from studio.ui.chat import ChatView, Notice, settled_styles
 from studio.ui.chat_pane import ChatPane
 from studio.ui.dialogs import NEW_CONVERSATION, Choice, Conversations
@@ -147,16 +147,8 @@ class StudioApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Choose model", "Pick the model for the next message (F2)",
-                            self.action_pick_model)
-        yield SystemCommand("API key", "Enter or change the Anthropic API key (F4)",
-                            self.action_api_key)
-        yield SystemCommand("Save draft as…", "Save the draft under a new name (F3)",
-                            self.action_save_draft_as)
-        yield SystemCommand("New draft", "Start an empty draft (Ctrl+N)", self.action_new_draft)
-        yield SystemCommand("Conversations", "Start a new conversation or reopen a kept one (F5)",
-                            self.action_conversations)
-        yield SystemCommand("Keys", "Every key studio answers to (F1)", self.action_help)
+        for title, help_text, action in PALETTE_COMMANDS:
+            yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
         if self.chat_pane.can_retry or self.chat_pane.can_continue:
             yield SystemCommand("Retry", "Retry the failed reply or continue a cut one (Ctrl+R)",
                                 self.action_retry)

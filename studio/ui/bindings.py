@@ -32,3 +32,13 @@ STUDIO_BINDINGS = [
             priority=True, tooltip="Go between the message box and the draft"),
     Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit studio"),
 ]
+
+# Ctrl+P's commands beyond Textual's own: (title, help, action). Retry is added only when it can run.
+PALETTE_COMMANDS = [
+    ("Choose model", "Pick the model for the next message (F2)", "pick_model"),
+    ("API key", "Enter or change the Anthropic API key (F4)", "api_key"),
+    ("Save draft as…", "Save the draft under a new name (F3)", "save_draft_as"),
+    ("New draft", "Start an empty draft (Ctrl+N)", "new_draft"),
+    ("Conversations", "Start a new conversation or reopen a kept one (F5)", "conversations"),
+    ("Keys", "Every key studio answers to (F1)", "help"),
+]
