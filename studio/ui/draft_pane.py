@@ -53,11 +53,17 @@ class DraftPane(Vertical):
     def on_mount(self) -> None:
         self.recovery.instances.forget_dead()
         self._show_title()  # registers this studio, before any copy of its own is written
+        self._sweep_temps()
+        self.set_interval(AUTOSAVE_SECONDS, self.keep_recovery)
+
+    @work(thread=True, group="sweep")
+    def _sweep_temps(self) -> None:
+        """Half-written temp files of studios killed mid-save: walking a big drafts folder is
+        slow disk work, kept off the start-up path."""
         self.workspace.store.remove_stale_temps()
         for folder in (self.recovery.folder, self.recovery.instances.folder,
                        *([self.workspace.versions.folder] if self.workspace.versions else [])):
             remove_stale_temps(folder, recursive=False)
-        self.set_interval(AUTOSAVE_SECONDS, self.keep_recovery)
 
     def on_unmount(self) -> None:
         self.recovery.instances.release()
