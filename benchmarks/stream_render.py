@@ -243,7 +243,7 @@ class Watch:
         text = reply.widget.text
         if reply.first_text is None and text and self._text_shown(reply.widget):
             reply.first_text = now
-        finished = text.endswith(FINAL_WORDS) and not self.app.chat_pane.turn_running
+        finished = text.endswith(FINAL_WORDS) and not self.app.session.running
         if reply.on_screen is None and finished and FINAL_WORDS in self._chat_text(self.app):
             reply.on_screen = now
             reply.done.set()
@@ -317,7 +317,7 @@ async def short_turn(pilot: Any, app: StudioApp, watch: Watch, server: ServerThr
     started = time.perf_counter()
     await send(pilot, f"Tighten paragraph {n}.")
     deadline = started + TIMEOUT
-    while watch.replies_added == before or app.chat_pane.turn_running:
+    while watch.replies_added == before or app.session.running:
         if time.perf_counter() > deadline:
             raise RuntimeError(f"short turn {n} did not finish")
         await asyncio.sleep(0.002)
@@ -331,7 +331,7 @@ async def mount_history(app: StudioApp, first: int, count: int) -> None:
     from studio.ui.chat import AssistantMessage, ChatView, UserMessage
 
     chat = app.query_one(ChatView)
-    name = app.catalog.info(app.model).name
+    name = app.session.catalog.info(app.session.model).name
     with app.batch_update():
         for n in range(first, first + count):
             question, answer = f"Tighten paragraph {n}.", short_reply(n)
@@ -341,8 +341,8 @@ async def mount_history(app: StudioApp, first: int, count: int) -> None:
             await reply.append(answer)
             await reply.finish()
             reply.set_meta("$0.0031 · in 812 · out 118")
-            app.conversation.add_user(question)
-            app.conversation.add_assistant([{"type": "text", "text": answer}])
+            app.session.conversation.add_user(question)
+            app.session.conversation.add_assistant([{"type": "text", "text": answer}])
 
 
 # -- the scenarios --------------------------------------------------------------------------------
@@ -370,7 +370,7 @@ async def run_app(server: ServerThread, tmp: Path,
 
     app = make_app(server, BENCH_KEY, tmp)
     async with app.run_test(size=SIZE) as pilot:
-        await asyncio.wait_for(app.engine_ready.wait(), 30)
+        await asyncio.wait_for(app.session.engine_ready.wait(), 30)
         await pilot.pause(0.2)
         watch = Watch(app)
         gc.collect()

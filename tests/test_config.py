@@ -98,7 +98,7 @@ def test_the_engine_config_keeps_the_key_out_of_repr() -> None:
 def test_the_readme_sample_config_is_valid(tmp_path: Path) -> None:
     """Writers copy the README's sample: it must load, with every keymap id a real action."""
     from studio.config import read_config_file
-    from studio.ui.app import StudioApp
+    from studio.ui.bindings import STUDIO_BINDINGS
     from studio.ui.keymap import keymap_problems
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -106,4 +106,4 @@ def test_the_readme_sample_config_is_valid(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text(sample, encoding="utf-8")
     data = read_config_file(tmp_path / "config.toml")
     assert data["base_url"].startswith("https://") and data["daily_budget"] == 10.0
-    assert keymap_problems(data["keymap"], StudioApp.BINDINGS) == []
+    assert keymap_problems(data["keymap"], STUDIO_BINDINGS) == []

@@ -291,7 +291,9 @@ async def test_unknown_model_404(server: LoopbackServer) -> None:
     server.queue(HttpError(404, "not_found_error", "model: claude-nope"))
     events = await run(make_engine(server), ask("hi"), model="claude-nope")
     failed = events[-1]
-    assert isinstance(failed, TurnFailed) and failed.kind == "model" and "F2" in failed.detail
+    assert isinstance(failed, TurnFailed) and failed.kind == "model"
+    # The engine names what to do; the front end names the key (from the live keymap).
+    assert failed.remedy == "other_model" and "F2" not in failed.detail
 
 
 async def test_unknown_model_price_is_unknown_not_zero(server: LoopbackServer) -> None:

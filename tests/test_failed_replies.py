@@ -88,7 +88,7 @@ async def test_a_failed_reply_keeps_its_text_is_marked_and_is_not_sent_again(
         chat = chat_text(app)
         assert "failed" in chat and "≈$" in chat
         assert chat.index("write me something") < chat.index("Half a sentence that")
-        await app.engine_ready.wait()
+        await app.session.engine_ready.wait()
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "Whole answer." in chat_text(app))
         await idle(pilot, app)
@@ -105,11 +105,11 @@ async def test_a_streaming_reply_is_on_disk_before_it_ends(server: LoopbackServe
         await send(pilot, "go slowly")
         await wait_for(pilot, lambda: chat_text(app).count("word") > 60)
         await pilot.pause(1.2)
-        assert app.chat_pane.turn_running and app.keeper.flush(5)
+        assert app.session.running and app.session.keeper.flush(5)
         with sqlite3.connect(path) as db:  # what a SIGKILL now would leave behind
             [(text, status)] = db.execute("SELECT text, status FROM partials").fetchall()
         assert status == "streaming" and text.startswith("word word word")
-        app.chat_pane.stop()
+        app.session.stop()
         await idle(pilot, app)
 
 
@@ -143,7 +143,7 @@ async def test_an_unanswered_tool_use_is_mended_when_reopened(server: LoopbackSe
     app = make_app(server, TEST_KEY, tmp_path, resume=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "Saving." in chat_text(app))
-        await app.engine_ready.wait()
+        await app.session.engine_ready.wait()
         await send(pilot, "go on")
         await wait_for(pilot, lambda: "Here." in chat_text(app))
         await idle(pilot, app)

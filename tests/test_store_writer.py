@@ -48,7 +48,7 @@ async def test_a_held_lock_neither_freezes_typing_nor_loses_anything(server: Loo
     app = make_app(server, TEST_KEY, tmp_path)
     path = locations.data_dir() / "studio.db"
     async with app.run_test(size=SIZE) as pilot:
-        await app.engine_ready.wait()
+        await app.session.engine_ready.wait()
         held = threading.Event()
         locker = hold_lock(path, 6.0, held)
         assert held.wait(5)
@@ -63,7 +63,7 @@ async def test_a_held_lock_neither_freezes_typing_nor_loses_anything(server: Loo
 
         watcher = asyncio.create_task(watch())
         await send(pilot, "one")
-        await wait_for(pilot, lambda: "First kept." in chat_text(app) and not app.chat_pane.turn_running)
+        await wait_for(pilot, lambda: "First kept." in chat_text(app) and not app.session.running)
         # Keep typing while the writes wait for the lock: measure the longest gap between keys.
         longest = 0.0
         for key in "while locked":
@@ -76,13 +76,13 @@ async def test_a_held_lock_neither_freezes_typing_nor_loses_anything(server: Loo
         await wait_for(pilot, lambda: "not being kept on disk right now" in chat_text(app))
         app.query_one(PromptArea).clear()
         await send(pilot, "two")  # the lock outlived the busy timeout: keeping goes on anyway
-        await wait_for(pilot, lambda: "Second kept." in chat_text(app) and not app.chat_pane.turn_running)
+        await wait_for(pilot, lambda: "Second kept." in chat_text(app) and not app.session.running)
         await asyncio.to_thread(locker.join, 10)
         await watcher
         print(f"longest UI loop stall with the database locked: {stalls[0] * 1000:.0f} ms")
         assert stalls[0] < 0.5
         await wait_for(pilot, lambda: "kept on disk again; nothing was lost" in chat_text(app))
-        assert app.keeper.flush(5)
+        assert app.session.keeper.flush(5)
     messages, responses = stored(path)
     assert [role for role, _ in messages] == ["user", "assistant", "user", "assistant"]
     assert "First kept." in messages[1][1] and "Second kept." in messages[3][1]

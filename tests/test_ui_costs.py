@@ -53,7 +53,7 @@ async def test_the_estimate_moves_while_typing_then_the_exact_count_arrives(
         server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.engine is not None)
+        await wait_for(pilot, lambda: app.session.engine is not None)
         prompt = app.query_one(PromptArea)
         prompt.insert("A short question.")
         await wait_for(pilot, lambda: "≈" in sidebar(app))
@@ -75,7 +75,7 @@ async def test_no_network_still_estimates(tmp_path: Path) -> None:
     app = make_app(None, TEST_KEY, tmp_path)
     app.settings.base_url = "http://127.0.0.1:9"  # nothing listens there
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.engine is not None)
+        await wait_for(pilot, lambda: app.session.engine is not None)
         app.query_one(PromptArea).insert("Estimate me, offline.")
         await wait_for(pilot, lambda: "≈" in sidebar(app))
         await pilot.pause(2.0)
@@ -138,13 +138,13 @@ async def test_one_hour_cache_writes_are_priced_and_shown(server: LoopbackServer
         assert body["cache_control"]["ttl"] == "1h"
         side = sidebar(app)
         assert " 1h" in side and "h\n" not in side  # the 1-hour writes are named as such
-        first = app.spending.ledger.entries[0]
+        first = app.session.spending.ledger.entries[0]
         assert first.usage.cache_write_1h > 0 and first.usage.cache_write_5m == 0
         # 1-hour writes cost twice the input price: $6.00 per million on Sonnet 4.6.
         u = first.usage
         expected = (u.input * 3 + u.output * 15 + u.cache_write_1h * 6 + u.cache_read * 0.3) / 1e6
         assert first.usd == pytest.approx(expected)
-        assert app.spending.ledger.entries[1].usage.cache_read > 0
+        assert app.session.spending.ledger.entries[1].usage.cache_read > 0
         assert "cache warm 59:" in side  # an hour from the last hit
 
 
@@ -163,7 +163,7 @@ async def test_the_next_message_figures_follow_a_reply_that_ends(server: Loopbac
 
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "Tell me something long.")
-        await wait_for(pilot, lambda: app.chat_pane.turn_running and exact() is not None)
+        await wait_for(pilot, lambda: app.session.running and exact() is not None)
         during = exact()
         assert during is not None
         await idle(pilot, app)

@@ -176,7 +176,8 @@ async def test_unsaved_text_survives_a_crash(tmp_path: Path) -> None:
         await pilot.pause(0.05)
         app.query_one("#draft-pane").keep_recovery()  # what the 2-second timer does
         assert list(recovery_dir().glob("*.json"))
-        app.workspace.draft.saved_text = app.workspace.draft.text  # "crash": nothing cleans up
+        draft = app.session.workspace.draft
+        draft.saved_text = draft.text  # "crash": nothing cleans up
     again = make_app(None, TEST_KEY, tmp_path)
     async with again.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "was kept when studio last stopped" in dialog_text(again))

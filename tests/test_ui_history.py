@@ -202,7 +202,7 @@ async def test_a_message_without_a_reply_can_be_sent_again_after_reopening(
     app = make_app(server, TEST_KEY, tmp_path, resume=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "has no reply yet" in chat_text(app))
-        await wait_for(pilot, lambda: app.engine is not None)
+        await wait_for(pilot, lambda: app.session.engine is not None)
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "Here now." in chat_text(app))
         await idle(pilot, app)

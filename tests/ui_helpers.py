@@ -75,7 +75,7 @@ async def idle(pilot: Pilot, app: StudioApp) -> None:
     checks (the budget, the size estimate, which waits for the engine) before its turn starts."""
 
     def busy() -> bool:
-        return app.chat_pane.turn_running or any(
+        return app.session.running or any(
             worker.group in ("send", "turn") and not worker.is_finished for worker in app.workers)
 
     await wait_for(pilot, lambda: not busy())
@@ -88,4 +88,4 @@ async def open_first_draft(pilot: Pilot, app: StudioApp, text: str) -> None:
     await pilot.press("ctrl+o")
     await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft))
     await pilot.press("enter")
-    await wait_for(pilot, lambda: app.draft_pane.editor.text == text)
+    await wait_for(pilot, lambda: app.main_screen.draft_pane.editor.text == text)

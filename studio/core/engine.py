@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import warnings
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -146,7 +146,7 @@ class Engine:
         return [self.config.system_prompt, draft]
 
     async def run_turn(self, conversation: Conversation, model: str,
-                       stop: asyncio.Event | None = None) -> AsyncIterator[Event]:
+                       stop: asyncio.Event | None = None) -> AsyncGenerator[Event, None]:
         """Answer the pending user message, running tool rounds until Claude ends its turn.
 
         On failure the user's message stays in `conversation`, so running the turn again retries it.
@@ -162,7 +162,7 @@ class Engine:
             try:
                 async for event in self._stream(conversation, model, reply, stop):
                     yield event
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, GeneratorExit):  # closing, or its reader stopped reading
                 conversation.add_assistant(reply.text_blocks())
                 raise
             except Exception as exc:
@@ -204,13 +204,11 @@ class Engine:
                 continue
             if reply.stop_reason == "max_tokens":
                 yield TurnDone(reply.stop_reason, can_continue=True, notice=(
-                    f"The reply was cut at the {self.config.max_tokens:,}-token output limit. "
-                    "Press Ctrl+R to continue it."))
+                    f"The reply was cut at the {self.config.max_tokens:,}-token output limit."))
                 return
             if reply.stop_reason == "model_context_window_exceeded":
-                yield TurnDone(reply.stop_reason, notice=(
-                    "The conversation has filled the model's context window, so the reply stopped. "
-                    "Start a new session, or choose a model with a larger window (F2)."))
+                yield TurnDone(reply.stop_reason, remedy="larger_model", notice=(
+                    "The conversation has filled the model's context window, so the reply stopped."))
                 return
             if reply.stop_reason == "pause_turn":
                 continue
@@ -218,7 +216,7 @@ class Engine:
             return
         yield TurnFailed("Too many tool rounds",
                          f"Claude kept calling tools for {self.config.max_tool_rounds} rounds; "
-                         "stopped here. Press Ctrl+R to let it go on.", kind="tool_loop")
+                         "stopped here.", kind="tool_loop")
 
     async def _stream(self, conversation: Conversation, model: str, reply: ReplyBuilder,
                       stop: asyncio.Event) -> AsyncIterator[Event]:

@@ -49,6 +49,7 @@ def describe_failure(exc: BaseException, *, model: str, secret: str | None = Non
             failure.detail.replace(secret, "***"),
             failure.retry_after,
             failure.kind,
+            failure.remedy,
         )
     return failure
 
@@ -56,12 +57,13 @@ def describe_failure(exc: BaseException, *, model: str, secret: str | None = Non
 def _describe(exc: BaseException, model: str) -> TurnFailed:
     if isinstance(exc, anthropic.AuthenticationError):
         return TurnFailed("Invalid API key (401)",
-                          "The API did not accept the key. Press F4 to enter another.", kind="auth")
+                          "The API did not accept the key.", kind="auth",
+                          remedy="new_key")
     if isinstance(exc, anthropic.PermissionDeniedError):
         return TurnFailed("Permission denied (403)", _api_message(exc), kind="auth")
     if isinstance(exc, anthropic.NotFoundError):
         return TurnFailed(f"Model {model!r} not found (404)",
-                          f"{_api_message(exc)}. Press F2 to choose another model.", kind="model")
+                          f"{_api_message(exc)}.", kind="model", remedy="other_model")
     if isinstance(exc, anthropic.RateLimitError):
         wait = retry_after(exc.response.headers)
         return TurnFailed("Rate limited (429)", f"{_api_message(exc)}. {_when(wait)}", wait,
@@ -70,7 +72,7 @@ def _describe(exc: BaseException, model: str) -> TurnFailed:
         wait = retry_after(exc.response.headers)
         return TurnFailed("Claude is overloaded (529)",
                           "The API stayed overloaded through the automatic retries. "
-                          f"{_when(wait)} Or pick a lighter model with F2.", wait, "overloaded")
+                          f"{_when(wait)}", wait, "overloaded", "lighter_model")
     if isinstance(exc, anthropic.APIStatusError) and exc.status_code == 200:
         body = exc.body if isinstance(exc.body, dict) else {}
         error = body.get("error", {}) if isinstance(body.get("error"), dict) else {}

@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from studio.core.budget import BudgetCheck
+from studio.core.ledger import LedgerEntry
 from studio.core.tools import DraftChange
 from studio.core.usage import ReplyCost
+
+# What the writer can do about a failure or a cut reply. The engine names the remedy; each front
+# end says it in its own words (the studio names the key from the live keymap, the line mode a
+# command), so a rebound key never leaves a stale "Press Ctrl+R" behind.
+Remedy = Literal["new_key", "other_model", "lighter_model", "larger_model"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class TurnDone:
     stop_reason: str
     notice: str | None = None
     can_continue: bool = False
+    remedy: Remedy | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,32 @@ class TurnFailed:
     detail: str
     retry_after: float | None = None
     kind: str = "error"
+    remedy: Remedy | None = None
+    can_retry: bool = True
 
 
 Event = (ReplyStarted | TextDelta | ToolInputDelta | ToolFinished | Waiting | CostReported | TurnDone
          | TurnFailed)
+
+TurnKind = Literal["send", "retry", "continue"]
+TurnEnd = Literal["done", "failed", "stopped"]
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    """From the Session, before anything is sent: the reply's model and its ledger entry."""
+
+    kind: TurnKind
+    model: str
+    entry: LedgerEntry
+
+
+@dataclass(frozen=True)
+class TurnEnded:
+    """From the Session, last: how the turn ended, and the budget if it just crossed a level."""
+
+    how: TurnEnd
+    budget: BudgetCheck | None = None
+
+
+SessionEvent = Event | TurnStarted | TurnEnded

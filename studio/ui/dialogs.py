@@ -18,6 +18,7 @@ from studio.core.drafts import DraftFile
 from studio.core.store import SessionSummary
 from studio.core.usage import format_usd
 from studio.core.visible import visible
+from studio.ui.bindings import key_label
 
 
 class Choice(ModalScreen[str]):
@@ -85,7 +86,8 @@ class OpenDraft(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(f"Open a draft from {self.folder}", classes="question", markup=False)
             if not self.files:
-                yield Static("No drafts yet. Ask Claude to save one, or press Ctrl+S.",
+                yield Static("No drafts yet. Ask Claude to save one, or press "
+                             f"{key_label(self.app, 'save_draft')}.",
                              classes="hint")
             else:
                 yield OptionList(*(Option(_describe(f), id=f.name) for f in self.files),

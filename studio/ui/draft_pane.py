@@ -15,6 +15,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import TextArea
 
 from studio.core.diskio import remove_stale_temps
@@ -22,7 +23,8 @@ from studio.core.drafts import DraftConflict, DraftError
 from studio.core.recovery import RecoveryStore
 from studio.core.tools import DraftChange
 from studio.core.workspace import Draft, Workspace, count_words
-from studio.ui.chat import ChatView, Notice
+from studio.ui.bindings import key_label
+from studio.ui.chat import NoticeLevel
 from studio.ui.dialogs import AskName, Choice, OpenDraft
 from studio.ui.editor import DraftEditor
 
@@ -31,6 +33,13 @@ RESTORE_ID = "restore_replaced"  # the binding that brings back what save_draft 
 
 
 class DraftPane(Vertical):
+    class Said(Message):
+        """Something the writer should read in the conversation, not only in a passing toast."""
+
+        def __init__(self, text: str, level: NoticeLevel) -> None:
+            super().__init__()
+            self.text, self.level = text, level
+
     def __init__(self, workspace: Workspace, recovery: RecoveryStore, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.workspace = workspace
@@ -82,11 +91,7 @@ class DraftPane(Vertical):
         self.recovery.instances.register(self.workspace.store.root, self.draft.name)
 
     def _key_name(self, binding_id: str) -> str:
-        """The key the writer has for a binding now (the keymap may have moved it)."""
-        for active in self.app.active_bindings.values():
-            if active.binding.id == binding_id:
-                return "+".join(part.capitalize() for part in active.binding.key.split("+"))
-        return binding_id
+        return key_label(self.app, binding_id)
 
     def keep_recovery(self) -> None:
         """Write unsaved text aside (or forget it once saved). Called on a timer and on exit."""
@@ -101,7 +106,8 @@ class DraftPane(Vertical):
         except (OSError, DraftError) as exc:
             if not self._recovery_failed:  # once, not every two seconds
                 self._recovery_failed = True
-                self.notify(f"{exc} Save the draft with Ctrl+S.", severity="warning", timeout=10)
+                self.notify(f"{exc} Save the draft with {self._key_name('save_draft')}.",
+                            severity="warning", timeout=10)
         else:
             self._recovery_failed = False
 
@@ -153,7 +159,7 @@ class DraftPane(Vertical):
         self._show_title(f"replaced by Claude · {key}: previous version")
         said = (f"Claude replaced drafts/{change.name} ({change.replaced_words} words); {key} brings "
                 "the previous version back.")
-        self.run_worker(self.app.query_one(ChatView).add(Notice(said, "warn")))
+        self.post_message(self.Said(said, "warn"))
 
     # -- the writer's commands -------------------------------------------------------------
 
@@ -323,6 +329,6 @@ class DraftPane(Vertical):
                 self.keep_recovery()  # this studio's own copy first, then the dead one's goes
                 if self._recovered_text == found.text or not self.draft.dirty:
                     self.recovery.discard(found.key)
-                self.notify("Restored. Ctrl+S saves it.")
+                self.notify(f"Restored. {self._key_name('save_draft')} saves it.")
                 return
             self.recovery.discard(found.key)

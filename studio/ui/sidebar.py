@@ -14,19 +14,9 @@ from textual.widgets import Sparkline, Static
 
 from studio.core.catalog import ModelInfo
 from studio.core.ledger import CostLedger, LedgerEntry
+from studio.core.session import NextRequest
 from studio.core.usage import format_tokens, format_usd
 from studio.core.visible import visible
-
-
-@dataclass(frozen=True)
-class NextRequest:
-    """What the sidebar knows about the message being typed."""
-
-    estimate: int | None = None
-    error: float | None = None       # typical relative error of the estimate, from earlier turns
-    exact: int | None = None
-    usd: float | None = None         # at the plain input price: the most it can cost to send
-    limit: int | None = None         # the model's context window
 
 
 @dataclass(frozen=True)

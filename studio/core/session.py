@@ -1,0 +1,419 @@
+"""One conversation with Claude, whatever shows it: the full-screen studio, a line mode, a script.
+
+The Session owns what a front end must never work out by hand: the conversation and the draft it
+works on, where the kept history is rewritten from, each reply's ledger entry and spend, the
+budget, the calibrated estimate of the next request, and the engine (loaded off the UI's first
+frame: the SDK takes most of a second to import). A front end sends, stops, retries, switches
+model and opens conversations through it, and renders the events it yields.
+
+    session = Session.open(settings)
+    await session.start()
+    async with aclosing(session.send("Write a haiku about rain")) as events:
+        async for event in events:
+            ...
+    session.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from studio import locations
+from studio.config import Settings
+from studio.core.budget import BudgetCheck, Level
+from studio.core.catalog import Catalog
+from studio.core.conversation import CONTINUE_REQUEST, Conversation
+from studio.core.drafts import DraftStore
+from studio.core.events import (
+    CostReported,
+    ReplyStarted,
+    SessionEvent,
+    TextDelta,
+    TurnDone,
+    TurnEnd,
+    TurnEnded,
+    TurnFailed,
+    TurnKind,
+    TurnStarted,
+)
+from studio.core.history import History, RoundCopy
+from studio.core.keeper import Keeper
+from studio.core.recovery import ReplacedVersions
+from studio.core.spending import Spending
+from studio.core.store import SavedSession, SessionSummary, Store
+from studio.core.tokens import ModelCalibrators, TokenizerUnavailable, estimate_request
+from studio.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from studio.core.engine import Engine
+
+TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
+LARGE_REQUEST = 50_000  # tokens: above this, the size check before sending asks the API to count
+
+
+class SessionBusy(RuntimeError):
+    """A turn is running: one at a time."""
+
+
+class NothingToRetry(RuntimeError):
+    """Retry was asked for, but no failed or cut reply is waiting."""
+
+
+@dataclass(frozen=True)
+class NextRequest:
+    """What is known about the request the next message would make."""
+
+    estimate: int | None = None
+    error: float | None = None  # typical relative error of the estimate, from earlier turns
+    exact: int | None = None
+    usd: float | None = None  # at the plain input price: the most it can cost to send
+    limit: int | None = None  # the model's context window
+
+
+@dataclass(frozen=True)
+class SizeCheck:
+    """The request a message would make, against what the model accepts."""
+
+    tokens: int
+    limit: int | None
+
+    @property
+    def too_big(self) -> bool:
+        return bool(self.limit) and self.tokens > (self.limit or 0)
+
+
+class Session:
+    def __init__(self, settings: Settings, *, catalog: Catalog, workspace: Workspace,
+                 history: History, spending: Spending, keeper: Keeper | None = None) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.model = settings.model
+        self.workspace = workspace
+        self.history = history
+        self.spending = spending
+        self.keeper = keeper
+        self.conversation = Conversation()
+        self.calibrators = ModelCalibrators()
+        self.engine: Engine | None = None
+        self.engine_ready = asyncio.Event()
+        self.unsent = ""  # the front end's unsent message, kept with the conversation
+        self.running = False
+        self.can_retry = False
+        self.can_continue = False
+        self._stop = asyncio.Event()
+        self._turn_start = 0  # first message of the current exchange: history rewrites from there
+        self._warned: Level = "ok"
+        self._sent_raw: int | None = None  # the raw estimate of the request just sent
+        self._sent_model = ""
+
+    @classmethod
+    def open(cls, settings: Settings,
+             on_store_status: Callable[[str | None], None] | None = None) -> tuple[Session, str | None]:
+        """A session on the writer's own folders and store; also what went wrong opening the
+        store (then conversations and costs are counted in memory only), in words."""
+        state = locations.state_dir()
+        workspace = Workspace(DraftStore(settings.drafts_dir, settings.max_draft_bytes),
+                              ReplacedVersions(state / "replaced"))
+        # The demo's made-up replies and costs are kept apart from the writer's own.
+        path = locations.data_dir() / ("demo.db" if settings.demo else "studio.db")
+        store: Store | None = None
+        problem = None
+        try:
+            store = Store(path)
+        except Exception as exc:  # a read-only or full disk, a damaged file: say so at start
+            problem = (f"{path} cannot be used ({type(exc).__name__}: {exc}). This conversation "
+                       "and its costs are counted, but will not be kept after you quit, and "
+                       "earlier spend is not in today's total.")
+        keeper = Keeper(on_store_status or (lambda _: None))  # store writes: off the caller's loop
+        spending = Spending(store, keeper, settings.session_budget, settings.daily_budget,
+                            TTL_SECONDS[settings.cache_ttl])
+        catalog = Catalog.builtin().overridden(settings.models)
+        session = cls(settings, catalog=catalog, workspace=workspace,
+                      history=History(store, keeper), spending=spending, keeper=keeper)
+        return session, problem
+
+    # -- the engine -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Import the SDK (in a thread: it is slow) and build the engine."""
+        module = await asyncio.to_thread(importlib.import_module, "studio.core.engine")
+        self.engine = self._new_engine(module)
+        self.engine_ready.set()
+
+    def _new_engine(self, module: object) -> Engine:
+        s = self.settings
+        config = module.EngineConfig(  # type: ignore[attr-defined]
+            api_key=s.api_key, base_url=s.base_url, system_prompt=s.system_prompt,
+            max_tokens=s.max_tokens, max_tool_rounds=s.max_tool_rounds, cache_ttl=s.cache_ttl)
+        engine: Engine = module.Engine(config, self.catalog, self.workspace)  # type: ignore[attr-defined]
+        return engine
+
+    async def _engine(self) -> Engine:
+        await self.engine_ready.wait()
+        assert self.engine is not None
+        return self.engine
+
+    async def refresh_models(self) -> bool:
+        """Merge the API's model list into the catalogue; False (quietly) if it cannot be had."""
+        engine = await self._engine()
+        try:
+            listed = await engine.list_models()
+        except Exception:  # offline, rate-limited: the built-in catalogue stands
+            return False
+        self.catalog = self.catalog.merged_with_api(listed).overridden(self.settings.models)
+        engine.catalog = self.catalog
+        return True
+
+    async def check_key(self, key: str) -> TurnFailed | None:
+        """None if the API accepts `key`; else what went wrong."""
+        return await (await self._engine()).check_key(key)
+
+    async def use_key(self, key: str, source: str) -> None:
+        """From now on every request goes with `key`."""
+        self.settings.api_key, self.settings.api_key_source = key, source
+        old = await self._engine()
+        self.engine = self._new_engine(importlib.import_module("studio.core.engine"))
+        await old.aclose()
+
+    def use_model(self, model: str) -> None:
+        self.model = model
+
+    @property
+    def model_name(self) -> str:
+        return self.catalog.info(self.model).name
+
+    # -- the next request --------------------------------------------------------------------
+
+    async def raw_estimate(self, typed: str) -> int | None:
+        """The offline estimate of the request `typed` would make (None before the engine is
+        loaded). Raises TokenizerUnavailable on a broken install."""
+        if self.engine is None:
+            return None
+        params = self.engine.count_params(self.conversation, self.model, typed)
+        return await asyncio.to_thread(estimate_request, params)
+
+    async def exact_count(self, typed: str) -> int | None:
+        """The API's own count; None when it cannot be had (offline, rate-limited, no key)."""
+        if self.engine is None or not self.settings.api_key:
+            return None
+        try:
+            return await self.engine.count_tokens(self.conversation, self.model, typed)
+        except Exception:  # the estimate stands in; counting is a nicety, not worth a notice
+            return None
+
+    def next_request(self, raw: int | None, exact: int | None = None) -> NextRequest:
+        """The raw estimate calibrated by what the API reported for earlier turns, and priced."""
+        info = self.catalog.info(self.model)
+        if raw is None:
+            return NextRequest(limit=info.context_window)
+        calibrator = self.calibrators.for_model(self.model)
+        estimate = calibrator.calibrated(raw)
+        size = exact or estimate
+        usd = size * info.price.input / 1_000_000 if info.price else None
+        return NextRequest(estimate, calibrator.error, exact, usd, info.context_window)
+
+    async def size_check(self, text: str) -> SizeCheck:
+        """Before sending: the request's size (counted exactly when large) and the model's limit.
+        The raw estimate is kept, to calibrate against what the API reports for it."""
+        await self.engine_ready.wait()
+        try:
+            raw = await self.raw_estimate(text) or 0
+        except TokenizerUnavailable:  # a broken install: no estimate, so no size check
+            raw = 0
+        self._sent_raw, self._sent_model = raw, self.model
+        size = self.calibrators.for_model(self.model).calibrated(raw)
+        if size > LARGE_REQUEST:
+            size = await self.exact_count(text) or size
+        return SizeCheck(size, self.catalog.info(self.model).context_window)
+
+    def budget(self) -> BudgetCheck:
+        return self.spending.check()
+
+    # -- turns -------------------------------------------------------------------------------
+
+    def send(self, text: str) -> AsyncGenerator[SessionEvent, None]:
+        """Add the writer's message (kept on disk before Claude answers); iterate the result to
+        run the turn. Close it early (`aclosing`) and the turn ends as stopped or failed."""
+        self._idle()
+        self._begin_exchange()
+        self.conversation.add_user(text)
+        self.history.save(self.conversation, self._turn_start)
+        return self._turn("send")
+
+    @property
+    def retry_kind(self) -> Literal["retry", "continue"] | None:
+        if self.running:
+            return None
+        if self.can_continue:
+            return "continue"
+        if self.can_retry and self.conversation.pending_user_turn():
+            return "retry"
+        return None
+
+    def retry(self) -> AsyncGenerator[SessionEvent, None]:
+        """Run a failed turn again, or continue a reply cut at the output limit."""
+        self._idle()
+        kind = self.retry_kind
+        if kind is None:
+            raise NothingToRetry("nothing to retry")
+        self._begin_exchange()
+        if kind == "continue":
+            self.conversation.add_user(CONTINUE_REQUEST)
+        return self._turn(kind)
+
+    def stop(self) -> None:
+        """End the running reply now; the text so far is kept."""
+        self._stop.set()
+
+    def _idle(self) -> None:
+        if self.running:
+            raise SessionBusy("Claude is still replying")
+
+    def _begin_exchange(self) -> None:
+        # A new user message joins a last user message (tool results, a failed turn's message):
+        # the history is rewritten from that one. An assistant message before it keeps its marks.
+        messages = self.conversation.messages
+        self._turn_start = len(messages) - (1 if messages and messages[-1]["role"] == "user" else 0)
+
+    async def _turn(self, kind: TurnKind) -> AsyncGenerator[SessionEvent, None]:
+        self.running, self.can_retry, self.can_continue = True, False, False
+        self._stop = asyncio.Event()
+        model = self.model
+        entry = self.spending.ledger.start_reply(model)
+        copy = RoundCopy(self.history, model, entry.number)
+        ended: TurnEnd = "failed"
+        try:
+            yield TurnStarted(kind, model, entry)
+            engine = await self._engine()
+            async with aclosing(engine.run_turn(self.conversation, model, self._stop)) as events:
+                async for event in events:
+                    match event:
+                        case ReplyStarted(round=round_no):
+                            if round_no > 1:  # the rounds so far are complete: keep them
+                                self.history.save(self.conversation, self._turn_start, model,
+                                                  entry.number)
+                            copy.start(len(self.conversation.messages))
+                        case TextDelta(text=text):
+                            copy.add(text)
+                        case CostReported(cost=cost):
+                            if entry.responses == 0:
+                                self._calibrate(cost.usage.input + cost.usage.cache_read
+                                                + cost.usage.cache_write)
+                            self.spending.record(entry, cost, self.history.session)
+                        case TurnDone(stop_reason=stop, can_continue=can_continue):
+                            ended = "stopped" if stop == "stopped" else "done"
+                            self.can_continue = can_continue
+                        case TurnFailed(can_retry=can_retry):
+                            self.can_retry = can_retry
+                    yield event
+        except asyncio.CancelledError:  # closing: the engine kept the text so far
+            ended = "stopped"
+            raise
+        except GeneratorExit:
+            # The front end stopped reading (it failed showing the reply): the message can go
+            # again if it still waits for an answer.
+            ended = "stopped" if self._stop.is_set() else "failed"
+            self.can_retry = self.conversation.pending_user_turn()
+            raise
+        except Exception as exc:  # a bug of ours: say so plainly, keep the conversation
+            ended, self.can_retry = "failed", True
+            yield TurnFailed("Unexpected error", f"{type(exc).__name__}: {exc}", kind="unexpected")
+        finally:
+            self.history.save(self.conversation, self._turn_start, model, entry.number)
+            copy.end(ended)
+            if entry.responses == 0:
+                self.spending.ledger.entries.remove(entry)
+            self.running = False
+        yield TurnEnded(ended, self._budget_news())
+
+    def _calibrate(self, reported: int) -> None:
+        """The API's input figure for the request estimated at send: learn the ratio."""
+        if self._sent_raw:
+            self.calibrators.observe(self._sent_model, self._sent_raw, reported)
+            self._sent_raw = None
+
+    def _budget_news(self) -> BudgetCheck | None:
+        """The budget once spend crosses 80%, and again at 100%; None when nothing changed."""
+        check = self.spending.check()
+        news = check if check.level != "ok" and check.level != self._warned else None
+        self._warned = check.level
+        return news
+
+    # -- conversations -----------------------------------------------------------------------
+
+    async def conversations(self) -> list[SessionSummary]:
+        return await self.history.sessions()
+
+    def earlier_conversations(self) -> list[SessionSummary]:
+        """At start-up, before anything is queued: read at once."""
+        return self.history.sessions_now()
+
+    def forget(self, conversation_id: int) -> bool:
+        """Delete a kept conversation (never the open one); its spend stays in the day's total."""
+        return self.history.delete(conversation_id)
+
+    def new_conversation(self) -> None:
+        self._idle()
+        self.history.start_new()
+        self._clear()
+        self.spending.restart()
+
+    async def open_conversation(self, conversation_id: int, keep_model: bool = False
+                                ) -> SavedSession | None:
+        """Reopen a kept conversation (None if it cannot be read). It goes on with the model it
+        last used, unless `keep_model` or that model is not in the catalogue any more."""
+        self._idle()
+        return self._reopened(await self.history.load(conversation_id), keep_model)
+
+    def open_latest_now(self, keep_model: bool = False) -> SavedSession | None:
+        """`--continue` at start-up: the newest kept conversation, read at once."""
+        earlier = self.history.sessions_now()
+        return self._reopened(self.history.load_now(earlier[0].id), keep_model) if earlier else None
+
+    def _reopened(self, saved: SavedSession | None, keep_model: bool) -> SavedSession | None:
+        if saved is None:
+            return None
+        self._clear()
+        self.conversation.messages[:] = [m.message for m in saved.messages]
+        self.spending.restart(saved.responses, lambda model: self.catalog.info(model).price)
+        self.can_retry = self.conversation.pending_user_turn()
+        last = next((m.model for m in reversed(saved.messages) if m.model), None)
+        if last and not keep_model and self.catalog.get(last):
+            self.model = last
+        return saved
+
+    def _clear(self) -> None:
+        self.conversation.messages.clear()
+        self.can_retry = self.can_continue = False
+        self._warned = "ok"
+
+    # -- keeping ------------------------------------------------------------------------------
+
+    def keep_context(self) -> None:
+        """The unsent message and the open draft's name survive a crash or a quit."""
+        self.history.keep_context(self.workspace.draft.name, self.unsent)
+
+    def flush(self, wait: float) -> bool:
+        """Wait up to `wait` seconds for queued store writes; False if some are still queued."""
+        return self.keeper.flush(wait) if self.keeper is not None else True
+
+    @property
+    def unkept(self) -> int:
+        return self.keeper.pending if self.keeper is not None else 0
+
+    @property
+    def keeping_problem(self) -> str | None:
+        return self.keeper.problem if self.keeper is not None else None
+
+    async def aclose(self, wait: float) -> None:
+        """Let queued writes land (up to `wait` seconds), then close the engine's connections."""
+        self.keep_context()
+        if self.keeper is not None:
+            await asyncio.to_thread(self.keeper.close, wait)
+        if self.engine is not None:
+            await self.engine.aclose()

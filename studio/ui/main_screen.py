@@ -1,0 +1,384 @@
+"""The writing screen: it holds the session, runs its turns in a worker of its own, and routes each
+event down to the pane that shows it. Panes post messages up; none calls another.
+
+The engine (and with it the SDK) is loaded after the first frame is painted.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TextArea
+from textual.worker import Worker
+
+from studio import locations
+from studio.core.events import (
+    CostReported,
+    SessionEvent,
+    ToolFinished,
+    ToolInputDelta,
+    TurnEnded,
+    TurnStarted,
+)
+from studio.core.recovery import RecoveryStore
+from studio.core.session import Session, SessionBusy
+from studio.core.store import SavedSession
+from studio.core.usage import format_tokens
+from studio.core.visible import visible
+from studio.keys import mask_key, save_key
+from studio.ui.bindings import SCREEN_BINDINGS, key_label
+from studio.ui.chat import NoticeLevel
+from studio.ui.chat_pane import ChatPane
+from studio.ui.dialogs import NEW_CONVERSATION, Choice, Conversations
+from studio.ui.draft_pane import DraftPane
+from studio.ui.editor import DraftEditor
+from studio.ui.model_picker import ModelPicker
+from studio.ui.next_request import NextRequestWatcher
+from studio.ui.onboarding import Onboarding
+from studio.ui.prompt import PromptArea
+from studio.ui.sidebar import Budget, CostSidebar
+
+CONTEXT_SECONDS = 2.0  # how often the unsent message and the open draft's name are kept
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [*SCREEN_BINDINGS]
+    AUTO_FOCUS = "#prompt"  # focus is set before the first frame, so an early Tab is never lost
+
+    # What the bindings depend on: Escape stops only a running reply, Ctrl+R only a failed one.
+    turn_running: reactive[bool] = reactive(False, bindings=True)
+    can_retry: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self, session: Session, recovery: RecoveryStore, notices: list[tuple[str, NoticeLevel]]
+                 ) -> None:
+        super().__init__()
+        self.session = session
+        self.recovery = recovery
+        self._notices = notices  # said once the chat is on screen: what start-up found wrong
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="✎")
+        with Horizontal(id="workspace"):
+            yield ChatPane(id="chat-pane")
+            yield DraftPane(self.session.workspace, self.recovery, id="draft-pane")
+            yield CostSidebar(id="sidebar")
+        yield Footer()
+
+    @property
+    def chat_pane(self) -> ChatPane:
+        return self.query_one(ChatPane)
+
+    @property
+    def draft_pane(self) -> DraftPane:
+        return self.query_one(DraftPane)
+
+    @property
+    def sidebar(self) -> CostSidebar:
+        return self.query_one(CostSidebar)
+
+    def key(self, binding_id: str) -> str:
+        return key_label(self.app, binding_id)
+
+    async def on_mount(self) -> None:
+        session, chat = self.session, self.chat_pane
+        chat.model_name = lambda model: session.catalog.info(model).name
+        self.watcher = NextRequestWatcher(self, session, lambda: chat.prompt.text,
+                                          self.sidebar.show_next)
+        self.show_model()
+        self.show_ledger()
+        await chat.say(f"Write to Claude below: Enter sends, Shift+Enter or Ctrl+J adds a line, "
+                       f"{self.key('stop_reply')} stops a reply, {self.key('pick_model')} picks the "
+                       "model. The draft is on the right.", "tip")
+        settings = session.settings
+        if settings.demo:
+            await chat.say("Demo mode: replies come from studio's built-in offline server, not "
+                           "from Claude. Prices are real; the text is simulated.", "warn")
+        earlier = session.earlier_conversations()
+        if settings.resume and earlier:
+            model = session.model
+            await self._show_reopened(session.open_latest_now(keep_model=settings.model_chosen),
+                                      model)
+        elif earlier:
+            await chat.say(f"{self.key('conversations')} reopens one of your {len(earlier)} "
+                           f"earlier conversation{'s' if len(earlier) > 1 else ''}.", "tip")
+        elif settings.resume:
+            await chat.say("No earlier conversation to continue: this one is new.", "warn")
+        for text, level in self._notices:
+            await chat.say(text, level)
+        if session.keeping_problem:  # it stalled before the screen could say so
+            await chat.say(session.keeping_problem, "warn")
+        self.set_interval(CONTEXT_SECONDS, session.keep_context)
+        if not settings.api_key:
+            self.call_after_refresh(self.action_api_key)
+        else:
+            self.call_after_refresh(self.draft_pane.offer_recovery)
+        # Paint first: the SDK takes most of a second to import.
+        self.call_after_refresh(lambda: self.run_worker(self._start_engine(), group="engine"))
+
+    async def _start_engine(self) -> None:
+        await self.session.start()
+        if self.session.unsent.strip():  # a reopened conversation's unsent message: estimate it
+            self.watcher.changed()
+        # What start-up built (Textual, the SDK) lives as long as the app: keep it out of every
+        # later garbage collection, which would otherwise walk ~200,000 objects each time.
+        gc.freeze()
+        if self.session.settings.api_key and await self.session.refresh_models():
+            self.show_model()
+
+    # -- what the writer sees -------------------------------------------------------------------
+
+    @property
+    def showing(self) -> bool:
+        """False once the app is closing: a late worker (the model list, an estimate) then
+        finds no panes, and must simply do nothing."""
+        return self.is_attached and self.app.is_running
+
+    def show_model(self) -> None:
+        if not self.showing:
+            return
+        info = self.session.catalog.info(self.session.model)
+        self.sub_title = visible(info.name)  # model names come from /v1/models or the config
+        self.sidebar.show_model(info)
+        prompt = self.chat_pane.prompt
+        prompt.border_title = Content(visible(f"to {info.name}"))  # a str is parsed as markup
+        prompt.border_subtitle = "Enter sends"
+
+    def show_ledger(self) -> None:
+        if not self.showing:
+            return
+        s = self.session.spending
+        budget = (Budget(s.session_usd, s.daily_usd, s.session_limit, s.daily_limit)
+                  if s.session_limit or s.daily_limit else None)
+        self.sidebar.show_ledger(s.ledger, self.chat_pane.model_name, budget)
+
+    def _flags(self) -> None:
+        self.turn_running = self.session.running
+        self.can_retry = self.session.retry_kind is not None
+
+    async def say(self, text: str, level: NoticeLevel = "info") -> None:
+        await self.chat_pane.say(text, level)
+
+    @on(DraftPane.Said)
+    async def _draft_said(self, message: DraftPane.Said) -> None:
+        await self.say(message.text, message.level)
+
+    @on(TextArea.Changed)
+    def _next_request_changed(self, event: TextArea.Changed) -> None:
+        """The message or the draft changed: so does the next request's size."""
+        if isinstance(event.text_area, PromptArea):
+            self.session.unsent = event.text_area.text  # kept even after the screen is gone
+        self.watcher.changed()
+
+    # -- sending --------------------------------------------------------------------------------
+
+    @on(PromptArea.Submitted)
+    def _submitted(self, message: PromptArea.Submitted) -> None:
+        self._send(message.text)
+
+    @work(exclusive=True, group="send")
+    async def _send(self, text: str) -> None:
+        session = self.session
+        if self.turn_running:
+            self.notify(f"Claude is still replying; {self.key('stop_reply')} stops it.",
+                        severity="warning")
+            return
+        if not session.settings.api_key:
+            await self.say("No API key, so nothing was sent (your message is still in the box). "
+                           f"Press {self.key('api_key')} to paste a key, or set ANTHROPIC_API_KEY.",
+                           "error")
+            return
+        budget = session.budget()
+        if budget.level == "over" and not await self._agree(
+                f"{budget.message} Send this message anyway?", "Send anyway"):
+            return
+        size = await session.size_check(text)
+        if size.too_big and not await self._agree(
+                f"This message makes a request of about {format_tokens(size.tokens)} tokens, over "
+                f"the {format_tokens(size.limit or 0)} that {session.model_name} accepts: the API "
+                "will refuse it. Send anyway?", "Send anyway"):
+            return
+        await self.chat_pane.sent(text)
+        try:
+            events = session.send(text)
+        except SessionBusy:
+            return
+        self.watcher.sent()
+        self._run_turn(events)
+
+    async def _agree(self, question: str, action: str) -> bool:
+        answer = await self.app.push_screen_wait(Choice(question, [("yes", action),
+                                                                   ("cancel", "Cancel")]))
+        return answer == "yes"
+
+    @work(group="turn", exclusive=True, exit_on_error=False)
+    async def _run_turn(self, events: AsyncGenerator[SessionEvent, None]) -> None:
+        self._flags()
+        self.turn_running = True
+        try:
+            async with aclosing(events) as stream:
+                async for event in stream:
+                    await self._route(event)
+        except Exception as exc:  # a bug of ours while showing it: say so, keep the conversation
+            await self.chat_pane.broke(exc)
+        finally:
+            if self.showing:
+                self.draft_pane.abandon_preview()
+                self.show_ledger()
+                self.watcher.changed()  # the next request now carries this reply
+            self._flags()
+
+    async def _route(self, event: SessionEvent) -> None:
+        """Each event to the panes that show it."""
+        match event:
+            case ToolInputDelta(name="save_draft", partial=partial):
+                self.draft_pane.preview(partial)
+            case ToolFinished(name=name, change=change):
+                if change is not None:
+                    self.draft_pane.apply(change)
+                elif name == "save_draft":
+                    self.draft_pane.abandon_preview()
+            case TurnEnded(budget=budget) if budget is not None:
+                await self.chat_pane.show(event)
+                self.show_ledger()
+                await self.say(budget.message + (" The next message will ask before sending."
+                                                 if budget.level == "over" else ""), "warn")
+                return
+        await self.chat_pane.show(event)
+        if isinstance(event, CostReported | TurnStarted):
+            self.show_ledger()
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_reply":
+            return self.turn_running
+        if action == "retry":
+            return self.can_retry and not self.turn_running
+        return True
+
+    def action_focus_next(self) -> None:
+        """Tab goes between the message box and the draft, and nowhere else: the chat and sidebar
+        scroll with the mouse, and a stop there would swallow typed keys."""
+        # set_focus at once, not focus() (deferred): keys typed right after Tab must follow it.
+        target = DraftEditor if isinstance(self.focused, PromptArea) else PromptArea
+        self.set_focus(self.query_one(target))
+
+    def action_focus_previous(self) -> None:
+        self.action_focus_next()  # two stops: back is the same as forward
+
+    def action_stop_reply(self) -> None:
+        self.session.stop()
+
+    def action_retry(self) -> None:
+        if self.session.retry_kind is None:
+            return
+        self._run_turn(self.session.retry())
+
+    def action_pick_model(self) -> None:
+        def chosen(model_id: str | None) -> None:
+            if model_id and model_id != self.session.model:
+                self.use_model(model_id)
+
+        self.app.push_screen(ModelPicker(self.session.catalog, self.session.model), chosen)
+
+    def use_model(self, model_id: str, why: str = "") -> None:
+        self.session.use_model(model_id)
+        self.show_model()
+        self.watcher.changed()
+        self.notify(f"Next message goes to {self.session.model_name}{why}.")
+
+    def action_save_draft(self) -> Worker[bool]:
+        return self.draft_pane.save()
+
+    def action_save_draft_as(self) -> None:
+        self.draft_pane.save(ask_name=True)
+
+    def action_open_draft(self) -> None:
+        self.draft_pane.open_draft()
+
+    def action_new_draft(self) -> None:
+        self.draft_pane.new_draft()
+
+    def action_restore_replaced(self) -> None:
+        self.draft_pane.bring_back()
+
+    def keep(self) -> None:
+        """Closing: the unsaved draft (as its recovery copy) and the unsent message, kept now."""
+        if self.is_attached:
+            self.draft_pane.keep_recovery()
+        self.session.keep_context()
+
+    # -- conversations --------------------------------------------------------------------------
+
+    @work(exclusive=True, group="conversations")
+    async def action_conversations(self) -> None:
+        session = self.session
+        if self.turn_running:
+            self.notify(f"Claude is still replying; {self.key('stop_reply')} stops it first.",
+                        severity="warning")
+            return
+        session.keep_context()
+        choice = await self.app.push_screen_wait(Conversations(
+            await session.conversations(), session.history.session_id, session.forget))
+        if choice is None or choice == str(session.history.session_id) or session.running:
+            return
+        if choice == NEW_CONVERSATION:
+            session.new_conversation()
+            await self._show_conversation(None)
+        else:
+            model = session.model
+            await self._show_reopened(await session.open_conversation(int(choice)), model)
+        self.chat_pane.prompt.focus()
+
+    async def _show_reopened(self, saved: SavedSession | None, model_before: str) -> None:
+        if saved is None:
+            self.notify("That conversation could not be read.", severity="error")
+            return
+        await self._show_conversation(saved)
+        if self.session.model != model_before:
+            self.show_model()
+            self.notify(f"Next message goes to {self.session.model_name}, as this conversation did.")
+        if saved.draft and saved.draft != self.session.workspace.draft.name:
+            self.draft_pane.reopen(saved.draft)
+
+    async def _show_conversation(self, saved: SavedSession | None) -> None:
+        await self.chat_pane.show_conversation(
+            saved, self.session.spending.ledger.entries, self.session.conversation.pending_user_turn())
+        self.show_ledger()
+        self.watcher.changed()
+        self._flags()
+
+    # -- the key --------------------------------------------------------------------------------
+
+    def action_api_key(self) -> None:
+        path = locations.config_env_file()
+        session = self.session
+
+        async def check(key: str) -> str | None:
+            failure = await session.check_key(key)
+            return None if failure is None else f"{failure.title}. {failure.detail}"
+
+        async def done(key: str | None) -> None:
+            self.draft_pane.offer_recovery()
+            if key is None:
+                if not session.settings.api_key:
+                    await self.say("No API key yet: the editor works; press "
+                                   f"{self.key('api_key')} when you have one.", "warn")
+                return
+            await session.use_key(key, str(path))
+            await self.say(f"Key {mask_key(key)} works and is saved in {path}.", "tip")
+            self.run_worker(self._models_changed(), group="engine")
+
+        self.app.push_screen(Onboarding(str(path), check, lambda key: save_key(key, path)), done)
+
+    async def _models_changed(self) -> None:
+        if await self.session.refresh_models():
+            self.show_model()
