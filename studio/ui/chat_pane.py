@@ -152,11 +152,11 @@ class ChatPane(Vertical):
         chat = self.query_one(ChatView)
         await chat.clear()
         if saved is None:
-            studio.conversation.messages.clear()
+            studio.conversation.restore(None)
             studio.spending.restart()
             await chat.add(Notice("A new conversation. F5 reopens earlier ones.", "tip"))
         else:
-            studio.conversation.messages[:] = [m.message for m in saved.messages]
+            studio.conversation.restore(saved)
             studio.spending.restart(saved.responses, lambda model: studio.catalog.info(model).price)
             when = max((r.at for r in saved.responses), default=None)
             await chat.add(Notice("Reopened conversation" + (
