@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from studio.core.catalog import Catalog
-from studio.core.conversation import Conversation
+from studio.core.conversation import Conversation, TouchedDraft
 from studio.core.history import History
 from studio.core.keeper import Keeper
 from studio.core.spending import Spending
@@ -51,6 +51,41 @@ async def test_the_kept_conversation_follows_rollbacks_and_marks_replies(tmp_pat
     assert [(m.model, m.reply) for m in saved.messages] == [(None, None), (SONNET, 1)]
     summary = (await history.sessions())[0]
     assert (summary.title, summary.replies) == ("first", 1)
+
+
+async def test_the_draft_a_tool_call_touched_is_kept_beside_the_messages(tmp_path: Path) -> None:
+    def exchange(conversation: Conversation, call: str, touched: TouchedDraft) -> None:
+        conversation.add_user(f"do {call}")
+        conversation.add_assistant([{"type": "tool_use", "id": call, "name": "save_draft",
+                                     "input": {}}])
+        conversation.add_tool_results([{"type": "tool_result", "tool_use_id": call,
+                                        "content": "done"}])
+        conversation.add_assistant([{"type": "text", "text": "done"}])
+        conversation.touched[call] = touched
+
+    history = History(Store(tmp_path / "studio.db"), Keeper())
+    conversation = Conversation()
+    exchange(conversation, "toolu_1", TouchedDraft("saved", "a.md"))
+    history.save(conversation, 0, SONNET, 1)
+    exchange(conversation, "toolu_2", TouchedDraft("edited", "a.md"))
+    history.save(conversation, 4, SONNET, 2)
+    conversation.rollback(4)  # refused: its call is forgotten, on disk too
+    assert conversation.touched == {"toolu_1": TouchedDraft("saved", "a.md")}
+    history.save(conversation, 4, SONNET, 2)
+    assert history.keeper is not None and history.keeper.flush(5)
+    assert history.session_id is not None
+
+    reopened = History(Store(tmp_path / "studio.db"), Keeper())
+    saved = await reopened.load(history.session_id)
+    assert saved is not None and saved.touched == {"toolu_1": TouchedDraft("saved", "a.md")}
+    again = Conversation()
+    again.restore(saved)
+    assert again.messages == conversation.messages and again.touched == saved.touched
+    assert "touched" not in str(again.messages)  # the API gets the blocks as they were
+    reopened.save(again, 0, SONNET, 1)  # rewriting from the start keeps what was restored
+    assert reopened.keeper is not None and reopened.keeper.flush(5)
+    saved = Store(tmp_path / "studio.db").load_session(history.session_id)
+    assert saved is not None and saved.touched == {"toolu_1": TouchedDraft("saved", "a.md")}
 
 
 def test_a_store_that_fails_keeps_trying_and_loses_nothing(tmp_path: Path) -> None:

@@ -216,6 +216,20 @@ async def test_words_about_keys_follow_the_keymap(server: LoopbackServer, tmp_pa
         await wait_for(pilot, lambda: "Found it." in chat_text(app))
 
 
+async def test_f1_shows_the_key_a_keymap_moved(server: LoopbackServer, tmp_path: Path) -> None:
+    from studio.ui.help import HelpScreen
+
+    app = make_app(server, TEST_KEY, tmp_path, keymap={"save_draft": "f9"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen)
+                       and "Keys" in pane_text(app, "#help"))
+        shown = flat(pane_text(app, "#help"))
+        assert "F9 Save the draft (asks for a name the first time)" in shown
+        assert "Ctrl+S" not in shown
+        assert "F2 Choose the model for the next message" in shown  # the others where they were
+
+
 async def test_a_keymap_that_cannot_work_says_why(server: LoopbackServer, tmp_path: Path) -> None:
     app = make_app(server, TEST_KEY, tmp_path, keymap={"pick_model": "f6", "pick_modle": "f8"})
     async with app.run_test(size=SIZE) as pilot:

@@ -127,6 +127,63 @@ async def test_a_kept_conversation_can_be_deleted(server: LoopbackServer, tmp_pa
         assert "earlier conversation" not in chat_text(app)
 
 
+async def test_a_reopened_tool_call_is_titled_as_it_was_live(server: LoopbackServer,
+                                                             tmp_path: Path) -> None:
+    # A colon in the name: the title comes from what the call did, not from its result's sentence
+    # ("Saved drafts/ch 1: dawn.md: 2 words ...").
+    saved_title, edited_title = "✓ save_draft: drafts/ch 1: dawn.md", "✓ edit_draft"
+    server.queue(ToolUseReply("save_draft", {"filename": "ch 1: dawn.md", "content": "Grey dawn."}),
+                 ToolUseReply("edit_draft", {"old_text": "Grey", "new_text": "Pale"}),
+                 TextReply("Saved and mended."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "write the dawn")
+        await idle(pilot, app)
+        live = chat_text(app)
+        assert saved_title in live and edited_title in live and "edit_draft: drafts" not in live
+    app = make_app(server, TEST_KEY, tmp_path, resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "Saved and mended." in chat_text(app))
+        reopened = chat_text(app)
+        assert saved_title in reopened and edited_title in reopened
+        assert "edit_draft: drafts" not in reopened
+
+
+async def test_a_conversation_kept_before_tool_calls_were_recorded_still_opens(
+        server: LoopbackServer, tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    from studio import locations
+    from studio.core.store import MIGRATIONS
+
+    path = locations.data_dir() / "studio.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    call = {"type": "tool_use", "id": "toolu_old", "name": "save_draft",
+            "input": {"filename": "old.md", "content": "Old words."}}
+    result = {"type": "tool_result", "tool_use_id": "toolu_old",
+              "content": "Saved drafts/old.md: 2 words, 10 bytes. It is open in the writer's editor."}
+    messages = [("user", [{"type": "text", "text": "keep the old one"}]), ("assistant", [call]),
+                ("user", [result]), ("assistant", [{"type": "text", "text": "Kept long ago."}])]
+    with sqlite3.connect(path) as db:  # the schema before `tool_calls`, and a conversation in it
+        for number, script in enumerate(MIGRATIONS[:3], start=1):
+            db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        db.execute("INSERT INTO sessions (id, started, updated, title) VALUES (1, 0, 0, 'old')")
+        db.executemany("INSERT INTO messages VALUES (1, ?, ?, ?, ?, ?)",
+                       [(n, role, json.dumps(content), None if role == "user" else "claude-sonnet-4-6",
+                         None if role == "user" else 1)
+                        for n, (role, content) in enumerate(messages)])
+    server.queue(TextReply("Still here."))
+    app = make_app(server, TEST_KEY, tmp_path, resume=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "Kept long ago." in chat_text(app))
+        chat = chat_text(app)
+        assert "✓ save_draft" in chat and "save_draft: drafts" not in chat  # no data: the plain name
+        await send(pilot, "and now?")
+        await idle(pilot, app)
+        assert "Still here." in chat_text(app)
+
+
 async def test_a_long_conversation_shows_its_end_first_then_all_of_it(server: LoopbackServer,
                                                                      tmp_path: Path) -> None:
     from studio import locations

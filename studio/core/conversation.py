@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from studio.core.store import SavedSession
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -13,11 +16,30 @@ Message = dict[str, Any]
 CONTINUE_REQUEST = "Please continue exactly where you stopped."
 
 
+@dataclass(frozen=True)
+class TouchedDraft:
+    """The draft one tool call saved or edited (its name, None for an unnamed draft): what the chat
+    shows for the call, kept as data rather than read back out of the result's sentence."""
+
+    kind: Literal["saved", "edited"]
+    name: str | None
+
+
 @dataclass
 class Conversation:
-    """History sent with every request. Mutated only by the engine and by `add_user`."""
+    """History sent with every request. Mutated only by the engine, `add_user` and `restore`.
+
+    `touched` maps a tool_use id to the draft that call changed. It lives beside `messages`, never
+    in them: `messages` is sent as it is, and the API refuses fields it does not know."""
 
     messages: list[Message] = field(default_factory=list)
+    touched: dict[str, TouchedDraft] = field(default_factory=dict)
+
+    def restore(self, saved: SavedSession | None) -> None:
+        """Become a reopened conversation (None: a new, empty one), in place: the same object
+        stays shared with whatever holds it."""
+        self.messages[:] = [m.message for m in saved.messages] if saved is not None else []
+        self.touched = dict(saved.touched) if saved is not None else {}
 
     def add_user(self, text: str) -> None:
         """A new user turn; joins a pending user turn (tool results) so roles keep alternating."""
@@ -40,6 +62,9 @@ class Conversation:
 
     def rollback(self, mark: int) -> None:
         """Forget everything after `mark` (used to leave a refused exchange out of the history)."""
+        for message in self.messages[mark:]:
+            for call in _tool_ids(message):
+                self.touched.pop(call, None)
         del self.messages[mark:]
 
     def pending_user_turn(self) -> bool:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import anthropic
 
 from studio.core.catalog import Catalog, Price
-from studio.core.conversation import Conversation
+from studio.core.conversation import Conversation, TouchedDraft
 from studio.core.draft_tools import ALL_TOOLS
 from studio.core.errors import describe_failure
 from studio.core.events import (
@@ -196,6 +196,11 @@ class Engine:
             conversation.add_tool_results([
                 {"type": "tool_result", "tool_use_id": call.id, "content": outcome.text,
                  "is_error": outcome.is_error} for call, outcome in outcomes])
+            # The draft each call changed, as data kept beside the messages (a reopened chat
+            # titles the call by it; the result's sentence is for Claude).
+            conversation.touched.update(
+                (call.id, TouchedDraft(outcome.change.kind, outcome.change.name))
+                for call, outcome in outcomes if outcome.change is not None)
             for call, outcome in outcomes:
                 yield ToolFinished(call.id, call.name, call.input, outcome.text, outcome.is_error,
                                    outcome.change)

@@ -66,10 +66,12 @@ class History:
 
     def save(self, conversation: Conversation, start: int, model: str | None = None,
              reply: int | None = None) -> None:
-        """Store the conversation from message `start` on (see `Store.save_messages`)."""
+        """Store the conversation from message `start` on, with the draft each of its tool calls
+        touched (see `Store.save_messages`)."""
         snapshot = [dict(m, content=list(m["content"])) for m in conversation.messages]
+        touched = dict(conversation.touched)
         self._submit(lambda store, session: store.save_messages(session, snapshot, start,
-                                                                 model, reply))
+                                                                 model, reply, touched))
 
     def keep_context(self, draft: str | None, unsent: str) -> None:
         """Remember the open draft and the unsent message; a no-op when nothing changed."""

@@ -379,7 +379,7 @@ class Session:
         if saved is None:
             return None
         self._clear()
-        self.conversation.messages[:] = [m.message for m in saved.messages]
+        self.conversation.restore(saved)
         self.spending.restart(saved.responses, lambda model: self.catalog.info(model).price)
         self.can_retry = self.conversation.pending_user_turn()
         last = next((m.model for m in reversed(saved.messages) if m.model), None)
@@ -388,7 +388,7 @@ class Session:
         return saved
 
     def _clear(self) -> None:
-        self.conversation.messages.clear()
+        self.conversation.restore(None)
         self.can_retry = self.can_continue = False
         self._warned = "ok"
 

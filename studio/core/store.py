@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from studio.core.conversation import TouchedDraft
 from studio.core.usage import ReplyCost, TokenUsage
 
 MIGRATIONS: tuple[str, ...] = (
@@ -73,6 +74,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX partials_session ON partials(session_id);
     """,
+    # The draft a tool call saved or edited, as data: a reopened chat titles the call by it (the
+    # result's sentence is written for Claude, not to be parsed back). Kept beside `messages`,
+    # whose content blocks are sent to the API as they are. A row only for a call that touched a
+    # draft; conversations kept before this have none, and show the tool's plain name.
+    """
+    CREATE TABLE tool_calls (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        tool_use_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        draft TEXT,
+        PRIMARY KEY (session_id, tool_use_id)
+    );
+    """,
 )
 
 PartialStatus = Literal["streaming", "failed", "stopped"]
@@ -128,6 +142,7 @@ class SavedSession:
     draft: str | None
     unsent: str
     partials: list[SavedPartial] = field(default_factory=list)
+    touched: dict[str, TouchedDraft] = field(default_factory=dict)  # by tool_use id
 
 
 def title_of(messages: list[dict[str, Any]]) -> str:
@@ -186,17 +201,27 @@ class Store:
         return cursor.lastrowid
 
     def save_messages(self, session: int, messages: list[dict[str, Any]], start: int,
-                      model: str | None = None, reply: int | None = None) -> None:
+                      model: str | None = None, reply: int | None = None,
+                      touched: dict[str, TouchedDraft] | None = None) -> None:
         """Make the stored conversation equal `messages`, rewriting only from `start` on (the
         history before it never changes). Assistant messages from `start` are marked as written
-        by `model` in reply number `reply`; earlier ones keep their marks."""
+        by `model` in reply number `reply`; earlier ones keep their marks. The tool calls from
+        `start` on are stored with the draft each touched, if `touched` names one."""
         rows = [(session, position, m["role"], json.dumps(m["content"], ensure_ascii=False),
                  model if m["role"] == "assistant" else None,
                  reply if m["role"] == "assistant" else None)
                 for position, m in enumerate(messages[start:], start=start)]
+        calls = [block["id"] for m in messages[start:] if m["role"] == "assistant"
+                 for block in m["content"] if block.get("type") == "tool_use"]
+        touched = touched or {}
         with self._connect() as db:
             db.execute("DELETE FROM messages WHERE session_id = ? AND position >= ?", (session, start))
             db.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)", rows)
+            db.executemany("DELETE FROM tool_calls WHERE session_id = ? AND tool_use_id = ?",
+                           [(session, call) for call in calls])
+            db.executemany("INSERT INTO tool_calls VALUES (?, ?, ?, ?)",
+                           [(session, call, touched[call].kind, touched[call].name)
+                            for call in calls if call in touched])
             db.execute("UPDATE sessions SET updated = ?, title = ? WHERE id = ?",
                        (time.time(), title_of(messages), session))
 
@@ -233,6 +258,7 @@ class Store:
         with self._connect() as db:
             db.execute("DELETE FROM messages WHERE session_id = ?", (session,))
             db.execute("DELETE FROM partials WHERE session_id = ?", (session,))
+            db.execute("DELETE FROM tool_calls WHERE session_id = ?", (session,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session,))
             db.execute("UPDATE responses SET session_id = NULL, reply = NULL WHERE session_id = ?",
                        (session,))
@@ -264,15 +290,23 @@ class Store:
                 "WHERE session_id = ? AND reply IS NOT NULL ORDER BY id", (session,)).fetchall()
             partials = db.execute("SELECT position, model, reply, text, status FROM partials "
                                   "WHERE session_id = ? ORDER BY at", (session,)).fetchall()
+            calls = db.execute("SELECT tool_use_id, kind, draft FROM tool_calls "
+                               "WHERE session_id = ?", (session,)).fetchall()
+        kept = [SavedMessage({"role": role, "content": json.loads(content)}, model, reply)
+                for role, content, model, reply in messages]
+        # A call rolled back after it was stored (a refused exchange) may have left its row.
+        present = {block.get("id") for m in kept if isinstance(m.message["content"], list)
+                   for block in m.message["content"]
+                   if isinstance(block, dict) and block.get("type") == "tool_use"}
         return SavedSession(
-            session,
-            [SavedMessage({"role": role, "content": json.loads(content)}, model, reply)
-             for role, content, model, reply in messages],
+            session, kept,
             [SavedResponse(reply, model, TokenUsage(input=i, output=o, cache_read=r,
                                                     cache_write_5m=w5, cache_write_1h=w1h),
                            at, bool(estimated))
              for reply, model, i, o, r, w5, w1h, at, estimated in responses],
-            found[0], found[1], [SavedPartial(*row) for row in partials])
+            found[0], found[1], [SavedPartial(*row) for row in partials],
+            {call: TouchedDraft(kind, draft) for call, kind, draft in calls
+             if call in present and kind in ("saved", "edited")})
 
     def spent_on(self, day: date) -> float:
         """Dollars of known-price responses on `day` (local time)."""

@@ -1,13 +1,17 @@
 """The studio's keys, each with an id (the config's [keymap] rebinds by id, and keymap.py checks
-those entries against this list) and a tooltip. Words that name a key ask `key_label`, so a
-rebound key is named as it is now."""
+those entries against this list) and a tooltip (which F1 shows), and `key_label`: the words for the
+key a binding has now, for anything that tells the writer which key to press, so a rebound key is
+never named by its old key."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from textual.app import App
 from textual.binding import Binding
+from textual.keys import format_key
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
 
 # The app's own: they work over any dialog too.
 APP_BINDINGS = [
@@ -26,14 +30,15 @@ SCREEN_BINDINGS = [
     Binding("f4", "api_key", "Key", id="api_key", tooltip="Enter or change the API key"),
     Binding("f5", "conversations", "Chats", id="conversations",
             tooltip="Start a new conversation or reopen a kept one"),
-    Binding("ctrl+s", "save_draft", "Save", id="save_draft", tooltip="Save the draft"),
+    Binding("ctrl+s", "save_draft", "Save", id="save_draft",
+            tooltip="Save the draft (asks for a name the first time)"),
     Binding("ctrl+o", "open_draft", "Open", id="open_draft", tooltip="Open a draft"),
     Binding("ctrl+n", "new_draft", "New", id="new_draft", show=False,
             tooltip="Start a new, empty draft"),
     Binding("f3", "save_draft_as", "Save as", id="save_draft_as", show=False,
             tooltip="Save the draft under a new name"),
     Binding("f8", "restore_replaced", "Bring back", id="restore_replaced", show=False,
-            tooltip="Bring back the draft Claude's save_draft replaced"),
+            tooltip="Bring back the draft Claude's save_draft replaced (again: swap back)"),
     # Priority: checked as the key arrives, before the next keys are handed to the focused box, so
     # words typed right after Tab land where Tab moved to.
     Binding("tab", "focus_next", "Next box", id="focus_next", show=False, priority=True,
@@ -55,9 +60,27 @@ PALETTE_COMMANDS = [
 ]
 
 
-def key_label(app: App[Any], binding_id: str) -> str:
-    """The key bound to `binding_id` now, as a writer reads it ("Ctrl+R", "F2"): the config's
-    [keymap] may have moved it (Textual keeps the live keymap in `App._keymap`, with no getter)."""
-    key = next((b.key for b in STUDIO_BINDINGS if b.id == binding_id), binding_id)
-    key = app._keymap.get(binding_id, key).split(",")[0].strip()
-    return "+".join(part.capitalize() for part in key.split("+"))
+def bound_keys(node: DOMNode, binding_id: str) -> list[str]:
+    """The keys binding `binding_id` (the studio's, or `node`'s own) has now: where the app's
+    keymap (the config's [keymap], given to `App.set_keymap`) moved it, else its own. Not read
+    from the active bindings, so the answer does not depend on focus, on an open dialog, or on
+    the action being possible now. Textual keeps the keymap in `App._keymap`, with no getter."""
+    moved = node.app._keymap.get(binding_id)
+    if moved:
+        return [key.strip() for key in moved.split(",")]
+    own = [key for key, binding in node._bindings if binding.id == binding_id]
+    return own or [b.key for b in STUDIO_BINDINGS if b.id == binding_id]
+
+
+def key_name(key: str) -> str:
+    """A key as the writer reads it: "Ctrl+S", "F2", "Shift+Tab", "Ctrl+?"."""
+    *modifiers, last = key.split("+")
+    shown = format_key(last)  # Textual's names for printable keys: "question_mark" is "?"
+    last = shown.upper() if len(shown) == 1 else last.capitalize()
+    return "+".join([*(m.capitalize() for m in modifiers), last])
+
+
+def key_label(node: DOMNode, binding_id: str) -> str:
+    """The key(s) for a binding of `node` (usually the app) as the writer has them now, e.g.
+    "Ctrl+S"; the binding id if it has none."""
+    return ", ".join(key_name(key) for key in bound_keys(node, binding_id)) or binding_id

@@ -1,37 +1,58 @@
-"""F1: every key the studio answers to."""
+"""F1: every key the studio answers to, read from the live bindings (so a key the config's [keymap]
+moved shows where it is now), then the few keys that belong to the text boxes and dialogs."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+import string
+from typing import Any
+
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 
-KEYS = """\
-# Keys
+from studio.ui.bindings import STUDIO_BINDINGS, key_label, key_name
 
-| Key | What it does |
-|---|---|
-| Enter | send the message |
-| Shift+Enter, Ctrl+J | new line in the message |
-| Escape | stop the reply (the text so far is kept) |
-| Ctrl+R | retry a failed reply, or continue a cut one |
-| F2 | choose the model for the next message |
-| F4 | enter or change the API key |
-| F5 | conversations: start a new one, or reopen a kept one |
-| Ctrl+S | save the draft (asks for a name the first time) |
-| F3 | save the draft under a new name |
-| Ctrl+O | open a draft from the drafts folder |
-| Ctrl+N | start a new, empty draft |
-| F8 | bring back the draft Claude's save_draft replaced (again: swap back) |
-| Ctrl+Z / Ctrl+Y | in the draft: undo / redo (each change Claude makes is one step) |
-| Tab / Shift+Tab | move between the message box and the draft |
-| Ctrl+P | command palette |
-| F1 | this help |
-| Ctrl+Q | quit |
+# Not bindings of ours, so no keymap moves them: the message box's, the editor's, dialogs' and
+# Textual's own keys, which a writer still needs to know.
+OTHER_KEYS: tuple[tuple[str, str], ...] = (
+    ("Enter", "Send the message"),
+    ("Shift+Enter, Ctrl+J", "New line in the message"),
+    ("Ctrl+Z / Ctrl+Y", "In the draft: undo / redo (each change Claude makes is one step)"),
+    ("Escape", "In a dialog: close it"),
+)
 
-Press Escape or F1 to close.
-"""
+
+def _cell(text: str) -> str:
+    """Table cell text taken literally: a key could be "|" or "*" (CommonMark escapes any ASCII
+    punctuation with a backslash)."""
+    return "".join(f"\\{c}" if c in string.punctuation else c for c in text)
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    return "\n".join(["| Key | What it does |", "|---|---|",
+                      *(f"| {_cell(key)} | {what} |" for key, what in rows)])
+
+
+def keys_markdown(app: App[Any], screen: DOMNode) -> str:
+    """The help text: the studio's bindings with the keys the app has for them now (bindings that
+    do one thing share a row: Tab / Shift+Tab), then OTHER_KEYS; `screen` says how to close it."""
+    ours: list[tuple[str, str]] = []
+    for binding in STUDIO_BINDINGS:
+        key = key_label(app, binding.id) if binding.id else key_name(binding.key)
+        what = binding.tooltip or binding.description
+        if ours and ours[-1][1] == what:
+            ours[-1] = (f"{ours[-1][0]} / {key}", what)
+        else:
+            ours.append((key, what))
+    palette = (key_name(app.COMMAND_PALETTE_BINDING), "Command palette")
+    close = " or ".join(key_label(screen, binding_id) for binding_id in ("help.close",
+                                                                         "help.close_f1"))
+    return "\n\n".join(["# Keys", _table(ours),
+                        "## Other keys",
+                        _table([*OTHER_KEYS, palette]),
+                        f"Press {close} to close."])
 
 
 class HelpScreen(ModalScreen[None]):
@@ -44,4 +65,4 @@ class HelpScreen(ModalScreen[None]):
         from textual.widgets import Markdown  # only when help is opened: keeps start-up light
 
         with VerticalScroll(id="help"):
-            yield Markdown(KEYS)
+            yield Markdown(keys_markdown(self.app, self))

@@ -1,9 +1,9 @@
 """The chat of a reopened conversation, rebuilt from what the store kept: the writer's messages,
-each reply's text and tool calls (with their results), and the line saying what the reply cost."""
+each reply's text and tool calls (with their results and the draft each touched), and the line
+saying what the reply cost."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -11,15 +11,15 @@ from typing import Any
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
-from studio.core.conversation import CONTINUE_REQUEST
+from studio.core.conversation import CONTINUE_REQUEST, TouchedDraft
 from studio.core.ledger import LedgerEntry
 from studio.core.store import PartialStatus, SavedMessage, SavedSession
+from studio.core.visible import visible
 from studio.ui.chat import AssistantMessage, Notice, ToolEntry, UserMessage, settled_text
 from studio.ui.sidebar import reply_meta
 
 ENDED: dict[PartialStatus, str] = {"streaming": "interrupted", "failed": "failed",
                                    "stopped": "stopped"}
-SAVED = re.compile(r"Saved (drafts/[^:]+):")  # save_draft's result (core/draft_tools.py)
 
 
 def _result_text(block: dict[str, Any]) -> str:
@@ -54,6 +54,7 @@ def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
             entry = by_number.get(number) if number is not None else None
             how = status.get(number, "")
             makers.append(partial(_reply, name_of(model) if model else "Claude", blocks, results,
+                                  saved.touched,
                                   reply_meta(entry, how) if entry is not None else how))
         blocks, reply = [], None
 
@@ -87,17 +88,18 @@ def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
 
 
 def _reply(model_name: str, blocks: list[dict[str, Any]], results: dict[str, dict[str, Any]],
-           meta: str) -> AssistantMessage:
+           touched: dict[str, TouchedDraft], meta: str) -> AssistantMessage:
     parts: list[Static | Collapsible] = []
     for block in blocks:
         if block.get("type") == "text" and block["text"].strip():
             parts.append(settled_text(block["text"]))
         elif block.get("type") == "tool_use":
             result = results.get(block["id"], {})
-            text = _result_text(result)
-            entry = ToolEntry(block["name"], block.get("input"), text, bool(result.get("is_error")))
-            if saved_as := SAVED.match(text):  # as the live entry showed it
-                entry.title += f": {saved_as[1]}"
+            entry = ToolEntry(block["name"], block.get("input"), _result_text(result),
+                              bool(result.get("is_error")))
+            draft = touched.get(block["id"])  # none for calls kept before drafts were recorded
+            if draft is not None and draft.kind == "saved":  # titled as the live ToolEntry is
+                entry.title += visible(f": drafts/{draft.name}")
             parts.append(entry)
     message = AssistantMessage(model_name, parts)
     message.set_meta(meta)
