@@ -14,21 +14,6 @@ DEFAULT_MODEL = "claude-sonnet-4-6"
 STREAM_HEADERS = {"content-type": "text/event-stream", "cache-control": "no-cache"}
 JSON_HEADERS = {"content-type": "application/json"}
 
-# The status the API answers with for each error type.
-ERROR_STATUS = {
-    "invalid_request_error": 400,
-    "authentication_error": 401,
-    "billing_error": 402,
-    "permission_error": 403,
-    "not_found_error": 404,
-    "request_too_large": 413,
-    "rate_limit_error": 429,
-    "api_error": 500,
-    "timeout_error": 504,
-    "overloaded_error": 529,
-}
-
-
 @dataclass
 class Context:
     """What a reply script needs to know about the request it answers."""
