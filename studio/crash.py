@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from studio import __version__, locations
-from studio.keys import mask_key
+from studio.credentials import mask_key
 
 KEY_SHAPE = re.compile(r"sk-ant-[A-Za-z0-9_\-]{4,}+(?!…)")  # an unmasked key (a masked one has …)
 

@@ -36,7 +36,7 @@ from studio.core.spending import Spending
 from studio.core.store import SavedSession, Store
 from studio.core.visible import visible
 from studio.core.workspace import Workspace
-from studio.keys import mask_key, save_key
+from studio.credentials import mask_key, save_key
 from studio.ui.bindings import PALETTE_COMMANDS, STUDIO_BINDINGS
 from studio.ui.chat import ChatView, Notice, settled_styles
 from studio.ui.chat_pane import ChatPane

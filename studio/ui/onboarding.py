@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from studio.core.visible import visible
-from studio.keys import looks_like_key, mask_key
+from studio.credentials import looks_like_key, mask_key
 
 # Checks a key: None when it works, else the reason in words.
 KeyChecker = Callable[[str], Awaitable[str | None]]

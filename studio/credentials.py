@@ -1,4 +1,7 @@
-"""The API key: shown only masked, saved only to a private file."""
+"""The API key: shown only masked, saved only to a private file.
+
+Named for what it guards: ``keys`` read as keyboard keys in a studio that also has a keymap.
+"""
 
 from __future__ import annotations
 
