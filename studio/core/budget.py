@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from studio.core.usage import format_usd
 
 WARN_AT = 0.8
 
+BudgetLevel = Literal["ok", "warn", "over"]  # within budget, past WARN_AT, at or past the limit
+
 
 @dataclass(frozen=True)
 class BudgetCheck:
-    level: str  # "ok", "warn" or "over"
+    level: BudgetLevel
     message: str = ""
 
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import PromptCache
+from .cache import PromptCache, Ttl
 from .sse import char_chunks, dumps, encode_event, next_id
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
@@ -67,7 +67,7 @@ class MessageBuilder:
     """Writes one generated message as SSE events while keeping its final JSON in step."""
 
     def __init__(self, *, model: str, input_tokens: int, cache_read: int = 0,
-                 cache_creation: int = 0, cache_ttl: str = "5m") -> None:
+                 cache_creation: int = 0, cache_ttl: Ttl = "5m") -> None:
         one_hour = cache_ttl == "1h"
         self.usage: dict[str, Any] = {
             "input_tokens": input_tokens,

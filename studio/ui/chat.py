@@ -7,7 +7,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -40,11 +40,15 @@ class UserMessage(Static):
         self.border_title = "You"
 
 
+# A Notice's kind, which is also its CSS class in studio.tcss.
+NoticeLevel = Literal["info", "tip", "warn", "error"]
+
+
 class Notice(Static):
     """A line the studio adds to the conversation: an error, a cut reply, a refusal, a tip. It may
     quote outside text (an API error message, a file name): shown, never obeyed."""
 
-    def __init__(self, text: str, level: str = "info") -> None:
+    def __init__(self, text: str, level: NoticeLevel = "info") -> None:
         super().__init__(visible(text), markup=False, classes=level)
 
 

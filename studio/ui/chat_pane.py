@@ -28,7 +28,7 @@ from studio.core.history import RoundCopy, RoundEnd
 from studio.core.ledger import LedgerEntry
 from studio.core.store import SavedSession
 from studio.core.usage import format_tokens
-from studio.ui.chat import AssistantMessage, ChatView, Notice, ToolEntry, UserMessage
+from studio.ui.chat import AssistantMessage, ChatView, Notice, NoticeLevel, ToolEntry, UserMessage
 from studio.ui.dialogs import Choice
 from studio.ui.next_request import NextRequestWatcher
 from studio.ui.prompt import PromptArea
@@ -64,7 +64,7 @@ class ChatPane(Vertical):
     def on_mount(self) -> None:
         self.watcher = NextRequestWatcher(self.studio, self.query_one(PromptArea))
 
-    async def say(self, text: str, level: str = "info") -> None:
+    async def say(self, text: str, level: NoticeLevel = "info") -> None:
         await self.query_one(ChatView).add(Notice(text, level))
 
     # -- sending ----------------------------------------------------------------------------

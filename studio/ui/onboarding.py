@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from textual import work
 from textual.app import ComposeResult
@@ -54,7 +55,7 @@ class Onboarding(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
-    def _status(self, text: str, level: str) -> None:
+    def _status(self, text: str, level: Literal["info", "error"]) -> None:
         status = self.query_one("#key-status", Static)
         status.set_classes(level)
         status.update(visible(text))
