@@ -7,13 +7,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
 from studio import locations
 from studio.core.catalog import PRICE_FIELDS
+from studio.core.usage import CacheTtl
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 
@@ -45,7 +46,7 @@ class Settings:
     drafts_dir: Path = Path("drafts")
     max_tool_rounds: int = 8
     max_draft_bytes: int = 1_000_000
-    cache_ttl: str = "5m"
+    cache_ttl: CacheTtl = "5m"
     session_budget: float | None = None
     daily_budget: float | None = None
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -101,7 +102,7 @@ def value_problem(key: str, value: Any) -> str | None:
         return "is empty: leave it out to use the built-in persona"
     if key == "drafts_dir" and not str(value).strip():
         return "is empty: leave it out to use ./drafts"
-    if key == "cache_ttl" and value not in ("5m", "1h"):
+    if key == "cache_ttl" and value not in get_args(CacheTtl):
         return 'must be "5m" or "1h"'
     return None
 

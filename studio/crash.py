@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from studio import __version__, locations
-from studio.keys import mask_key
+from studio.core.diskio import atomic_write
+from studio.credentials import mask_key
 
 KEY_SHAPE = re.compile(r"sk-ant-[A-Za-z0-9_\-]{4,}+(?!…)")  # an unmasked key (a masked one has …)
 
@@ -36,7 +37,5 @@ def write_report(error: BaseException, secret: str | None) -> Path:
     text = (f"studio {__version__} crashed at {now.isoformat(timespec='seconds')}\n"
             f"Python {platform.python_version()} on {platform.platform()}\n\n"
             + "".join(traceback.format_exception(error)))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(mask_secrets(text, secret))
+    atomic_write(path, mask_secrets(text, secret).encode("utf-8"), 0o600)
     return path

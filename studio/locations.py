@@ -1,4 +1,7 @@
-"""Every path the studio uses, in one place (XDG on Linux via platformdirs)."""
+"""Every path the studio uses, in one place (XDG on Linux via platformdirs).
+
+The stylesheet is not here: it is package data beside the code it styles (``studio/ui/studio.tcss``).
+"""
 
 from __future__ import annotations
 
@@ -28,9 +31,3 @@ def data_dir() -> Path:
 
 def state_dir() -> Path:
     return user_state_path(APP)
-
-
-def styles_dir() -> Path:
-    """The .tcss files: inside the package when installed from a wheel, else the repo's styles/."""
-    packaged = Path(__file__).parent / "styles"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "styles"

@@ -1,4 +1,4 @@
-"""Shared fixtures: the loopback Messages API server and an engine talking to it through the real SDK."""
+"""Shared fixtures: the loopback Messages API server (it records what it is sent, see fakeapi)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from studio.loopback import LoopbackServer
+from fakeapi import RecordingServer
 
 # Real captured streams, copied into the repository (see their README and LICENSE): the suite
 # reads nothing outside the repository.
@@ -32,8 +31,8 @@ def fixtures_dir() -> Path:
 
 
 @pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer(api_key=TEST_KEY) as running:
+def server() -> Iterator[RecordingServer]:
+    with RecordingServer(api_key=TEST_KEY) as running:
         yield running
 
 

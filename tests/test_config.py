@@ -10,7 +10,7 @@ import pytest
 
 from studio.cli import main
 from studio.config import ConfigError, load_settings
-from studio.keys import mask_key, save_key
+from studio.credentials import mask_key, save_key
 
 KEY = "sk-ant-api03-FAKEkey-789"  # fake
 

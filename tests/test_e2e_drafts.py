@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
+from fakeapi import RecordingServer
 from terminal import (
     CTRL_Q,
     ENTER,
@@ -23,7 +24,7 @@ from terminal import (
     wait_for_main_screen,
 )
 
-from studio.loopback import LoopbackServer, TextReply, ToolUseReply
+from studio.loopback import TextReply, ToolUseReply
 from studio.loopback.demo import demo_draft
 
 pytestmark = [
@@ -44,7 +45,7 @@ def studios(tmp_path: Path) -> Iterator[Studios]:
 
 
 def test_a_claude_s_draft_fills_the_editor_live_then_lands_on_disk(
-        server: LoopbackServer, studios: Studios, tmp_path: Path) -> None:
+        server: RecordingServer, studios: Studios, tmp_path: Path) -> None:
     content = "".join(f"Line {n:02d} of the launch draft.\n" for n in range(1, 41))
     server.queue(ToolUseReply("save_draft", {"filename": "launch.md", "content": content},
                               text="Writing.", json_chunk_size=30, chunk_delay=0.03),
@@ -70,7 +71,7 @@ def test_a_claude_s_draft_fills_the_editor_live_then_lands_on_disk(
     term.quit()
 
 
-def test_b_typing_in_the_draft_survives_a_kill(server: LoopbackServer, studios: Studios,
+def test_b_typing_in_the_draft_survives_a_kill(server: RecordingServer, studios: Studios,
                                                tmp_path: Path) -> None:
     sentence = "Kept across a crash."
     recovery = tmp_path / "xdg_state_home" / "studio" / "recovery"
@@ -124,7 +125,7 @@ def test_c_the_offline_demo_writes_a_draft(studios: Studios, tmp_path: Path) -> 
 
 
 def test_d_two_studios_on_one_draft_each_keep_their_own_unsaved_text(
-        server: LoopbackServer, studios: Studios, tmp_path: Path) -> None:
+        server: RecordingServer, studios: Studios, tmp_path: Path) -> None:
     """Two real processes type into the same draft; one saves, the other is killed: a third start
     offers the killed one's text back, word for word. The second was told the draft was open."""
     drafts = tmp_path / "drafts"
@@ -178,7 +179,7 @@ def test_d_two_studios_on_one_draft_each_keep_their_own_unsaved_text(
 
 
 def test_e_a_reopened_conversation_leaves_a_draft_open_elsewhere_alone(
-        server: LoopbackServer, studios: Studios, tmp_path: Path) -> None:
+        server: RecordingServer, studios: Studios, tmp_path: Path) -> None:
     """`studio -c` reopens the draft its conversation worked on, unless another running studio has
     it open: then it says so and leaves it (Ctrl+O still opens it, after asking)."""
     server.queue(ToolUseReply("save_draft", {"filename": "shared.md", "content": "Claude's text.\n"},

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
+from fakeapi import HttpError
 from terminal import ENTER, START_TIMEOUT, STEP_TIMEOUT, Studios, Terminal, wait_for_main_screen
 
-from studio.loopback import HttpError, LoopbackServer, TextReply, ToolUseReply
+from studio.loopback import LoopbackServer, TextReply, ToolUseReply
 
 pytestmark = [
     pytest.mark.e2e,

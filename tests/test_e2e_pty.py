@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
+from fakeapi import RecordingServer
 from terminal import (
     ENTER,
     ESCAPE,
@@ -29,7 +30,7 @@ from terminal import (
     wait_for_main_screen,
 )
 
-from studio.loopback import LoopbackServer, RecordedRequest, TextReply
+from studio.loopback import Request, TextReply
 
 pytestmark = [
     pytest.mark.e2e,
@@ -49,14 +50,14 @@ def _body_text(request_json: object) -> str:
     return json.dumps(request_json, ensure_ascii=False)
 
 
-def _sent_key(request: RecordedRequest) -> str | None:
+def _sent_key(request: Request) -> str | None:
     """The key a request authenticated with (the SDK may use either header)."""
     bearer = request.headers.get("authorization", "")
     return request.headers.get("x-api-key") or bearer.removeprefix("Bearer ") or None
 
 
 def test_a_reply_streams_on_screen_costs_and_quits_cleanly(
-        server: LoopbackServer, terminal: Callable[..., Terminal]) -> None:
+        server: RecordingServer, terminal: Callable[..., Terminal]) -> None:
     words = " ".join(f"word{i}" for i in range(110))
     server.queue(TextReply(f"ALPHAFIRST {words} OMEGALAST", input_tokens=1000, output_tokens=200,
                            chunk_size=8, chunk_delay=0.02))
@@ -88,7 +89,7 @@ def test_a_reply_streams_on_screen_costs_and_quits_cleanly(
 
 
 def test_b_f2_then_3_sends_the_next_message_to_haiku(
-        server: LoopbackServer, terminal: Callable[..., Terminal]) -> None:
+        server: RecordingServer, terminal: Callable[..., Terminal]) -> None:
     server.queue(TextReply("HAIKUREPLY done.", input_tokens=1000, output_tokens=200))
     term = terminal(key=TEST_KEY, base_url=server.base_url)
     wait_for_main_screen(term, "Claude Sonnet 4.6")
@@ -136,7 +137,7 @@ def test_c_without_a_key_onboarding_then_sending_says_no_key(
 
 
 def test_d_a_pasted_key_is_checked_saved_and_never_shown(
-        server: LoopbackServer, tmp_path: Path, terminal: Callable[..., Terminal]) -> None:
+        server: RecordingServer, tmp_path: Path, terminal: Callable[..., Terminal]) -> None:
     server.queue(TextReply("KEYWORKS fine.", input_tokens=10, output_tokens=5))
     term = terminal(base_url=server.base_url)
     term.expect_text("Continue without a key", START_TIMEOUT)
@@ -163,7 +164,7 @@ def test_d_a_pasted_key_is_checked_saved_and_never_shown(
 
 
 def test_e_a_crash_loses_neither_the_conversation_nor_the_unsent_message(
-        server: LoopbackServer, terminal: Callable[..., Terminal]) -> None:
+        server: RecordingServer, terminal: Callable[..., Terminal]) -> None:
     server.queue(TextReply("KEPTREPLY survives.", input_tokens=1000, output_tokens=200))
     term = terminal(key=TEST_KEY, base_url=server.base_url)
     wait_for_main_screen(term, "Claude Sonnet 4.6")
@@ -184,7 +185,7 @@ def test_e_a_crash_loses_neither_the_conversation_nor_the_unsent_message(
 
 
 def test_f_keys_typed_right_after_tab_follow_the_focus(
-        server: LoopbackServer, terminal: Callable[..., Terminal]) -> None:
+        server: RecordingServer, terminal: Callable[..., Terminal]) -> None:
     """A writer types on without waiting for a Tab to take effect: in one burst, Tab and the words
     after it must land in the box Tab moved to, both ways."""
     term = terminal(key=TEST_KEY, base_url=server.base_url)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY, fixture_names
+from fakeapi import DropMidStream, ErrorMidStream, HttpError, RecordingServer, Replay
 
 from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
@@ -24,15 +25,7 @@ from studio.core.events import (
     TurnFailed,
 )
 from studio.core.workspace import Workspace
-from studio.loopback import (
-    DropMidStream,
-    ErrorMidStream,
-    HttpError,
-    LoopbackServer,
-    Replay,
-    TextReply,
-    ToolUseReply,
-)
+from studio.loopback import TextReply, ToolUseReply
 
 MODEL = "claude-sonnet-4-6"
 
@@ -48,7 +41,7 @@ async def _close_engines() -> AsyncIterator[None]:
         await _engines.pop().aclose()
 
 
-def make_engine(server: LoopbackServer, **config: object) -> Engine:
+def make_engine(server: RecordingServer, **config: object) -> Engine:
     defaults: dict[str, object] = {"api_key": TEST_KEY, "base_url": server.base_url,
                                    "system_prompt": "Be brief.", "max_retries": 0}
     defaults.update(config)
@@ -83,7 +76,7 @@ def test_every_fixture_is_covered() -> None:
     ]
 
 
-async def test_basic_response(server: LoopbackServer, fixtures_dir: Path) -> None:
+async def test_basic_response(server: RecordingServer, fixtures_dir: Path) -> None:
     server.queue(Replay(fixtures_dir / "basic_response.txt"))
     conversation = ask("Say hello")
     events = await run(make_engine(server), conversation)
@@ -102,7 +95,7 @@ async def test_basic_response(server: LoopbackServer, fixtures_dir: Path) -> Non
     assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Say hello"}]}]
 
 
-async def test_usage_in_message_delta_replaces_message_start(server: LoopbackServer,
+async def test_usage_in_message_delta_replaces_message_start(server: RecordingServer,
                                                              fixtures_dir: Path) -> None:
     server.queue(Replay(fixtures_dir / "message_delta_fields_response.txt"))
     events = await run(make_engine(server), ask("hi"))
@@ -116,7 +109,7 @@ async def test_usage_in_message_delta_replaces_message_start(server: LoopbackSer
     assert text_of(events) == "Hello there!"
 
 
-async def test_refusal_is_reported_and_left_out_of_history(server: LoopbackServer,
+async def test_refusal_is_reported_and_left_out_of_history(server: RecordingServer,
                                                           fixtures_dir: Path) -> None:
     server.queue(Replay(fixtures_dir / "refusal_response.txt"))
     conversation = ask("something refused")
@@ -128,7 +121,7 @@ async def test_refusal_is_reported_and_left_out_of_history(server: LoopbackServe
 
 
 async def test_unknown_tool_gets_an_error_result_and_the_turn_goes_on(
-        server: LoopbackServer, fixtures_dir: Path) -> None:
+        server: RecordingServer, fixtures_dir: Path) -> None:
     server.queue(Replay(fixtures_dir / "tool_use_response.txt"), TextReply("I have no weather tool."))
     conversation = ask("Weather in Paris?")
     events = await run(make_engine(server), conversation)
@@ -145,7 +138,7 @@ async def test_unknown_tool_gets_an_error_result_and_the_turn_goes_on(
     assert "I have no weather tool." in text_of(events)
 
 
-async def test_invalid_tool_json_is_never_executed(server: LoopbackServer,
+async def test_invalid_tool_json_is_never_executed(server: RecordingServer,
                                                    fixtures_dir: Path) -> None:
     server.queue(Replay(fixtures_dir / "tool_use_invalid_json_response.txt"), TextReply("Sorry."))
     conversation = ask("Weather?")
@@ -159,7 +152,7 @@ async def test_invalid_tool_json_is_never_executed(server: LoopbackServer,
     assert sent[2]["content"][0]["tool_use_id"] == sent[1]["content"][-1]["id"]
 
 
-async def test_tool_input_cut_by_max_tokens_is_not_executed(server: LoopbackServer,
+async def test_tool_input_cut_by_max_tokens_is_not_executed(server: RecordingServer,
                                                             fixtures_dir: Path) -> None:
     server.queue(Replay(fixtures_dir / "incomplete_partial_json_response.txt"))
     conversation = ask("Write my tax guide to taxes.txt")
@@ -176,7 +169,7 @@ async def test_tool_input_cut_by_max_tokens_is_not_executed(server: LoopbackServ
     assert conversation.messages[-1]["content"][0]["type"] == "tool_result"
 
 
-async def test_builtin_tools_run_over_several_rounds(server: LoopbackServer) -> None:
+async def test_builtin_tools_run_over_several_rounds(server: RecordingServer) -> None:
     server.queue(
         ToolUseReply("format_as_list", {"items": ["plot", "pace"]}, text="Listing."),
         ToolUseReply("get_word_count", {"text": "one two three"}),
@@ -194,14 +187,14 @@ async def test_builtin_tools_run_over_several_rounds(server: LoopbackServer) -> 
         "format_as_list", "get_word_count"]
 
 
-async def test_tool_loop_is_capped(server: LoopbackServer) -> None:
+async def test_tool_loop_is_capped(server: RecordingServer) -> None:
     server.queue(*[ToolUseReply("get_word_count", {"text": "x"}) for _ in range(3)])
     events = await run(make_engine(server, max_tool_rounds=2), ask("loop"))
     assert isinstance(events[-1], TurnFailed) and events[-1].kind == "tool_loop"
     assert len(server.message_requests) == 2
 
 
-async def test_multi_turn_sends_the_history(server: LoopbackServer) -> None:
+async def test_multi_turn_sends_the_history(server: RecordingServer) -> None:
     server.queue(TextReply("First answer."), TextReply("Second answer."))
     engine = make_engine(server)
     conversation = ask("one")
@@ -213,7 +206,7 @@ async def test_multi_turn_sends_the_history(server: LoopbackServer) -> None:
     assert sent[1]["content"][0]["text"] == "First answer."
 
 
-async def test_max_tokens_offers_to_continue(server: LoopbackServer) -> None:
+async def test_max_tokens_offers_to_continue(server: RecordingServer) -> None:
     server.queue(TextReply("A long answer that", stop_reason="max_tokens"))
     events = await run(make_engine(server, max_tokens=5), ask("long"))
     done = events[-1]
@@ -228,7 +221,7 @@ async def test_max_tokens_offers_to_continue(server: LoopbackServer) -> None:
     (HttpError.unauthorized(), "Invalid API key (401)", "auth"),
     (HttpError.invalid_request("messages: bad"), "Request refused (400)", "bad_request"),
 ])
-async def test_http_errors_keep_the_user_message(server: LoopbackServer, reply: HttpError,
+async def test_http_errors_keep_the_user_message(server: RecordingServer, reply: HttpError,
                                                  title: str, kind: str) -> None:
     server.queue(reply)
     conversation = ask("hello")
@@ -241,14 +234,14 @@ async def test_http_errors_keep_the_user_message(server: LoopbackServer, reply: 
     assert TEST_KEY not in failed.detail
 
 
-async def test_sdk_retries_overload_then_succeeds(server: LoopbackServer) -> None:
+async def test_sdk_retries_overload_then_succeeds(server: RecordingServer) -> None:
     server.queue(HttpError.overloaded(), TextReply("Made it."))
     events = await run(make_engine(server, max_retries=1), ask("hi"))
     assert text_of(events) == "Made it."
     assert len(server.message_requests) == 2
 
 
-async def test_retry_after_failure_resends_the_same_turn(server: LoopbackServer) -> None:
+async def test_retry_after_failure_resends_the_same_turn(server: RecordingServer) -> None:
     server.queue(HttpError.overloaded(), TextReply("Second try worked."))
     engine = make_engine(server)
     conversation = ask("hello")
@@ -258,7 +251,7 @@ async def test_retry_after_failure_resends_the_same_turn(server: LoopbackServer)
     assert server.message_requests[0].body == server.message_requests[1].body
 
 
-async def test_error_event_mid_stream(server: LoopbackServer) -> None:
+async def test_error_event_mid_stream(server: RecordingServer) -> None:
     server.queue(ErrorMidStream(text_before="Half a sent"))
     conversation = ask("hello")
     events = await run(make_engine(server), conversation)
@@ -269,7 +262,7 @@ async def test_error_event_mid_stream(server: LoopbackServer) -> None:
     assert conversation.pending_user_turn()
 
 
-async def test_dropped_connection_mid_stream(server: LoopbackServer) -> None:
+async def test_dropped_connection_mid_stream(server: RecordingServer) -> None:
     server.queue(DropMidStream(text_before="Cut off"))
     conversation = ask("hello")
     events = await run(make_engine(server), conversation)
@@ -287,7 +280,7 @@ async def test_unreachable_server() -> None:
     assert isinstance(events[-1], TurnFailed) and events[-1].kind == "connection"
 
 
-async def test_unknown_model_404(server: LoopbackServer) -> None:
+async def test_unknown_model_404(server: RecordingServer) -> None:
     server.queue(HttpError(404, "not_found_error", "model: claude-nope"))
     events = await run(make_engine(server), ask("hi"), model="claude-nope")
     failed = events[-1]
@@ -296,14 +289,14 @@ async def test_unknown_model_404(server: LoopbackServer) -> None:
     assert failed.remedy == "other_model" and "F2" not in failed.detail
 
 
-async def test_unknown_model_price_is_unknown_not_zero(server: LoopbackServer) -> None:
+async def test_unknown_model_price_is_unknown_not_zero(server: RecordingServer) -> None:
     server.queue(TextReply("hi", model="claude-fable-5-1"))
     events = await run(make_engine(server), ask("hi"), model="claude-fable-5-1")
     cost = next(e.cost for e in events if isinstance(e, CostReported))
     assert cost.usd is None
 
 
-async def test_stop_ends_the_reply_keeps_the_text_and_reports_its_cost(server: LoopbackServer) -> None:
+async def test_stop_ends_the_reply_keeps_the_text_and_reports_its_cost(server: RecordingServer) -> None:
     server.queue(TextReply("word " * 200, input_tokens=1000, chunk_size=5, chunk_delay=0.01))
     conversation = ask("long please")
     stop = asyncio.Event()
@@ -321,7 +314,7 @@ async def test_stop_ends_the_reply_keeps_the_text_and_reports_its_cost(server: L
                                          "content": [{"type": "text", "text": "word " * 5}]}
 
 
-async def test_stop_while_the_server_is_silent(server: LoopbackServer) -> None:
+async def test_stop_while_the_server_is_silent(server: RecordingServer) -> None:
     server.queue(TextReply("late", chunk_delay=5.0))
     stop = asyncio.Event()
     asyncio.get_running_loop().call_later(0.3, stop.set)
@@ -331,7 +324,7 @@ async def test_stop_while_the_server_is_silent(server: LoopbackServer) -> None:
     assert isinstance(events[-1], TurnDone) and events[-1].stop_reason == "stopped"
 
 
-async def test_cancelling_keeps_the_partial_text(server: LoopbackServer) -> None:
+async def test_cancelling_keeps_the_partial_text(server: RecordingServer) -> None:
     server.queue(TextReply("word " * 200, chunk_size=5, chunk_delay=0.01))
     conversation = ask("long please")
     engine = make_engine(server)
@@ -354,20 +347,20 @@ async def test_cancelling_keeps_the_partial_text(server: LoopbackServer) -> None
     assert len(kept["content"][0]["text"]) < len("word " * 200)
 
 
-async def test_check_key(server: LoopbackServer) -> None:
+async def test_check_key(server: RecordingServer) -> None:
     engine = make_engine(server)
     assert await engine.check_key(TEST_KEY) is None
     failure = await engine.check_key("sk-ant-wrong-FAKE-key2")
     assert failure is not None and failure.kind == "auth"
 
 
-async def test_list_models(server: LoopbackServer) -> None:
+async def test_list_models(server: RecordingServer) -> None:
     listed = await make_engine(server).list_models()
     ids = [model["id"] for model in listed]
     assert "claude-sonnet-4-6" in ids and "claude-fable-5-1" in ids
 
 
-def draft_engine(server: LoopbackServer, tmp_path: Path, text: str = "", name: str | None = None,
+def draft_engine(server: RecordingServer, tmp_path: Path, text: str = "", name: str | None = None,
                  **config: object) -> tuple[Engine, Workspace]:
     workspace = Workspace(DraftStore(tmp_path / "drafts", max_bytes=2000))
     workspace.draft.name, workspace.draft.text = name, text
@@ -377,7 +370,7 @@ def draft_engine(server: LoopbackServer, tmp_path: Path, text: str = "", name: s
     return engine, workspace
 
 
-async def test_save_draft_writes_the_file_and_answers_claude(server: LoopbackServer,
+async def test_save_draft_writes_the_file_and_answers_claude(server: RecordingServer,
                                                             tmp_path: Path) -> None:
     content = "# Launch\n\nWe ship today.\n"
     server.queue(ToolUseReply("save_draft", {"filename": "launch.md", "content": content},
@@ -402,7 +395,7 @@ async def test_save_draft_writes_the_file_and_answers_claude(server: LoopbackSer
 
 @pytest.mark.parametrize("filename", ["../escape.md", "/etc/passwd", ".env", "notes/../../x.md",
                                       "x.sh", "CON.md", "a\u0000b.md"])
-async def test_save_draft_refuses_paths_outside_the_folder(server: LoopbackServer, tmp_path: Path,
+async def test_save_draft_refuses_paths_outside_the_folder(server: RecordingServer, tmp_path: Path,
                                                            filename: str) -> None:
     server.queue(ToolUseReply("save_draft", {"filename": filename, "content": "pwned"}),
                  TextReply("Sorry."))
@@ -418,7 +411,7 @@ async def test_save_draft_refuses_paths_outside_the_folder(server: LoopbackServe
     assert sent["is_error"] is True
 
 
-async def test_save_draft_over_the_size_limit_is_refused(server: LoopbackServer,
+async def test_save_draft_over_the_size_limit_is_refused(server: RecordingServer,
                                                          tmp_path: Path) -> None:
     server.queue(ToolUseReply("save_draft", {"filename": "big.md", "content": "x" * 5000}),
                  TextReply("Too big."))
@@ -429,7 +422,7 @@ async def test_save_draft_over_the_size_limit_is_refused(server: LoopbackServer,
     assert not (tmp_path / "drafts" / "big.md").exists()
 
 
-async def test_edit_draft_replaces_one_passage(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_edit_draft_replaces_one_passage(server: RecordingServer, tmp_path: Path) -> None:
     text = "First paragraph stays.\n\nThe second paragraph is long and rambling and slow.\n"
     server.queue(ToolUseReply("edit_draft", {"old_text": "long and rambling and slow",
                                              "new_text": "brisk"}), TextReply("Tightened."))
@@ -446,7 +439,7 @@ async def test_edit_draft_replaces_one_passage(server: LoopbackServer, tmp_path:
 
 @pytest.mark.parametrize(("old", "why"), [("not in the draft", "was not found"),
                                           ("the", "appears 2 times"), ("", "is empty")])
-async def test_edit_draft_needs_a_unique_exact_passage(server: LoopbackServer, tmp_path: Path,
+async def test_edit_draft_needs_a_unique_exact_passage(server: RecordingServer, tmp_path: Path,
                                                        old: str, why: str) -> None:
     server.queue(ToolUseReply("edit_draft", {"old_text": old, "new_text": "x"}), TextReply("ok"))
     engine, workspace = draft_engine(server, tmp_path, text="the cat and the hat")
@@ -456,7 +449,7 @@ async def test_edit_draft_needs_a_unique_exact_passage(server: LoopbackServer, t
     assert workspace.draft.text == "the cat and the hat"
 
 
-async def test_word_count_defaults_to_the_draft(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_word_count_defaults_to_the_draft(server: RecordingServer, tmp_path: Path) -> None:
     server.queue(ToolUseReply("get_word_count", {}), TextReply("Four."))
     engine, _ = draft_engine(server, tmp_path, text="one two three four")
     events = await run(engine, ask("how long is it?"))
@@ -487,7 +480,7 @@ def two_tool_calls() -> str:
     )
 
 
-async def test_several_tool_calls_in_one_reply(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_several_tool_calls_in_one_reply(server: RecordingServer, tmp_path: Path) -> None:
     """Each call gets its tool_result, in order, in one user message."""
     stream = tmp_path / "two_tools.txt"
     stream.write_text(two_tool_calls())
@@ -506,7 +499,7 @@ def canonical(part: object) -> bytes:
     return json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-async def test_the_cached_prefix_is_byte_identical_across_turns(server: LoopbackServer,
+async def test_the_cached_prefix_is_byte_identical_across_turns(server: RecordingServer,
                                                                 tmp_path: Path) -> None:
     server.queue(TextReply("One."), TextReply("Two."), TextReply("Three."))
     engine, _ = draft_engine(server, tmp_path, text="# Essay\n\nA draft that stays put.\n",
@@ -532,13 +525,13 @@ async def test_the_cached_prefix_is_byte_identical_across_turns(server: Loopback
         assert "essay.md" in body["system"][1]["text"]
 
 
-async def test_cache_ttl_one_hour(server: LoopbackServer) -> None:
+async def test_cache_ttl_one_hour(server: RecordingServer) -> None:
     server.queue(TextReply("ok"))
     await run(make_engine(server, cache_ttl="1h"), ask("hi"))
     assert server.message_requests[0].json["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
 
 
-async def test_count_tokens_sends_the_next_request(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_count_tokens_sends_the_next_request(server: RecordingServer, tmp_path: Path) -> None:
     engine, _ = draft_engine(server, tmp_path, text="draft text")
     conversation = ask("first")
     count = await engine.count_tokens(conversation, MODEL, typed="and what I am typing")
@@ -549,7 +542,7 @@ async def test_count_tokens_sends_the_next_request(server: LoopbackServer, tmp_p
     assert conversation.messages == [{"role": "user", "content": [{"type": "text", "text": "first"}]}]
 
 
-async def test_a_full_context_window_is_explained(server: LoopbackServer) -> None:
+async def test_a_full_context_window_is_explained(server: RecordingServer) -> None:
     server.queue(TextReply("Partial", stop_reason="model_context_window_exceeded"))
     events = await run(make_engine(server), ask("hi"))
     done = events[-1]

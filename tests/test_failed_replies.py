@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import TEST_KEY
+from fakeapi import ErrorMidStream, RecordingServer
 from test_engine import MODEL, _close_engines, ask, make_engine  # noqa: F401 (closes our engines)
 from ui_helpers import chat_text, idle, make_app, send, wait_for
 
@@ -17,7 +18,7 @@ from studio import locations
 from studio.core.events import CostReported, ToolFinished
 from studio.core.store import SavedPartial, Store
 from studio.core.tools import Tool, ToolBox
-from studio.loopback import ErrorMidStream, LoopbackServer, TextReply, ToolUseReply
+from studio.loopback import TextReply, ToolUseReply
 
 SIZE = (120, 36)
 
@@ -37,7 +38,7 @@ def answered(messages: list[dict[str, Any]]) -> bool:
 
 
 async def test_tool_results_are_in_the_conversation_before_the_ui_hears_of_them(
-        server: LoopbackServer) -> None:
+        server: RecordingServer) -> None:
     server.queue(ToolUseReply("get_word_count", {"text": "one two"}, tool_id="toolu_a"))
     conversation = ask("count")
     turn = make_engine(server).run_turn(conversation, MODEL)
@@ -49,7 +50,7 @@ async def test_tool_results_are_in_the_conversation_before_the_ui_hears_of_them(
     assert answered(conversation.messages)
 
 
-async def test_a_tool_that_raises_becomes_an_error_result(server: LoopbackServer) -> None:
+async def test_a_tool_that_raises_becomes_an_error_result(server: RecordingServer) -> None:
     def broken(args: dict[str, Any], workspace: object) -> Any:
         raise RuntimeError("disk on fire")
 
@@ -64,7 +65,7 @@ async def test_a_tool_that_raises_becomes_an_error_result(server: LoopbackServer
     assert result["tool_use_id"] == "toolu_b" and result["is_error"] is True
 
 
-async def test_a_reply_that_fails_mid_stream_is_estimated(server: LoopbackServer) -> None:
+async def test_a_reply_that_fails_mid_stream_is_estimated(server: RecordingServer) -> None:
     words = "A fairly long partial reply that the server cuts off " * 4
     server.queue(ErrorMidStream(text_before=words))
     events = [e async for e in make_engine(server).run_turn(ask("hi"), MODEL)]
@@ -73,7 +74,7 @@ async def test_a_reply_that_fails_mid_stream_is_estimated(server: LoopbackServer
 
 
 async def test_a_failed_reply_keeps_its_text_is_marked_and_is_not_sent_again(
-        server: LoopbackServer, tmp_path: Path) -> None:
+        server: RecordingServer, tmp_path: Path) -> None:
     server.queue(ErrorMidStream(text_before="Half a sentence that"))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -96,7 +97,7 @@ async def test_a_failed_reply_keeps_its_text_is_marked_and_is_not_sent_again(
     assert [m["role"] for m in sent] == ["user"]  # the failed partial is not an assistant turn
 
 
-async def test_a_streaming_reply_is_on_disk_before_it_ends(server: LoopbackServer,
+async def test_a_streaming_reply_is_on_disk_before_it_ends(server: RecordingServer,
                                                            tmp_path: Path) -> None:
     server.queue(TextReply("word " * 200, chunk_size=5, chunk_delay=0.02))
     app = make_app(server, TEST_KEY, tmp_path)
@@ -113,7 +114,7 @@ async def test_a_streaming_reply_is_on_disk_before_it_ends(server: LoopbackServe
         await idle(pilot, app)
 
 
-async def test_a_reply_studio_died_in_reopens_as_interrupted(server: LoopbackServer,
+async def test_a_reply_studio_died_in_reopens_as_interrupted(server: RecordingServer,
                                                              tmp_path: Path) -> None:
     store = Store(locations.data_dir() / "studio.db")
     session = store.new_session()
@@ -126,7 +127,7 @@ async def test_a_reply_studio_died_in_reopens_as_interrupted(server: LoopbackSer
         assert "interrupted" in chat_text(app) and "Ctrl+R sends it again" in chat_text(app)
 
 
-async def test_an_unanswered_tool_use_is_mended_when_reopened(server: LoopbackServer,
+async def test_an_unanswered_tool_use_is_mended_when_reopened(server: RecordingServer,
                                                               tmp_path: Path) -> None:
     store = Store(locations.data_dir() / "studio.db")
     session = store.new_session()
@@ -155,7 +156,7 @@ async def test_an_unanswered_tool_use_is_mended_when_reopened(server: LoopbackSe
 
 
 async def test_an_unexpected_error_says_failed_and_the_next_request_is_valid(
-        server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: RecordingServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import studio.ui.chat_pane as chat_pane
 
     def broken(*args: object, **kwargs: object) -> None:  # any bug while showing a tool call

@@ -17,19 +17,11 @@ import anthropic
 import httpx2
 import pytest
 from conftest import FIXTURES
+from fakeapi import DropMidStream, ErrorMidStream, HttpError, RecordingServer, Replay, split_events
 
-from studio.loopback import (
-    DemoReply,
-    DropMidStream,
-    ErrorMidStream,
-    HttpError,
-    LoopbackServer,
-    Replay,
-    TextReply,
-    ToolUseReply,
-)
+from studio.loopback import DemoReply, TextReply, ToolUseReply
 from studio.loopback.demo import demo_text
-from studio.loopback.sse import estimate_input_tokens, split_events
+from studio.loopback.sse import estimate_input_tokens
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*.txt"))
 KEY = "sk-ant-test"
@@ -38,19 +30,19 @@ HELLO = [{"role": "user", "content": "Hello"}]
 
 
 @pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
+def server() -> Iterator[RecordingServer]:
+    with RecordingServer() as srv:
         yield srv
 
 
 @pytest.fixture
-async def client(server: LoopbackServer) -> AsyncIterator[anthropic.AsyncAnthropic]:
+async def client(server: RecordingServer) -> AsyncIterator[anthropic.AsyncAnthropic]:
     sdk = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.base_url, max_retries=0)
     yield sdk
     await sdk.close()
 
 
-def post(server: LoopbackServer, path: str, body: Any, **headers: str) -> tuple[int, Any, bytes]:
+def post(server: RecordingServer, path: str, body: Any, **headers: str) -> tuple[int, Any, bytes]:
     """A raw HTTP request, to see the exact bytes and (case-insensitive) headers sent back."""
     request = urllib.request.Request(
         server.base_url + path,
@@ -81,7 +73,7 @@ def fixture_event_names(raw: bytes) -> list[str]:
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.stem)
 @pytest.mark.parametrize("delay", [0.0, 0.001], ids=["whole", "evented"])
-def test_replay_is_byte_for_byte(server: LoopbackServer, path: Path, delay: float) -> None:
+def test_replay_is_byte_for_byte(server: RecordingServer, path: Path, delay: float) -> None:
     server.queue(Replay(path, chunk_delay=delay))
     status, headers, body = post(server, "/v1/messages",
                                  {"model": MODEL, "max_tokens": 9, "messages": HELLO,
@@ -102,7 +94,7 @@ def test_fixtures_exist_and_split_losslessly() -> None:
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.stem)
-async def test_replay_parses_via_sdk(server: LoopbackServer, client: anthropic.AsyncAnthropic,
+async def test_replay_parses_via_sdk(server: RecordingServer, client: anthropic.AsyncAnthropic,
                                      path: Path) -> None:
     server.queue(Replay(path))
     stream = await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO,
@@ -113,7 +105,7 @@ async def test_replay_parses_via_sdk(server: LoopbackServer, client: anthropic.A
 
 
 async def test_replay_non_streaming_builds_final_message(
-    server: LoopbackServer, client: anthropic.AsyncAnthropic
+    server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
     server.queue(Replay(FIXTURES / "message_delta_fields_response.txt"),
                  Replay(FIXTURES / "tool_use_response.txt"))
@@ -128,7 +120,7 @@ async def test_replay_non_streaming_builds_final_message(
 
 
 async def test_text_reply_streams_text_and_usage(
-    server: LoopbackServer, client: anthropic.AsyncAnthropic
+    server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
     text = "The quick brown fox jumps over the lazy dog, twice."
     server.queue(TextReply(text, input_tokens=120, output_tokens=14, cache_read_input_tokens=100,
@@ -148,7 +140,7 @@ async def test_text_reply_streams_text_and_usage(
 
 
 async def test_text_reply_estimates_tokens_without_streaming(
-    server: LoopbackServer, client: anthropic.AsyncAnthropic
+    server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
     text = "x" * 400
     server.queue(TextReply(text, model="claude-fable-5-1", stop_reason="max_tokens"))
@@ -161,7 +153,7 @@ async def test_text_reply_estimates_tokens_without_streaming(
 
 
 async def test_tool_use_reply_json_reassembles(
-    server: LoopbackServer, client: anthropic.AsyncAnthropic
+    server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
     tool_input = {"path": "chapter-1.md", "lines": ["It was a dark", "and stormy night"], "n": 3}
     server.queue(ToolUseReply("save_file", tool_input, text="Saving it.", tool_id="toolu_1",
@@ -179,7 +171,7 @@ async def test_tool_use_reply_json_reassembles(
 
 
 async def test_rate_limit_raises_with_retry_after(
-    server: LoopbackServer, client: anthropic.AsyncAnthropic
+    server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
     server.queue(HttpError.rate_limited(retry_after=3))
     with pytest.raises(anthropic.RateLimitError) as caught:
@@ -189,7 +181,7 @@ async def test_rate_limit_raises_with_retry_after(
     assert caught.value.request_id == caught.value.body["request_id"]
 
 
-async def test_sdk_retries_after_rate_limit(server: LoopbackServer) -> None:
+async def test_sdk_retries_after_rate_limit(server: RecordingServer) -> None:
     server.queue(HttpError.rate_limited(retry_after=0), TextReply("After the wait."))
     async with anthropic.AsyncAnthropic(api_key=KEY, base_url=server.base_url,
                                         max_retries=1) as sdk:
@@ -199,14 +191,14 @@ async def test_sdk_retries_after_rate_limit(server: LoopbackServer) -> None:
     assert retries == ["0", "1"]
 
 
-async def test_overloaded_raises(server: LoopbackServer, client: anthropic.AsyncAnthropic) -> None:
+async def test_overloaded_raises(server: RecordingServer, client: anthropic.AsyncAnthropic) -> None:
     server.queue(HttpError.overloaded())
     with pytest.raises(anthropic.OverloadedError) as caught:
         await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO, stream=True)
     assert caught.value.status_code == 529
 
 
-def test_http_error_times_answers_consecutive_requests(server: LoopbackServer) -> None:
+def test_http_error_times_answers_consecutive_requests(server: RecordingServer) -> None:
     server.queue(HttpError.overloaded(times=2), TextReply("ok"))
     body = {"model": MODEL, "max_tokens": 9, "messages": HELLO}
     statuses = [post(server, "/v1/messages", body)[0] for _ in range(4)]
@@ -215,7 +207,7 @@ def test_http_error_times_answers_consecutive_requests(server: LoopbackServer) -
 
 
 async def test_error_mid_stream_raises_after_text(
-    server: LoopbackServer, client: anthropic.AsyncAnthropic
+    server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
     server.queue(ErrorMidStream(text_before="Once upon a time"))
     stream = await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO, stream=True)
@@ -231,7 +223,7 @@ async def test_error_mid_stream_raises_after_text(
 
 
 async def test_drop_mid_stream_raises_remote_protocol_error(
-    server: LoopbackServer, client: anthropic.AsyncAnthropic
+    server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
     server.queue(DropMidStream(text_before="Once upon a time"))
     stream = await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO, stream=True)
@@ -248,7 +240,7 @@ async def test_drop_mid_stream_raises_remote_protocol_error(
 
 
 async def test_drop_without_streaming_is_a_connection_error(
-    server: LoopbackServer, client: anthropic.AsyncAnthropic
+    server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
     server.queue(DropMidStream())
     with pytest.raises(anthropic.APIConnectionError):
@@ -256,7 +248,7 @@ async def test_drop_without_streaming_is_a_connection_error(
 
 
 async def test_wrong_key_is_rejected() -> None:
-    with LoopbackServer(api_key="sk-right") as srv:
+    with RecordingServer(api_key="sk-right") as srv:
         async with anthropic.AsyncAnthropic(api_key="sk-wrong", base_url=srv.base_url,
                                             max_retries=0) as sdk:
             with pytest.raises(anthropic.AuthenticationError) as caught:
@@ -272,7 +264,7 @@ async def test_wrong_key_is_rejected() -> None:
             assert (await sdk.models.retrieve("claude-opus-4-7")).id == "claude-opus-4-7"
 
 
-async def test_requests_are_recorded(server: LoopbackServer,
+async def test_requests_are_recorded(server: RecordingServer,
                                      client: anthropic.AsyncAnthropic) -> None:
     server.queue(TextReply("one"), TextReply("two"))
     await client.messages.create(model=MODEL, max_tokens=5, system="Be brief.", messages=HELLO)
@@ -289,7 +281,7 @@ async def test_requests_are_recorded(server: LoopbackServer,
     assert "x-api-key" not in first.headers  # SDK 2.x sends only the Bearer header
 
 
-async def test_count_tokens_and_models(server: LoopbackServer,
+async def test_count_tokens_and_models(server: RecordingServer,
                                        client: anthropic.AsyncAnthropic) -> None:
     messages = [{"role": "user", "content": "word " * 100}]
     count = await client.messages.count_tokens(model=MODEL, messages=messages)
@@ -311,7 +303,7 @@ async def test_count_tokens_and_models(server: LoopbackServer,
     assert json.loads(body)["request_id"] == headers["request-id"]
 
 
-async def test_bad_requests_are_rejected(server: LoopbackServer,
+async def test_bad_requests_are_rejected(server: RecordingServer,
                                          client: anthropic.AsyncAnthropic) -> None:
     status, _, body = post(server, "/v1/messages", {"model": MODEL, "messages": HELLO})
     assert status == 400
@@ -322,7 +314,7 @@ async def test_bad_requests_are_rejected(server: LoopbackServer,
         await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO)
 
 
-async def test_default_demo_reply_streams(server: LoopbackServer,
+async def test_default_demo_reply_streams(server: RecordingServer,
                                           client: anthropic.AsyncAnthropic) -> None:
     said = "Please tighten my opening paragraph so that it reads faster and lands harder"
     messages = [{"role": "user", "content": [{"type": "text", "text": said}]}]
@@ -351,7 +343,7 @@ def test_demo_text_quotes_tool_results_and_empty_messages() -> None:
     assert "empty" in demo_text({"messages": []})
 
 
-async def test_keep_alive_reuses_one_connection(server: LoopbackServer,
+async def test_keep_alive_reuses_one_connection(server: RecordingServer,
                                                 client: anthropic.AsyncAnthropic) -> None:
     server.queue(TextReply("a"), TextReply("b"))
     await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO)
@@ -361,7 +353,7 @@ async def test_keep_alive_reuses_one_connection(server: LoopbackServer,
     assert server.connections_accepted == 1
 
 
-async def test_chunk_delay_paces_the_stream(server: LoopbackServer,
+async def test_chunk_delay_paces_the_stream(server: RecordingServer,
                                             client: anthropic.AsyncAnthropic) -> None:
     server.queue(TextReply("abcdefghij", chunk_size=2, chunk_delay=0.02),
                  DemoReply(chunk_delay=0))
@@ -407,7 +399,7 @@ async def demo_stream(client: anthropic.AsyncAnthropic, messages: list[dict[str,
         return partials, await stream.get_final_message()
 
 
-async def test_demo_writes_a_draft_with_save_draft(server: LoopbackServer,
+async def test_demo_writes_a_draft_with_save_draft(server: RecordingServer,
                                                    client: anthropic.AsyncAnthropic) -> None:
     said = "Write a launch announcement for our garden app and save it"
     messages = [{"role": "user", "content": said}]
@@ -433,7 +425,7 @@ async def test_demo_writes_a_draft_with_save_draft(server: LoopbackServer,
     assert other.content[1].input["filename"] == "demo-draft.md"
 
 
-async def test_demo_confirms_a_saved_draft(server: LoopbackServer,
+async def test_demo_confirms_a_saved_draft(server: RecordingServer,
                                            client: anthropic.AsyncAnthropic) -> None:
     messages = [
         {"role": "user", "content": "Write an announcement and save it"},
@@ -451,7 +443,7 @@ async def test_demo_confirms_a_saved_draft(server: LoopbackServer,
 
 
 async def test_demo_tightens_a_line_of_the_draft_with_edit_draft(
-        server: LoopbackServer, client: anthropic.AsyncAnthropic) -> None:
+        server: RecordingServer, client: anthropic.AsyncAnthropic) -> None:
     draft = ("# Notes\n\nShort line here.\n"
              "This is the longest line of all, and it goes on for quite a few words here.\n"
              "This is a repeated line that is even longer than the longest line above it.\n"
@@ -484,7 +476,7 @@ async def test_simulated_prompt_cache_writes_then_reads() -> None:
     """Automatic usage: the first request writes its marked prefix, the next one reads it."""
     long_system = "You are a careful editor. " * 400  # about 2,600 tokens at four characters each
     cache = {"type": "ephemeral", "ttl": "5m"}
-    with LoopbackServer() as server:
+    with RecordingServer() as server:
         client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url,
                                           max_retries=0)
         server.queue(TextReply("One."), TextReply("Two."), TextReply("Three."))
@@ -511,7 +503,7 @@ async def test_each_model_has_a_cache_of_its_own() -> None:
     """As in the API: switching model misses the cache the other model wrote."""
     long_system = [{"type": "text", "text": "You are a careful editor. " * 400,
                     "cache_control": {"type": "ephemeral"}}]
-    with LoopbackServer() as server:
+    with RecordingServer() as server:
         client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url,
                                           max_retries=0)
         server.queue(TextReply("One."), TextReply("Two."), TextReply("Three."))
@@ -528,7 +520,7 @@ async def test_each_model_has_a_cache_of_its_own() -> None:
 
 
 async def test_short_prefixes_are_not_cached() -> None:
-    with LoopbackServer() as server:
+    with RecordingServer() as server:
         client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url,
                                           max_retries=0)
         server.queue(TextReply("One."), TextReply("Two."))

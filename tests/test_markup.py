@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
+from fakeapi import RecordingServer
 from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
 
-from studio.loopback import LoopbackServer, TextReply, ToolUseReply
+from studio.loopback import TextReply, ToolUseReply
 from studio.ui.dialogs import AskName, OpenDraft
 from studio.ui.editor import DraftEditor
 from studio.ui.model_picker import ModelPicker
@@ -57,7 +58,7 @@ async def test_ctrl_o_lists_a_draft_whose_name_holds_markup_and_opens_it(tmp_pat
 
 
 async def test_a_tool_named_with_markup_is_answered_and_shown_literally(
-        server: LoopbackServer, tmp_path: Path) -> None:
+        server: RecordingServer, tmp_path: Path) -> None:
     server.queue(ToolUseReply("[/]", {"x": "[red]y"}), TextReply("After the tool."))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -71,7 +72,7 @@ async def test_a_tool_named_with_markup_is_answered_and_shown_literally(
 
 
 async def test_a_model_name_with_markup_shows_literally_everywhere(
-        server: LoopbackServer, tmp_path: Path) -> None:
+        server: RecordingServer, tmp_path: Path) -> None:
     odd = "Sonnet [/] [b]bold[/b]"
     server.queue(TextReply("Fine."))
     app = make_app(server, TEST_KEY, tmp_path,

@@ -8,18 +8,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 from conftest import TEST_KEY
+from fakeapi import ErrorMidStream, HttpError, RecordingServer
 
 from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
 from studio.core.engine import Engine, EngineConfig
 from studio.core.events import Event, TextDelta, TurnDone, TurnFailed, Waiting
-from studio.loopback import ErrorMidStream, HttpError, LoopbackServer, TextReply
+from studio.loopback import TextReply
 
 MODEL = "claude-sonnet-4-6"
 
 
 @pytest.fixture
-async def engine(server: LoopbackServer) -> AsyncIterator[Engine]:
+async def engine(server: RecordingServer) -> AsyncIterator[Engine]:
     made = Engine(EngineConfig(api_key=TEST_KEY, base_url=server.base_url, max_retries=2),
                   Catalog.builtin())
     yield made
@@ -36,7 +37,7 @@ async def run(engine: Engine, stop: asyncio.Event | None = None) -> list[Event]:
     return [event async for event in engine.run_turn(ask("hello"), MODEL, stop)]
 
 
-async def test_a_rate_limit_is_announced_then_retried(server: LoopbackServer, engine: Engine) -> None:
+async def test_a_rate_limit_is_announced_then_retried(server: RecordingServer, engine: Engine) -> None:
     server.queue(HttpError.rate_limited(retry_after=1), TextReply("Made it."))
     started = time.monotonic()
     events = await run(engine)
@@ -48,7 +49,7 @@ async def test_a_rate_limit_is_announced_then_retried(server: LoopbackServer, en
     assert len(server.message_requests) == 2
 
 
-async def test_overload_backs_off_and_retry_after_ms_wins(server: LoopbackServer,
+async def test_overload_backs_off_and_retry_after_ms_wins(server: RecordingServer,
                                                           engine: Engine) -> None:
     server.queue(HttpError.overloaded(), HttpError(429, "rate_limit_error", "slow down",
                                                    {"retry-after-ms": "50", "retry-after": "9"}),
@@ -61,7 +62,7 @@ async def test_overload_backs_off_and_retry_after_ms_wins(server: LoopbackServer
     assert isinstance(events[-1], TurnDone)
 
 
-async def test_escape_ends_the_wait_at_once(server: LoopbackServer, engine: Engine) -> None:
+async def test_escape_ends_the_wait_at_once(server: RecordingServer, engine: Engine) -> None:
     server.queue(HttpError.rate_limited(retry_after=120), TextReply("never asked for"))
     stop = asyncio.Event()
     events: list[Event] = []
@@ -75,7 +76,7 @@ async def test_escape_ends_the_wait_at_once(server: LoopbackServer, engine: Engi
     assert len(server.message_requests) == 1
 
 
-async def test_a_retry_after_past_the_ceiling_is_not_waited_for(server: LoopbackServer,
+async def test_a_retry_after_past_the_ceiling_is_not_waited_for(server: RecordingServer,
                                                                 engine: Engine) -> None:
     server.queue(HttpError.rate_limited(retry_after=900))
     started = time.monotonic()
@@ -88,7 +89,7 @@ async def test_a_retry_after_past_the_ceiling_is_not_waited_for(server: Loopback
     assert len(server.message_requests) == 1
 
 
-async def test_retries_are_bounded(server: LoopbackServer, engine: Engine) -> None:
+async def test_retries_are_bounded(server: RecordingServer, engine: Engine) -> None:
     server.queue(HttpError.rate_limited(retry_after=0.05, times=5))
     events = await run(engine)
     assert [e.attempt for e in events if isinstance(e, Waiting)] == [1, 2]
@@ -96,14 +97,14 @@ async def test_retries_are_bounded(server: LoopbackServer, engine: Engine) -> No
     assert len(server.message_requests) == 3
 
 
-async def test_a_bad_request_is_never_retried(server: LoopbackServer, engine: Engine) -> None:
+async def test_a_bad_request_is_never_retried(server: RecordingServer, engine: Engine) -> None:
     server.queue(HttpError.invalid_request("messages: bad"), TextReply("never asked for"))
     events = await run(engine)
     assert isinstance(events[-1], TurnFailed) and events[-1].kind == "bad_request"
     assert len(server.message_requests) == 1
 
 
-async def test_nothing_is_retried_after_a_200(server: LoopbackServer, engine: Engine) -> None:
+async def test_nothing_is_retried_after_a_200(server: RecordingServer, engine: Engine) -> None:
     server.queue(ErrorMidStream(text_before="Half"), TextReply("never asked for"))
     events = await run(engine)
     assert not any(isinstance(e, Waiting) for e in events)

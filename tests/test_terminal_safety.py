@@ -7,12 +7,13 @@ import time
 from pathlib import Path
 
 from conftest import TEST_KEY
+from fakeapi import RecordingServer
 from rich.segment import Segment
 from textual.color import Color
 from ui_helpers import chat_text, idle, make_app, pane_text, screen_text, send, wait_for
 
 from studio.core.visible import visible, visible_same_length, without_controls
-from studio.loopback import LoopbackServer, TextReply
+from studio.loopback import TextReply
 from studio.ui.dialogs import OpenDraft
 from studio.ui.editor import DraftEditor
 from studio.ui.safe_lines import NoControls
@@ -61,7 +62,7 @@ def test_line_filter_cost_on_a_busy_frame() -> None:
 
 
 async def test_a_reply_and_a_pasted_message_show_escapes_as_pictures(
-        server: LoopbackServer, tmp_path: Path) -> None:
+        server: RecordingServer, tmp_path: Path) -> None:
     server.queue(TextReply(f"REPLY {ESCAPES} END"))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=(200, 60)) as pilot:

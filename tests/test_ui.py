@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
+from fakeapi import ErrorMidStream, HttpError, RecordingServer
 from textual.widgets import TextArea
 from ui_helpers import chat_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
 
-from studio.loopback import ErrorMidStream, HttpError, LoopbackServer, TextReply
+from studio.loopback import TextReply
 from studio.ui.chat import AssistantMessage
 from studio.ui.model_picker import ModelPicker
 from studio.ui.onboarding import Onboarding
@@ -20,7 +21,7 @@ from studio.ui.prompt import PromptArea
 SIZE = (120, 36)
 
 
-async def test_a_reply_streams_in_and_its_cost_shows(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_a_reply_streams_in_and_its_cost_shows(server: RecordingServer, tmp_path: Path) -> None:
     words = " ".join(f"word{i}" for i in range(120))
     server.queue(TextReply(f"Opening line. {words} Closing line.", input_tokens=1000,
                            output_tokens=200, chunk_size=8, chunk_delay=0.03))
@@ -41,7 +42,7 @@ async def test_a_reply_streams_in_and_its_cost_shows(server: LoopbackServer, tmp
         assert app.query_one(PromptArea).text == ""
 
 
-async def test_three_turns_with_a_model_switch(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_three_turns_with_a_model_switch(server: RecordingServer, tmp_path: Path) -> None:
     server.queue(TextReply("One.", input_tokens=100, output_tokens=10),
                  TextReply("Two.", input_tokens=200, output_tokens=20),
                  TextReply("Three.", input_tokens=300, output_tokens=30))
@@ -74,7 +75,7 @@ async def test_three_turns_with_a_model_switch(server: LoopbackServer, tmp_path:
             "Claude Sonnet 4.6", "Claude Haiku 4.5", "Claude Opus 4.6"]
 
 
-async def test_escape_stops_the_reply_and_keeps_the_text(server: LoopbackServer,
+async def test_escape_stops_the_reply_and_keeps_the_text(server: RecordingServer,
                                                          tmp_path: Path) -> None:
     # Long enough (about 30 s) that Escape always lands mid-reply, however loaded the machine.
     server.queue(TextReply("Once upon a time " + "and then " * 2000, input_tokens=1000, chunk_size=6,
@@ -95,7 +96,7 @@ async def test_escape_stops_the_reply_and_keeps_the_text(server: LoopbackServer,
         assert kept["role"] == "assistant" and kept["content"][0]["text"].startswith("Once upon")
 
 
-async def test_an_error_mid_reply_keeps_everything_and_ctrl_r_retries(server: LoopbackServer,
+async def test_an_error_mid_reply_keeps_everything_and_ctrl_r_retries(server: RecordingServer,
                                                                       tmp_path: Path) -> None:
     server.queue(ErrorMidStream(text_before="Half of a"), TextReply("A whole answer."))
     app = make_app(server, TEST_KEY, tmp_path)
@@ -128,7 +129,7 @@ async def test_without_a_key_onboarding_then_sending_says_what_is_missing(tmp_pa
         assert app.query_one(PromptArea).text == "hello?"
 
 
-async def test_a_pasted_key_is_checked_saved_privately_and_never_shown(server: LoopbackServer,
+async def test_a_pasted_key_is_checked_saved_privately_and_never_shown(server: RecordingServer,
                                                                        tmp_path: Path) -> None:
     app = make_app(server, None, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -191,7 +192,7 @@ def test_main_screen_snapshot(snap_compare, tmp_path: Path, size: tuple[int, int
         assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-async def test_keys_can_be_remapped(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_keys_can_be_remapped(server: RecordingServer, tmp_path: Path) -> None:
     app = make_app(server, TEST_KEY, tmp_path, keymap={"pick_model": "f9"})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2")
@@ -202,7 +203,7 @@ async def test_keys_can_be_remapped(server: LoopbackServer, tmp_path: Path) -> N
         assert "Choose a model" in screen_text(app)
 
 
-async def test_words_about_keys_follow_the_keymap(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_words_about_keys_follow_the_keymap(server: RecordingServer, tmp_path: Path) -> None:
     """A rebind never leaves a stale "Press Ctrl+R": the failure names the keys as they are now."""
     server.queue(HttpError(404, "not_found_error", "model: claude-nope"), TextReply("Found it."))
     app = make_app(server, TEST_KEY, tmp_path, keymap={"retry": "ctrl+t", "pick_model": "f9"})
@@ -216,7 +217,7 @@ async def test_words_about_keys_follow_the_keymap(server: LoopbackServer, tmp_pa
         await wait_for(pilot, lambda: "Found it." in chat_text(app))
 
 
-async def test_f1_shows_the_key_a_keymap_moved(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_f1_shows_the_key_a_keymap_moved(server: RecordingServer, tmp_path: Path) -> None:
     from studio.ui.help import HelpScreen
 
     app = make_app(server, TEST_KEY, tmp_path, keymap={"save_draft": "f9"})
@@ -230,7 +231,7 @@ async def test_f1_shows_the_key_a_keymap_moved(server: LoopbackServer, tmp_path:
         assert "F2 Choose the model for the next message" in shown  # the others where they were
 
 
-async def test_a_keymap_that_cannot_work_says_why(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_a_keymap_that_cannot_work_says_why(server: RecordingServer, tmp_path: Path) -> None:
     app = make_app(server, TEST_KEY, tmp_path, keymap={"pick_model": "f6", "pick_modle": "f8"})
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "pick_modle" in chat_text(app))
@@ -239,7 +240,7 @@ async def test_a_keymap_that_cannot_work_says_why(server: LoopbackServer, tmp_pa
         assert "keymap: f6 for pick_model is also a key of the message box" in chat
 
 
-async def test_a_cut_reply_says_so_and_ctrl_r_continues(server: LoopbackServer,
+async def test_a_cut_reply_says_so_and_ctrl_r_continues(server: RecordingServer,
                                                         tmp_path: Path) -> None:
     server.queue(TextReply("The first half of the", stop_reason="max_tokens"),
                  TextReply("second half."))
@@ -258,9 +259,9 @@ async def test_a_cut_reply_says_so_and_ctrl_r_continues(server: LoopbackServer,
         assert "continue" in last[-1]["content"][0]["text"]
 
 
-async def test_a_refusal_is_shown_plainly(server: LoopbackServer, tmp_path: Path,
+async def test_a_refusal_is_shown_plainly(server: RecordingServer, tmp_path: Path,
                                           fixtures_dir: Path) -> None:
-    from studio.loopback import Replay
+    from fakeapi import Replay
 
     server.queue(Replay(fixtures_dir / "refusal_response.txt"))
     app = make_app(server, TEST_KEY, tmp_path)
@@ -280,10 +281,10 @@ async def test_a_refusal_is_shown_plainly(server: LoopbackServer, tmp_path: Path
     ("refusal_response.txt", "Claude declined this request (cyber)"),
     ("message_delta_fields_response.txt", "$0.010 · in 40 · out 8 · cache read 7"),
 ])
-async def test_each_captured_stream_shows_the_right_outcome(server: LoopbackServer, tmp_path: Path,
+async def test_each_captured_stream_shows_the_right_outcome(server: RecordingServer, tmp_path: Path,
                                                             fixtures_dir: Path, fixture: str,
                                                             shown: str) -> None:
-    from studio.loopback import Replay
+    from fakeapi import Replay
 
     server.queue(Replay(fixtures_dir / fixture), TextReply("Understood."))
     app = make_app(server, TEST_KEY, tmp_path)
@@ -295,7 +296,7 @@ async def test_each_captured_stream_shows_the_right_outcome(server: LoopbackServ
         assert "Traceback" not in screen_text(app)
 
 
-async def test_a_long_reply_settles_into_a_few_widgets(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_a_long_reply_settles_into_a_few_widgets(server: RecordingServer, tmp_path: Path) -> None:
     """Finished paragraphs leave the live Markdown widget, so layout cost stays flat."""
     from textual.widgets import Markdown, Static
 
@@ -314,7 +315,7 @@ async def test_a_long_reply_settles_into_a_few_widgets(server: LoopbackServer, t
         assert "The end." in chat_text(app)
 
 
-async def test_an_estimate_that_finishes_after_quitting_is_harmless(server: LoopbackServer,
+async def test_an_estimate_that_finishes_after_quitting_is_harmless(server: RecordingServer,
                                                                     tmp_path: Path) -> None:
     """The estimate runs in a worker thread and can come back while the screen is torn down."""
     app = make_app(server, TEST_KEY, tmp_path)
@@ -330,7 +331,7 @@ async def test_an_estimate_that_finishes_after_quitting_is_harmless(server: Loop
     screen.show_ledger()
 
 
-async def test_settled_replies_take_the_theme_colours(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_settled_replies_take_the_theme_colours(server: RecordingServer, tmp_path: Path) -> None:
     """Finished paragraphs render through rich: they must look as they did while streaming."""
     from textual.color import Color
 
@@ -344,7 +345,7 @@ async def test_settled_replies_take_the_theme_colours(server: LoopbackServer, tm
             assert app.console.get_style("markdown.h2").underline
 
 
-async def test_the_command_palette_offers_studio_s_commands(server: LoopbackServer,
+async def test_the_command_palette_offers_studio_s_commands(server: RecordingServer,
                                                              tmp_path: Path) -> None:
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
+from fakeapi import RecordingServer
 from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, send, wait_for
 
-from studio.loopback import LoopbackServer, TextReply
+from studio.loopback import TextReply
 from studio.ui.prompt import PromptArea
 
 SIZE = (120, 40)
@@ -18,7 +19,7 @@ def sidebar(app) -> str:  # type: ignore[no-untyped-def]
     return flat(pane_text(app, "#sidebar"))
 
 
-async def test_three_turns_write_then_read_the_cache(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_three_turns_write_then_read_the_cache(server: RecordingServer, tmp_path: Path) -> None:
     # What the API reports when the prefix is cached on turn 1 and read on turns 2 and 3.
     server.queue(
         TextReply("One.", input_tokens=50, cache_creation_input_tokens=4000, output_tokens=100),
@@ -50,7 +51,7 @@ async def test_three_turns_write_then_read_the_cache(server: LoopbackServer, tmp
 
 
 async def test_the_estimate_moves_while_typing_then_the_exact_count_arrives(
-        server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: RecordingServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.session.engine is not None)
@@ -82,7 +83,7 @@ async def test_no_network_still_estimates(tmp_path: Path) -> None:
         assert "≈" in sidebar(app) and "after a pause" in sidebar(app)
 
 
-async def test_over_budget_asks_before_sending(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_over_budget_asks_before_sending(server: RecordingServer, tmp_path: Path) -> None:
     server.queue(TextReply("Pricey.", input_tokens=10_000, output_tokens=1000))
     app = make_app(server, TEST_KEY, tmp_path, session_budget=0.01)
     async with app.run_test(size=SIZE) as pilot:
@@ -98,7 +99,7 @@ async def test_over_budget_asks_before_sending(server: LoopbackServer, tmp_path:
         assert app.query_one(PromptArea).text == "second"  # nothing lost
 
 
-async def test_daily_spend_survives_a_restart(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_daily_spend_survives_a_restart(server: RecordingServer, tmp_path: Path) -> None:
     server.queue(TextReply("One.", input_tokens=1000, output_tokens=100),
                  TextReply("Two.", input_tokens=1000, output_tokens=100))
     for run in range(2):
@@ -112,7 +113,7 @@ async def test_daily_spend_survives_a_restart(server: LoopbackServer, tmp_path: 
             assert f"today {expected} of $1.00" in sidebar(app)
 
 
-async def test_a_request_over_the_context_window_asks_first(server: LoopbackServer,
+async def test_a_request_over_the_context_window_asks_first(server: RecordingServer,
                                                             tmp_path: Path) -> None:
     app = make_app(server, TEST_KEY, tmp_path,
                    models={"claude-sonnet-4-6": {"context_window": 500}})
@@ -124,7 +125,7 @@ async def test_a_request_over_the_context_window_asks_first(server: LoopbackServ
         assert server.message_requests == []
 
 
-async def test_one_hour_cache_writes_are_priced_and_shown(server: LoopbackServer,
+async def test_one_hour_cache_writes_are_priced_and_shown(server: RecordingServer,
                                                           tmp_path: Path) -> None:
     long_prompt = "You are a careful editor. " * 400  # over the 1,024-token minimum
     server.queue(TextReply("One."), TextReply("Two."))  # usage from the server's simulated cache
@@ -148,7 +149,7 @@ async def test_one_hour_cache_writes_are_priced_and_shown(server: LoopbackServer
         assert "cache warm 59:" in side  # an hour from the last hit
 
 
-async def test_the_next_message_figures_follow_a_reply_that_ends(server: LoopbackServer,
+async def test_the_next_message_figures_follow_a_reply_that_ends(server: RecordingServer,
                                                                   tmp_path: Path) -> None:
     """Counted while Claude was still writing, the next request lacked the reply: once the reply
     ends, the sidebar counts again instead of keeping the old figure."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
+from fakeapi import RecordingServer
 from ui_helpers import (
     chat_text,
     dialog_text,
@@ -23,7 +24,7 @@ from ui_helpers import (
     wait_for,
 )
 
-from studio.loopback import LoopbackServer, TextReply, ToolUseReply
+from studio.loopback import TextReply, ToolUseReply
 from studio.ui.dialogs import AskName
 from studio.ui.draft_pane import AUTOSAVE_SECONDS
 from studio.ui.editor import DraftEditor
@@ -40,7 +41,7 @@ def recovery_dir() -> Path:
     return Path(os.environ["XDG_STATE_HOME"]) / "studio" / "recovery"
 
 
-async def test_the_draft_fills_while_claude_writes_then_lands_on_disk(server: LoopbackServer,
+async def test_the_draft_fills_while_claude_writes_then_lands_on_disk(server: RecordingServer,
                                                                      tmp_path: Path) -> None:
     server.queue(ToolUseReply("save_draft", {"filename": "launch.md", "content": LAUNCH},
                               text="Writing it now.", json_chunk_size=40, chunk_delay=0.05),
@@ -60,7 +61,7 @@ async def test_the_draft_fills_while_claude_writes_then_lands_on_disk(server: Lo
         assert "save_draft: drafts/launch.md" in chat_text(app)
 
 
-async def test_an_ai_edit_is_one_undo_step(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_an_ai_edit_is_one_undo_step(server: RecordingServer, tmp_path: Path) -> None:
     original = "Opening line.\n\nThe second paragraph rambles on and on and on.\n\nEnd.\n"
     (tmp_path / "drafts").mkdir()
     (tmp_path / "drafts" / "essay.md").write_text(original)
@@ -86,7 +87,7 @@ async def test_an_ai_edit_is_one_undo_step(server: LoopbackServer, tmp_path: Pat
         assert draft_text(app) == edited
 
 
-async def test_claude_saving_over_unsaved_work_keeps_it(server: LoopbackServer,
+async def test_claude_saving_over_unsaved_work_keeps_it(server: RecordingServer,
                                                         tmp_path: Path) -> None:
     server.queue(ToolUseReply("save_draft", {"filename": "other.md", "content": "Claude's text"}),
                  TextReply("Saved."))
@@ -107,7 +108,7 @@ async def test_claude_saving_over_unsaved_work_keeps_it(server: LoopbackServer,
         assert kept == ["My own words, not saved yet."]
 
 
-async def test_a_hostile_filename_is_refused_and_nothing_is_written(server: LoopbackServer,
+async def test_a_hostile_filename_is_refused_and_nothing_is_written(server: RecordingServer,
                                                                     tmp_path: Path) -> None:
     server.queue(ToolUseReply("save_draft", {"filename": "../../outside.md", "content": "x"}),
                  TextReply("I could not save it there."))
@@ -227,7 +228,7 @@ async def test_a_full_disk_for_recovery_copies_is_said_not_fatal(tmp_path: Path)
 
 
 async def test_a_save_draft_over_another_draft_keeps_it_and_f8_brings_it_back(
-        server: LoopbackServer, tmp_path: Path) -> None:
+        server: RecordingServer, tmp_path: Path) -> None:
     """An injected "save this as notes.md" must not silently destroy the writer's notes."""
     drafts = tmp_path / "drafts"
     drafts.mkdir()

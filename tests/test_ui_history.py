@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import TEST_KEY
+from fakeapi import RecordingServer
 from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
 
-from studio.loopback import LoopbackServer, TextReply, ToolUseReply
+from studio.loopback import TextReply, ToolUseReply
 from studio.ui.dialogs import Conversations
 from studio.ui.editor import DraftEditor
 from studio.ui.prompt import PromptArea
@@ -20,7 +21,7 @@ def sidebar(app) -> str:  # type: ignore[no-untyped-def]
     return flat(pane_text(app, "#sidebar"))
 
 
-async def _first_session(server: LoopbackServer, tmp_path: Path) -> None:
+async def _first_session(server: RecordingServer, tmp_path: Path) -> None:
     """Two replies (one saves a draft), then a half-typed message, then quit."""
     server.queue(TextReply("First answer.", input_tokens=1000, output_tokens=200),
                  ToolUseReply("save_draft", {"filename": "note.md", "content": "Hello, note."},
@@ -36,7 +37,7 @@ async def _first_session(server: LoopbackServer, tmp_path: Path) -> None:
         await pilot.pause(0.1)
 
 
-async def test_f5_reopens_a_conversation_after_a_quit(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_f5_reopens_a_conversation_after_a_quit(server: RecordingServer, tmp_path: Path) -> None:
     await _first_session(server, tmp_path)
     server.queue(TextReply("Third answer."))
     app = make_app(server, TEST_KEY, tmp_path)
@@ -70,7 +71,7 @@ async def test_f5_reopens_a_conversation_after_a_quit(server: LoopbackServer, tm
         assert "#3 Sonnet 4.6" in sidebar(app)
 
 
-async def test_continue_reopens_the_latest_at_start(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_continue_reopens_the_latest_at_start(server: RecordingServer, tmp_path: Path) -> None:
     await _first_session(server, tmp_path)
     app = make_app(server, TEST_KEY, tmp_path, resume=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -78,7 +79,7 @@ async def test_continue_reopens_the_latest_at_start(server: LoopbackServer, tmp_
         assert "Reopened conversation" in chat_text(app)
 
 
-async def test_a_new_conversation_starts_empty(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_a_new_conversation_starts_empty(server: RecordingServer, tmp_path: Path) -> None:
     await _first_session(server, tmp_path)
     server.queue(TextReply("Fresh."))
     app = make_app(server, TEST_KEY, tmp_path, resume=True)
@@ -102,7 +103,7 @@ async def test_a_new_conversation_starts_empty(server: LoopbackServer, tmp_path:
         assert listed.index("hello again") < listed.index("first question")  # newest first
 
 
-async def test_a_kept_conversation_can_be_deleted(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_a_kept_conversation_can_be_deleted(server: RecordingServer, tmp_path: Path) -> None:
     await _first_session(server, tmp_path)
     app = make_app(server, TEST_KEY, tmp_path, daily_budget=1.0)
     async with app.run_test(size=SIZE) as pilot:
@@ -127,7 +128,7 @@ async def test_a_kept_conversation_can_be_deleted(server: LoopbackServer, tmp_pa
         assert "earlier conversation" not in chat_text(app)
 
 
-async def test_a_reopened_tool_call_is_titled_as_it_was_live(server: LoopbackServer,
+async def test_a_reopened_tool_call_is_titled_as_it_was_live(server: RecordingServer,
                                                              tmp_path: Path) -> None:
     # A colon in the name: the title comes from what the call did, not from its result's sentence
     # ("Saved drafts/ch 1: dawn.md: 2 words ...").
@@ -150,7 +151,7 @@ async def test_a_reopened_tool_call_is_titled_as_it_was_live(server: LoopbackSer
 
 
 async def test_a_conversation_kept_before_tool_calls_were_recorded_still_opens(
-        server: LoopbackServer, tmp_path: Path) -> None:
+        server: RecordingServer, tmp_path: Path) -> None:
     import json
     import sqlite3
 
@@ -184,7 +185,7 @@ async def test_a_conversation_kept_before_tool_calls_were_recorded_still_opens(
         assert "Still here." in chat_text(app)
 
 
-async def test_a_long_conversation_shows_its_end_first_then_all_of_it(server: LoopbackServer,
+async def test_a_long_conversation_shows_its_end_first_then_all_of_it(server: RecordingServer,
                                                                      tmp_path: Path) -> None:
     from studio import locations
     from studio.core.conversation import Conversation
@@ -210,7 +211,7 @@ async def test_a_long_conversation_shows_its_end_first_then_all_of_it(server: Lo
         assert "answer 59" in chat_text(app)  # still scrolled to the end
 
 
-async def test_a_damaged_database_is_named_and_the_studio_still_works(server: LoopbackServer,
+async def test_a_damaged_database_is_named_and_the_studio_still_works(server: RecordingServer,
                                                                       tmp_path: Path) -> None:
     from studio import locations
 
@@ -229,7 +230,7 @@ async def test_a_damaged_database_is_named_and_the_studio_still_works(server: Lo
 
 
 
-async def test_a_continued_reply_reopens_as_it_looked(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_a_continued_reply_reopens_as_it_looked(server: RecordingServer, tmp_path: Path) -> None:
     server.queue(TextReply("The first half of the", stop_reason="max_tokens"),
                  TextReply("second half."))
     app = make_app(server, TEST_KEY, tmp_path, max_tokens=7)
@@ -247,8 +248,8 @@ async def test_a_continued_reply_reopens_as_it_looked(server: LoopbackServer, tm
 
 
 async def test_a_message_without_a_reply_can_be_sent_again_after_reopening(
-        server: LoopbackServer, tmp_path: Path) -> None:
-    from studio.loopback import HttpError
+        server: RecordingServer, tmp_path: Path) -> None:
+    from fakeapi import HttpError
 
     server.queue(HttpError(401, "authentication_error", "invalid x-api-key"))
     app = make_app(server, TEST_KEY, tmp_path)
@@ -267,7 +268,7 @@ async def test_a_message_without_a_reply_can_be_sent_again_after_reopening(
             "are you there?"
 
 
-async def test_continue_goes_on_with_the_conversation_s_model(server: LoopbackServer,
+async def test_continue_goes_on_with_the_conversation_s_model(server: RecordingServer,
                                                                tmp_path: Path) -> None:
     """A conversation last answered by Haiku goes on with Haiku after --continue; --model wins."""
     server.queue(TextReply("Haiku here."))

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
+from fakeapi import HttpError, RecordingServer
 from ui_helpers import chat_text, idle, make_app, send, wait_for
 
-from studio.loopback import HttpError, LoopbackServer, TextReply
+from studio.loopback import TextReply
 
 SIZE = (120, 36)
 
@@ -24,7 +25,7 @@ def seconds_left(text: str, words: str) -> int | None:
     (HttpError.rate_limited(retry_after=40), "Rate limited"),
     (HttpError(529, "overloaded_error", "Overloaded", {"retry-after": "40"}), "Claude is overloaded"),
 ])
-async def test_a_long_wait_counts_down_and_escape_stops_it(server: LoopbackServer, tmp_path: Path,
+async def test_a_long_wait_counts_down_and_escape_stops_it(server: RecordingServer, tmp_path: Path,
                                                           fault: HttpError, words: str) -> None:
     server.queue(fault, TextReply("never asked for"))
     app = make_app(server, TEST_KEY, tmp_path)
@@ -44,7 +45,7 @@ async def test_a_long_wait_counts_down_and_escape_stops_it(server: LoopbackServe
         assert len(server.message_requests) == 1
 
 
-async def test_a_short_wait_then_the_reply(server: LoopbackServer, tmp_path: Path) -> None:
+async def test_a_short_wait_then_the_reply(server: RecordingServer, tmp_path: Path) -> None:
     server.queue(HttpError.rate_limited(retry_after=2), TextReply("Here at last."))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

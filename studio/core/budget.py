@@ -9,12 +9,12 @@ from studio.core.usage import format_usd
 
 WARN_AT = 0.8
 
-Level = Literal["ok", "warn", "over"]
+BudgetLevel = Literal["ok", "warn", "over"]  # within budget, past WARN_AT, at or past the limit
 
 
 @dataclass(frozen=True)
 class BudgetCheck:
-    level: Level
+    level: BudgetLevel
     message: str = ""
 
 

@@ -105,10 +105,16 @@ def save_failure(exc: OSError, name: str, existed: bool) -> DraftError:
     return DraftError(f"{name} was not saved ({exc.strerror or exc}); {kept}")
 
 
-def atomic_write(path: Path, data: bytes, mode: int, name: str) -> DiskStamp:
+def atomic_write(path: Path, data: bytes, mode: int, name: str | None = None) -> DiskStamp:
     """Temp file beside the target, fsync, rename over it, fsync the folder. Any failure removes the
-    temp file, so the target is either the old version or the new one, never a mix."""
-    existed = path.exists()
+    temp file, so the target is either the old version or the new one, never a mix.
+
+    The one way studio writes a file (drafts, recovery copies, the instance registry, the key file,
+    crash reports). The temp file is created 0600 and set to `mode` before any byte is visible under
+    `path`, so a private file is never readable by others, not even for a moment. With `name`, an
+    OSError becomes a DraftError in a writer's words (saying what was kept); without, it is raised
+    as is, for callers that report it themselves."""
+    existed = path.exists() if name is not None else False
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".studio-{ProcessId.current().tag}-",
@@ -122,6 +128,8 @@ def atomic_write(path: Path, data: bytes, mode: int, name: str) -> DiskStamp:
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
+        if name is None:
+            raise
         raise save_failure(exc, name, existed) from exc
     finally:
         if tmp is not None:

@@ -1,6 +1,10 @@
-"""Draft files on disk. Claude writes through tools, so every name is hostile until proven otherwise:
-a name either lands on a regular text file inside the drafts folder, or is refused in plain words.
-Saves are atomic (temp file, fsync, rename) so a crash or a full disk never leaves half a draft."""
+"""Draft files on disk: read, stamp, save, list, and sweep the temp files of dead studios.
+
+Every name first goes through the naming policy (``draft_names``: a name either lands on a regular
+text file inside the drafts folder, or is refused in plain words). Saves are atomic (temp file,
+fsync, rename) so a crash or a full disk never leaves half a draft. Recovery copies of unsaved text
+are ``recovery``'s job, not this module's.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +12,12 @@ import contextlib
 import os
 import re
 import stat
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.core import draft_names
 from studio.core.diskio import DiskStamp, DraftError, atomic_write, remove_stale_temps, save_failure, umask
-
-EXTENSIONS = (".md", ".markdown", ".txt")
-_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
-             *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-# A suffix counts as an extension only if it looks like one: "x.sh" is refused, "v1.2" becomes "v1.2.md".
-_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]*")
-MAX_NAME_CHARS, MAX_COMPONENT_BYTES = 1024, 255
-# Format characters (U+202E reverses the text after it, U+200B is a zero-width space), code points
-# with no character, private-use ones, lone surrogates, and every space but U+0020.
-_UNSEEN = {"Cf", "Cn", "Co", "Cs", "Zs"}
+from studio.core.draft_names import EXTENSIONS, quote_name
 
 
 class DraftConflict(DraftError):
@@ -53,18 +48,6 @@ def count_words(text: str) -> int:
     return len(re.findall(r"\S+", text))
 
 
-def _show(name: str) -> str:
-    """A name fit for a message: control characters escaped, absurd lengths cut."""
-    shown = name if name.isprintable() else repr(name)[1:-1]
-    return f"'{shown[:60]}…'" if len(shown) > 60 else f"'{shown}'"
-
-
-def _describe(char: str) -> str:
-    """U+202E (RIGHT-TO-LEFT OVERRIDE): a character a writer cannot see, named by its code."""
-    name = unicodedata.name(char, "")
-    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
-
-
 class DraftStore:
     """The drafts folder: the only place the tools may read or write."""
 
@@ -73,92 +56,16 @@ class DraftStore:
         self.max_bytes = max_bytes
 
     def normalise(self, name: str) -> str:
-        """The canonical relative name, or DraftError saying what is wrong with it. Purely lexical."""
-        if not isinstance(name, str) or not name.strip():
-            raise DraftError("A draft needs a name, such as 'launch.md'.")
-        if len(name) > MAX_NAME_CHARS:
-            raise DraftError(f"The name {_show(name)} is longer than {MAX_NAME_CHARS} characters.")
-        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
-            raise DraftError(f"The name {_show(name)} contains control characters.")
-        hidden = next((c for c in name if c != " " and unicodedata.category(c) in _UNSEEN), None)
-        if hidden is not None:
-            raise DraftError(f"The name {_show(name)} contains {_describe(hidden)}, which hides or "
-                             "disguises what the name says; use visible letters, digits and plain "
-                             "spaces.")
-        if "\\" in name:
-            raise DraftError(f"The name {_show(name)} contains a backslash; use '/' between folders.")
-        if name.startswith(("/", "~")) or re.match(r"[A-Za-z]:/", name):
-            raise DraftError(f"The name {_show(name)} is an absolute path; drafts are named relative to "
-                             "the drafts folder, such as 'notes/ch1.md'.")
-        parts = name.split("/")
-        for part in parts:
-            self._check_component(part, name)
-        if not _EXTENSION.fullmatch(os.path.splitext(parts[-1])[1]):
-            parts[-1] += ".md"
-            self._check_component(parts[-1], name)  # the added ".md" may push it past 255 bytes
-        ext = os.path.splitext(parts[-1])[1]
-        if ext.lower() not in EXTENSIONS:
-            raise DraftError(f"The name {_show(name)} ends in '{ext}'; drafts must be .md, .markdown "
-                             "or .txt files.")
-        return "/".join(parts)
-
-    @staticmethod
-    def _check_component(part: str, name: str) -> None:
-        shown = _show(name)
-        if not part:
-            raise DraftError(f"The name {shown} has an empty folder name (two '/' in a row, or a '/' "
-                             "at the end).")
-        if part in (".", ".."):
-            raise DraftError(f"The name {shown} contains '{part}'; drafts stay inside the drafts folder.")
-        if part.startswith("."):
-            raise DraftError(f"The name {shown} is hidden (a part starts with '.'); hidden files are "
-                             "off limits.")
-        if part.startswith("-"):
-            raise DraftError(f"The name {shown} starts with '-', which other programs read as an option.")
-        if part.endswith((".", " ")):
-            raise DraftError(f"The name {shown} has a part ending in a dot or a space.")
-        if part.split(".")[0].rstrip(" ").upper() in _RESERVED:
-            raise DraftError(f"The name {shown} uses a name Windows reserves for devices "
-                             f"({part.split('.')[0]}).")
-        if len(part.encode("utf-8")) > MAX_COMPONENT_BYTES:
-            raise DraftError(f"The name {shown} has a part longer than {MAX_COMPONENT_BYTES} bytes.")
+        """The canonical relative name, or DraftError saying what is wrong with it (draft_names)."""
+        return draft_names.normalise(name)
 
     def resolve(self, name: str) -> Path:
-        """The real absolute path for `name`, proven to be inside the drafts folder (symlinks followed)
-        and to be a regular file or nothing yet."""
-        canonical = self.normalise(name)
-        try:
-            real_root = self.root.resolve()
-            target = (real_root / canonical).resolve()
-        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop, before Python 3.13
-            raise DraftError(f"{_show(canonical)} cannot be followed on disk ({exc}).") from exc
-        if not target.is_relative_to(real_root):
-            raise DraftError(f"{_show(canonical)} points outside the drafts folder ({real_root}); "
-                             "drafts can only be written inside it.")
-        real_name = target.relative_to(real_root).as_posix()
-        if real_name != canonical:
-            try:
-                self.normalise(real_name)
-            except DraftError as exc:
-                raise DraftError(f"{_show(canonical)} is a link to {_show(real_name)}, which is not a "
-                                 f"draft: {exc}") from exc
-        try:
-            mode = os.lstat(target).st_mode
-        except FileNotFoundError:
-            return target
-        except NotADirectoryError as exc:
-            raise DraftError(f"{_show(canonical)} cannot exist: part of its folder path is a file.") from exc
-        except OSError as exc:
-            raise DraftError(f"{_show(canonical)} cannot be checked ({exc.strerror or exc}).") from exc
-        if stat.S_ISDIR(mode):
-            raise DraftError(f"{_show(canonical)} is a folder, not a draft.")
-        if not stat.S_ISREG(mode):
-            raise DraftError(f"{_show(canonical)} is not a regular file (a pipe, socket or device).")
-        return target
+        """The real path for `name`, proven to be inside this folder (draft_names.resolve)."""
+        return draft_names.resolve(self.root, name)
 
     def read(self, name: str) -> tuple[str, DiskStamp]:
         """The draft's exact text (line endings untouched) and the stamp to detect later changes."""
-        path, shown = self.resolve(name), _show(self.normalise(name))
+        path, shown = self.resolve(name), quote_name(self.normalise(name))
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
             fd = os.open(path, flags)  # non-blocking: a pipe swapped in after resolve() cannot hang us
@@ -192,7 +99,7 @@ class DraftStore:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise DraftError(f"{_show(name)} cannot be checked ({exc.strerror or exc}).") from exc
+            raise DraftError(f"{quote_name(name)} cannot be checked ({exc.strerror or exc}).") from exc
 
     def _unchanged(self, path: Path, expected: DiskStamp) -> bool:
         """Size and mtime first, and the bytes only when those match: an edit that keeps both (a
@@ -206,7 +113,7 @@ class DraftStore:
         except FileNotFoundError:
             return False
         except OSError as exc:
-            raise DraftError(f"{_show(path.name)} cannot be checked ({exc.strerror or exc}).") from exc
+            raise DraftError(f"{quote_name(path.name)} cannot be checked ({exc.strerror or exc}).") from exc
 
     def save(self, name: str, text: str, *, expected: DiskStamp | None = None,
              overwrite_changed: bool = False) -> SavedDraft:

@@ -30,7 +30,7 @@ from studio.core.events import (
 from studio.core.reply import ReplyBuilder, ToolUse
 from studio.core.retry import RETRY_CEILING, retry_wait
 from studio.core.tools import ToolBox, ToolOutcome
-from studio.core.usage import ReplyCost, estimate_tokens, price_reply
+from studio.core.usage import CacheTtl, ReplyCost, estimate_tokens, price_reply
 from studio.core.workspace import Workspace
 
 T = TypeVar("T")
@@ -48,7 +48,7 @@ class EngineConfig:
     max_tool_rounds: int = 8
     max_retries: int = 2
     timeout: float = 600.0
-    cache_ttl: str = "5m"
+    cache_ttl: CacheTtl = "5m"
 
 
 class Engine:

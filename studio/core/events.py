@@ -74,14 +74,26 @@ class CostReported:
     cost: ReplyCost
 
 
+# Why a reply ended, as the API says (the SDK's StopReason, spelled out so this module stays free of
+# the SDK), and "stopped": the writer stopped it.
+ApiStopReason = Literal["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal",
+                        "model_context_window_exceeded"]
+StopReason = ApiStopReason | Literal["stopped"]
+
+
 @dataclass(frozen=True)
 class TurnDone:
     """The turn ended normally. `notice` explains anything the writer should know (cut, refusal)."""
 
-    stop_reason: str
+    stop_reason: StopReason
     notice: str | None = None
     can_continue: bool = False
     remedy: Remedy | None = None
+
+
+# What kind of failure ended a turn, for a front end to act on (errors.describe_failure and the engine).
+FailureKind = Literal["auth", "model", "rate_limit", "overloaded", "stream_error", "bad_request", "server",
+                      "connection", "dropped", "truncated", "tool_loop", "unexpected", "error"]
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,7 @@ class TurnFailed:
     title: str
     detail: str
     retry_after: float | None = None
-    kind: str = "error"
+    kind: FailureKind = "error"
     remedy: Remedy | None = None
     can_retry: bool = True
 

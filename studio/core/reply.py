@@ -12,7 +12,7 @@ from typing import Any
 
 from jiter import from_json
 
-from studio.core.events import Event, TextDelta, ToolInputDelta
+from studio.core.events import ApiStopReason, Event, TextDelta, ToolInputDelta
 from studio.core.usage import TokenUsage
 
 
@@ -47,7 +47,7 @@ class ReplyBuilder:
     blocks: list[dict[str, Any] | ToolUse] = field(default_factory=list)
     usage: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
-    stop_reason: str | None = None
+    stop_reason: ApiStopReason | None = None
     stop_details: dict[str, Any] | None = None
 
     def feed(self, event: Any) -> list[Event]:

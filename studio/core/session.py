@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from studio import locations
 from studio.config import Settings
-from studio.core.budget import BudgetCheck, Level
+from studio.core.budget import BudgetCheck, BudgetLevel
 from studio.core.catalog import Catalog
 from studio.core.conversation import CONTINUE_REQUEST, Conversation
 from studio.core.drafts import DraftStore
@@ -107,7 +107,7 @@ class Session:
         self.can_continue = False
         self._stop = asyncio.Event()
         self._turn_start = 0  # first message of the current exchange: history rewrites from there
-        self._warned: Level = "ok"
+        self._warned: BudgetLevel = "ok"
         self._sent_raw: int | None = None  # the raw estimate of the request just sent
         self._sent_model = ""
 

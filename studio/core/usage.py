@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from studio.core.catalog import Price
+
+# How long the API keeps a cached prompt prefix: the two lifetimes it offers, priced differently.
+CacheTtl = Literal["5m", "1h"]
 
 BATCH_DISCOUNT = 0.5
 WEB_SEARCH_PER_REQUEST = 10.0 / 1000  # USD, server tool web search

@@ -7,27 +7,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import PromptCache
+from .cache import PromptCache, Ttl
 from .sse import char_chunks, dumps, encode_event, next_id
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 STREAM_HEADERS = {"content-type": "text/event-stream", "cache-control": "no-cache"}
 JSON_HEADERS = {"content-type": "application/json"}
-
-# The status the API answers with for each error type.
-ERROR_STATUS = {
-    "invalid_request_error": 400,
-    "authentication_error": 401,
-    "billing_error": 402,
-    "permission_error": 403,
-    "not_found_error": 404,
-    "request_too_large": 413,
-    "rate_limit_error": 429,
-    "api_error": 500,
-    "timeout_error": 504,
-    "overloaded_error": 529,
-}
-
 
 @dataclass
 class Context:
@@ -82,7 +67,7 @@ class MessageBuilder:
     """Writes one generated message as SSE events while keeping its final JSON in step."""
 
     def __init__(self, *, model: str, input_tokens: int, cache_read: int = 0,
-                 cache_creation: int = 0, cache_ttl: str = "5m") -> None:
+                 cache_creation: int = 0, cache_ttl: Ttl = "5m") -> None:
         one_hour = cache_ttl == "1h"
         self.usage: dict[str, Any] = {
             "input_tokens": input_tokens,

@@ -15,12 +15,14 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .sse import estimate_input_tokens
 
 MIN_CACHEABLE_TOKENS = 1024
-TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
+# The API's two cache lifetimes. Spelled out here, not imported: the demo server uses nothing of studio.
+Ttl = Literal["5m", "1h"]
+TTL_SECONDS: dict[Ttl, float] = {"5m": 300.0, "1h": 3600.0}
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class CacheUsage:
     input_tokens: int
     cache_read: int
     cache_creation: int
-    ttl: str = "5m"
+    ttl: Ttl = "5m"
 
 
 def _blocks(body: dict[str, Any]) -> list[tuple[dict[str, Any], bool]]:
@@ -52,7 +54,7 @@ def _blocks(body: dict[str, Any]) -> list[tuple[dict[str, Any], bool]]:
     return blocks
 
 
-def _ttl(body: dict[str, Any]) -> str:
+def _ttl(body: dict[str, Any]) -> Ttl:
     marks = [body.get("cache_control") or {}]
     marks += [b.get("cache_control") or {} for b in body.get("system") or [] if isinstance(b, dict)]
     return "1h" if any(m.get("ttl") == "1h" for m in marks) else "5m"

@@ -2,6 +2,10 @@
 
 The real SDK talks to it over TCP, so tests, benchmarks and the offline demo exercise
 the same HTTP, SSE and error paths as the live service, with no network.
+
+It keeps nothing it is sent: ``studio --demo`` runs it for a whole writing session, and a
+server that recorded every request body would grow with it. Tests that read what was sent use
+``tests/fakeapi.RecordingServer``, which keeps each request through the :meth:`received` hook.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ MESSAGES_PATH = "/v1/messages"
 
 
 @dataclass
-class RecordedRequest:
+class Request:
     """One request as received; ``path`` has no query string, which is kept in ``query``."""
 
     method: str
@@ -120,10 +124,11 @@ class _Handler(BaseHTTPRequestHandler):
             parsed = json.loads(body) if body else None
         except ValueError:
             parsed = None
-        record = RecordedRequest(self.command, url.path, headers, body, parsed, url.query)
-        request_id = owner._record(record)
+        request = Request(self.command, url.path, headers, body, parsed, url.query)
+        request_id = owner._next_request_id()
+        owner.received(request)
         try:
-            outcome = owner._route(record, request_id)
+            outcome = owner._route(request, request_id)
         except Exception as exc:  # a bug in a script must still answer like the API would
             outcome = json_outcome(500, error_body("api_error", f"loopback: {exc!r}", request_id))
         owner._log(f"{self.command} {self.path} -> {outcome.status}")
@@ -197,7 +202,6 @@ class LoopbackServer:
         self._log_callback = log
         self._lock = threading.Lock()
         self._queue: deque[list[Any]] = deque()  # [reply, answers left]
-        self._requests: list[RecordedRequest] = []
         self._counter = 0
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -259,25 +263,16 @@ class LoopbackServer:
         with self._lock:
             return len(self._queue)
 
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, in order (a copy)."""
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def message_requests(self) -> list[RecordedRequest]:
-        """Only the ``POST /v1/messages`` requests."""
-        return [r for r in self.requests if r.method == "POST" and r.path == MESSAGES_PATH]
+    def received(self, request: Request) -> None:
+        """Called with each request before it is answered; keeps nothing here (see the module)."""
 
     def _log(self, line: str) -> None:
         if self._log_callback is not None:
             self._log_callback(line)
 
-    def _record(self, record: RecordedRequest) -> str:
-        """Keep the request and hand out its request id."""
+    def _next_request_id(self) -> str:
+        """A request id for the next request, as the API sends in ``request-id``."""
         with self._lock:
-            self._requests.append(record)
             self._counter += 1
             return f"req_loopback_{self._counter}"
 
@@ -297,7 +292,7 @@ class LoopbackServer:
         bearer = headers.get("authorization", "")
         return headers.get("x-api-key") == self.api_key or bearer == f"Bearer {self.api_key}"
 
-    def _route(self, request: RecordedRequest, request_id: str) -> Outcome:
+    def _route(self, request: Request, request_id: str) -> Outcome:
         """Pick the answer for one request."""
         if not self._authorised(request.headers):
             return _error(401, "authentication_error", "invalid x-api-key", request_id)

@@ -37,7 +37,7 @@ UNMOUNT_WAIT = 2.0  # seconds any other exit waits for them
 
 class StudioApp(App[None]):
     TITLE = "studio"
-    CSS_PATH = [locations.styles_dir() / "studio.tcss"]
+    CSS_PATH = [Path(__file__).with_name("studio.tcss")]  # package data, beside this module
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [*APP_BINDINGS]
 

@@ -40,7 +40,8 @@ class UserMessage(Static):
         self.border_title = "You"
 
 
-NoticeLevel = Literal["info", "tip", "warn", "error"]  # also the CSS class that colours it
+# A Notice's kind, which is also its CSS class in studio.tcss.
+NoticeLevel = Literal["info", "tip", "warn", "error"]
 
 
 class Notice(Static):

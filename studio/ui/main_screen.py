@@ -33,7 +33,7 @@ from studio.core.session import Session, SessionBusy
 from studio.core.store import SavedSession
 from studio.core.usage import format_tokens
 from studio.core.visible import visible
-from studio.keys import mask_key, save_key
+from studio.credentials import mask_key, save_key
 from studio.ui.bindings import SCREEN_BINDINGS, key_label
 from studio.ui.chat import NoticeLevel
 from studio.ui.chat_pane import ChatPane

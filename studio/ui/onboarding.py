@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from textual import work
 from textual.app import ComposeResult
@@ -13,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from studio.core.visible import visible
-from studio.keys import looks_like_key, mask_key
+from studio.credentials import looks_like_key, mask_key
 
 # Checks a key: None when it works, else the reason in words.
 KeyChecker = Callable[[str], Awaitable[str | None]]
@@ -54,7 +55,7 @@ class Onboarding(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
-    def _status(self, text: str, level: str) -> None:
+    def _status(self, text: str, level: Literal["info", "error"]) -> None:
         status = self.query_one("#key-status", Static)
         status.set_classes(level)
         status.update(visible(text))
