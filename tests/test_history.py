@@ -79,7 +79,7 @@ async def test_the_draft_a_tool_call_touched_is_kept_beside_the_messages(tmp_pat
     saved = await reopened.load(history.session_id)
     assert saved is not None and saved.touched == {"toolu_1": TouchedDraft("saved", "a.md")}
     again = Conversation()
-    again.restore(saved)
+    again.restore([m.message for m in saved.messages], saved.touched)
     assert again.messages == conversation.messages and again.touched == saved.touched
     assert "touched" not in str(again.messages)  # the API gets the blocks as they were
     reopened.save(again, 0, SONNET, 1)  # rewriting from the start keeps what was restored

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from studio.core.store import SavedSession
+from typing import Any, Literal
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -35,11 +32,11 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     touched: dict[str, TouchedDraft] = field(default_factory=dict)
 
-    def restore(self, saved: SavedSession | None) -> None:
-        """Become a reopened conversation (None: a new, empty one), in place: the same object
-        stays shared with whatever holds it."""
-        self.messages[:] = [m.message for m in saved.messages] if saved is not None else []
-        self.touched = dict(saved.touched) if saved is not None else {}
+    def restore(self, messages: list[Message], touched: dict[str, TouchedDraft]) -> None:
+        """Become a reopened conversation (or, given nothing, a new one) in place: the same
+        object stays shared with whatever holds it."""
+        self.messages[:] = messages
+        self.touched = dict(touched)
 
     def add_user(self, text: str) -> None:
         """A new user turn; joins a pending user turn (tool results) so roles keep alternating."""

@@ -21,10 +21,10 @@ import importlib
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from studio import locations
-from studio.config import Settings
 from studio.core.budget import BudgetCheck, BudgetLevel
 from studio.core.catalog import Catalog
 from studio.core.conversation import CONTINUE_REQUEST, Conversation
@@ -47,6 +47,7 @@ from studio.core.recovery import ReplacedVersions
 from studio.core.spending import Spending
 from studio.core.store import SavedSession, SessionSummary, Store
 from studio.core.tokens import ModelCalibrators, TokenizerUnavailable, estimate_request
+from studio.core.usage import CacheTtl
 from studio.core.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -54,6 +55,26 @@ if TYPE_CHECKING:
 
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 LARGE_REQUEST = 50_000  # tokens: above this, the size check before sending asks the API to count
+
+
+class SessionSettings(Protocol):
+    """What a session reads of the studio's settings (`studio.config.Settings` has it all): the
+    engine sits below the config, so it names what it needs instead of importing it."""
+
+    api_key: str | None
+    api_key_source: str | None
+    base_url: str | None
+    model: str
+    max_tokens: int
+    system_prompt: str
+    drafts_dir: Path
+    max_tool_rounds: int
+    max_draft_bytes: int
+    cache_ttl: CacheTtl
+    session_budget: float | None
+    daily_budget: float | None
+    models: dict[str, dict[str, Any]]
+    demo: bool
 
 
 class SessionBusy(RuntimeError):
@@ -88,7 +109,7 @@ class SizeCheck:
 
 
 class Session:
-    def __init__(self, settings: Settings, *, catalog: Catalog, workspace: Workspace,
+    def __init__(self, settings: SessionSettings, *, catalog: Catalog, workspace: Workspace,
                  history: History, spending: Spending, keeper: Keeper | None = None) -> None:
         self.settings = settings
         self.catalog = catalog
@@ -112,7 +133,7 @@ class Session:
         self._sent_model = ""
 
     @classmethod
-    def open(cls, settings: Settings,
+    def open(cls, settings: SessionSettings,
              on_store_status: Callable[[str | None], None] | None = None) -> tuple[Session, str | None]:
         """A session on the writer's own folders and store; also what went wrong opening the
         store (then conversations and costs are counted in memory only), in words."""
@@ -379,7 +400,7 @@ class Session:
         if saved is None:
             return None
         self._clear()
-        self.conversation.restore(saved)
+        self.conversation.restore([m.message for m in saved.messages], saved.touched)
         self.spending.restart(saved.responses, lambda model: self.catalog.info(model).price)
         self.can_retry = self.conversation.pending_user_turn()
         last = next((m.model for m in reversed(saved.messages) if m.model), None)
@@ -388,7 +409,7 @@ class Session:
         return saved
 
     def _clear(self) -> None:
-        self.conversation.restore(None)
+        self.conversation.restore([], {})
         self.can_retry = self.can_continue = False
         self._warned = "ok"
 

@@ -60,7 +60,7 @@ class StudioApp(App[None]):
         self.crash_report: Path | None = None
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(self.session, self.recovery, self._notices)
+        return MainScreen(self.settings, self.session, self.recovery, self._notices)
 
     @property
     def main_screen(self) -> MainScreen:
@@ -85,9 +85,7 @@ class StudioApp(App[None]):
 
     def _say_store_status(self, problem: str | None) -> None:
         if self.is_running:
-            self.run_worker(self.main_screen.say(
-                problem or "Conversations and costs are kept on disk again; nothing was lost.",
-                "warn" if problem else "tip"), group="store-status")
+            self.main_screen.keeping_changed(problem)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -26,9 +26,9 @@ from studio.core.store import SavedSession
 from studio.ui.advice import ending_words, failure_words
 from studio.ui.bindings import key_label
 from studio.ui.chat import AssistantMessage, ChatView, Notice, NoticeLevel, ToolEntry, UserMessage
+from studio.ui.cost_words import reply_meta
 from studio.ui.prompt import PromptArea
 from studio.ui.reopen import reopened_widgets
-from studio.ui.sidebar import reply_meta
 
 WAITING: dict[WaitKind, str] = {"rate_limit": "Rate limited", "overloaded": "Claude is overloaded",
                                  "server": "The API had an error", "connection": "Cannot reach the API"}

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, TextArea
 from textual.worker import Worker
 
 from studio import locations
+from studio.config import Settings
 from studio.core.events import (
     CostReported,
     SessionEvent,
@@ -57,9 +58,10 @@ class MainScreen(Screen[None]):
     turn_running: reactive[bool] = reactive(False, bindings=True)
     can_retry: reactive[bool] = reactive(False, bindings=True)
 
-    def __init__(self, session: Session, recovery: RecoveryStore, notices: list[tuple[str, NoticeLevel]]
-                 ) -> None:
+    def __init__(self, settings: Settings, session: Session, recovery: RecoveryStore,
+                 notices: list[tuple[str, NoticeLevel]]) -> None:
         super().__init__()
+        self.settings = settings
         self.session = session
         self.recovery = recovery
         self._notices = notices  # said once the chat is on screen: what start-up found wrong
@@ -97,7 +99,7 @@ class MainScreen(Screen[None]):
         await chat.say(f"Write to Claude below: Enter sends, Shift+Enter or Ctrl+J adds a line, "
                        f"{self.key('stop_reply')} stops a reply, {self.key('pick_model')} picks the "
                        "model. The draft is on the right.", "tip")
-        settings = session.settings
+        settings = self.settings
         if settings.demo:
             await chat.say("Demo mode: replies come from studio's built-in offline server, not "
                            "from Claude. Prices are real; the text is simulated.", "warn")
@@ -165,6 +167,12 @@ class MainScreen(Screen[None]):
 
     async def say(self, text: str, level: NoticeLevel = "info") -> None:
         await self.chat_pane.say(text, level)
+
+    def keeping_changed(self, problem: str | None) -> None:
+        """The store stalled (`problem`) or recovered (None): say so in the conversation."""
+        self.run_worker(self.say(
+            problem or "Conversations and costs are kept on disk again; nothing was lost.",
+            "warn" if problem else "tip"), group="store-status")
 
     @on(DraftPane.Said)
     async def _draft_said(self, message: DraftPane.Said) -> None:

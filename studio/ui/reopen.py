@@ -16,7 +16,7 @@ from studio.core.ledger import LedgerEntry
 from studio.core.store import PartialStatus, SavedMessage, SavedSession
 from studio.core.visible import visible
 from studio.ui.chat import AssistantMessage, Notice, ToolEntry, UserMessage, settled_text
-from studio.ui.sidebar import reply_meta
+from studio.ui.cost_words import reply_meta
 
 ENDED: dict[PartialStatus, str] = {"streaming": "interrupted", "failed": "failed",
                                    "stopped": "stopped"}
