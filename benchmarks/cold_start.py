@@ -65,8 +65,9 @@ def time_to_first_paint(target: Target, timeout: float) -> float:
     started = time.perf_counter()
     term = Terminal(target.argv, target.env, target.cwd)
     try:
-        term.wait_until(lambda: target.marker in term.text(), timeout,
-                        f"{target.label} to show {target.marker!r}")
+        term.wait_until(
+            lambda: target.marker in term.text(), timeout, f"{target.label} to show {target.marker!r}"
+        )
         painted = time.perf_counter()
         quit_program(term, timeout)
         return (painted - started) * 1000
@@ -80,22 +81,26 @@ def quit_program(term: Terminal, timeout: float) -> None:
     try:
         term.wait_until(lambda: term.eof, timeout, "the exit")
     except AssertionError:
-        print(f"  warning: {term.child.args[0]!r} did not exit {timeout:g}s after Ctrl+Q; killed",
-              file=sys.stderr)
+        print(
+            f"  warning: {term.child.args[0]!r} did not exit {timeout:g}s after Ctrl+Q; killed",
+            file=sys.stderr,
+        )
     term.close()
 
 
 def summary(times: list[float]) -> str:
-    return (f"{statistics.median(times):9.1f} {min(times):9.1f} {max(times):9.1f}")
+    return f"{statistics.median(times):9.1f} {min(times):9.1f} {max(times):9.1f}"
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each program (default 7)")
-    parser.add_argument("--warmup", type=int, default=1,
-                        help="untimed runs of each first, to warm the page cache (default 1)")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="seconds to wait for a paint or an exit (default 30)")
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="untimed runs of each first, to warm the page cache (default 1)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for a paint or an exit (default 30)"
+    )
     args = parser.parse_args()
     if args.runs < 1 or args.warmup < 0:
         parser.error("--runs must be at least 1 and --warmup not negative")
@@ -104,8 +109,10 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     args = parse_args()
-    with tempfile.TemporaryDirectory(prefix="studio-cold-start-") as tmp, \
-            LoopbackServer(api_key=BENCH_KEY) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="studio-cold-start-") as tmp,
+        LoopbackServer(api_key=BENCH_KEY) as server,
+    ):
         root = Path(tmp)
         hello = root / "hello_app.py"
         hello.write_text(HELLO_APP, encoding="utf-8")
@@ -134,8 +141,10 @@ def main() -> int:
         print(f"{target.label:{width}} {summary(target.times_ms)}")
     diff = statistics.median(studio.times_ms) - statistics.median(bare.times_ms)
     ratio = statistics.median(studio.times_ms) / statistics.median(bare.times_ms)
-    print(f"{'difference':{width}} {diff:9.1f} ms at the median (studio takes {ratio:.2f}x as long); "
-          f"min to min {min(studio.times_ms) - min(bare.times_ms):.1f} ms")
+    print(
+        f"{'difference':{width}} {diff:9.1f} ms at the median (studio takes {ratio:.2f}x as long); "
+        f"min to min {min(studio.times_ms) - min(bare.times_ms):.1f} ms"
+    )
     return 0
 
 

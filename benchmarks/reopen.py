@@ -22,18 +22,35 @@ import time
 from pathlib import Path
 
 BENCH_KEY = "sk-ant-bench-FAKE-key"
-REPLY = ("Here is a paragraph about the harbour survey, with **bold** words, a `code` span and a "
-         "list:\n\n- one point\n- another point\n\n") * 8
+REPLY = (
+    "Here is a paragraph about the harbour survey, with **bold** words, a `code` span and a "
+    "list:\n\n- one point\n- another point\n\n"
+) * 8
 DRAFT = "The harbour survey, line by line.\n" * 3000  # ~100 KB
 
 
 def fake_turn(conversation, n: int) -> None:  # type: ignore[no-untyped-def]
     conversation.add_user(f"Question {n}: tell me more about the survey.")
     if n % 10 == 9:
-        conversation.add_assistant([{"type": "tool_use", "id": f"toolu_{n:04d}", "name": "save_draft",
-                                     "input": {"filename": "survey.md", "content": DRAFT}}])
-        conversation.add_tool_results([{"type": "tool_result", "tool_use_id": f"toolu_{n:04d}",
-                                        "content": "Saved drafts/survey.md: 18000 words."}])
+        conversation.add_assistant(
+            [
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_{n:04d}",
+                    "name": "save_draft",
+                    "input": {"filename": "survey.md", "content": DRAFT},
+                }
+            ]
+        )
+        conversation.add_tool_results(
+            [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": f"toolu_{n:04d}",
+                    "content": "Saved drafts/survey.md: 18000 words.",
+                }
+            ]
+        )
     conversation.add_assistant([{"type": "text", "text": f"Reply {n}. " + REPLY}])
 
 
@@ -97,8 +114,10 @@ async def reopen(turns: int) -> tuple[float, float]:
         deadline = time.perf_counter() + 60
         while True:
             if time.perf_counter() > deadline:
-                raise SystemExit("the reopened conversation never showed its last reply:\n"
-                                 + "\n".join(s.text for s in app.screen._compositor.render_strips()))
+                raise SystemExit(
+                    "the reopened conversation never showed its last reply:\n"
+                    + "\n".join(s.text for s in app.screen._compositor.render_strips())
+                )
             strips = app.screen._compositor.render_strips()
             if any(last in strip.text for strip in strips) and not isinstance(app.screen, Conversations):
                 break
@@ -129,10 +148,12 @@ def main() -> None:
                 elapsed, stall = asyncio.run(reopen(turns))
                 shown.append(elapsed * 1000)
                 stalls.append(stall)
-        print(f"{turns:>4} replies: save at the end {statistics.median(saves):6.1f} ms   "
-              f"reopen to last reply on screen {statistics.median(shown):7.0f} ms "
-              f"(max {max(shown):.0f})   longest stall {statistics.median(stalls):5.0f} ms",
-              flush=True)
+        print(
+            f"{turns:>4} replies: save at the end {statistics.median(saves):6.1f} ms   "
+            f"reopen to last reply on screen {statistics.median(shown):7.0f} ms "
+            f"(max {max(shown):.0f})   longest stall {statistics.median(stalls):5.0f} ms",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

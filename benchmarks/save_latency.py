@@ -71,8 +71,10 @@ def install_timers() -> None:
 
 def draft_text(size: int) -> str:
     """Deterministic Markdown of exactly `size` characters (ASCII, so also bytes)."""
-    paragraph = ("The launch is on Tuesday. Every writer gets the new editor, the drafts folder and "
-                 "the cost sidebar; nothing to install, nothing to configure.\n\n")
+    paragraph = (
+        "The launch is on Tuesday. Every writer gets the new editor, the drafts folder and "
+        "the cost sidebar; nothing to install, nothing to configure.\n\n"
+    )
     parts, n = ["# Launch notes\n\n"], 0
     while sum(map(len, parts)) < size:
         n += 1
@@ -80,14 +82,22 @@ def draft_text(size: int) -> str:
     return "".join(parts)[:size]
 
 
-async def one_save(engine: Engine, workspace: Workspace, server: LoopbackServer, content: str,
-                   filename: str, chunk_size: int) -> tuple[float, float]:
+async def one_save(
+    engine: Engine, workspace: Workspace, server: LoopbackServer, content: str, filename: str, chunk_size: int
+) -> tuple[float, float]:
     """One turn with one save_draft: (end of block -> ToolFinished, time inside DraftStore.save)."""
     CLOCK.block_end.clear()
     CLOCK.save_seconds.clear()
     workspace.draft = Draft()
-    server.queue(ToolUseReply("save_draft", {"filename": filename, "content": content},
-                              text="Saving.", json_chunk_size=chunk_size), TextReply("Saved."))
+    server.queue(
+        ToolUseReply(
+            "save_draft",
+            {"filename": filename, "content": content},
+            text="Saving.",
+            json_chunk_size=chunk_size,
+        ),
+        TextReply("Saved."),
+    )
     conversation = Conversation()
     conversation.add_user(f"Write the launch notes and save them as {filename}")
     latency: float | None = None
@@ -118,13 +128,17 @@ def row(label: str, seconds: list[float]) -> str:
 
 async def bench(runs: int, warmup: int, chunk_size: int) -> None:
     install_timers()
-    with tempfile.TemporaryDirectory(prefix="studio-save-latency-") as tmp, \
-            LoopbackServer(api_key=BENCH_KEY) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="studio-save-latency-") as tmp,
+        LoopbackServer(api_key=BENCH_KEY) as server,
+    ):
         workspace = Workspace(DraftStore(Path(tmp) / "drafts"))
         config = EngineConfig(api_key=BENCH_KEY, base_url=server.base_url, max_retries=0)
         engine = Engine(config, Catalog.builtin(), workspace)
-        print(f"save_draft: end of the tool block -> file on disk; {runs} runs per size, "
-              f"input_json_delta chunks of {chunk_size} chars; drafts in {tmp}")
+        print(
+            f"save_draft: end of the tool block -> file on disk; {runs} runs per size, "
+            f"input_json_delta chunks of {chunk_size} chars; drafts in {tmp}"
+        )
         print(f"\n{'':<30} {'median':>9} {'p90':>9} {'max':>9}   (ms)")
         try:
             for label, size in SIZES.items():
@@ -132,8 +146,9 @@ async def bench(runs: int, warmup: int, chunk_size: int) -> None:
                 totals: list[float] = []
                 saves: list[float] = []
                 for n in range(warmup + runs):
-                    total, save = await one_save(engine, workspace, server, content,
-                                                 f"draft-{size}-{n:03d}.md", chunk_size)
+                    total, save = await one_save(
+                        engine, workspace, server, content, f"draft-{size}-{n:03d}.md", chunk_size
+                    )
                     if n >= warmup:
                         totals.append(total)
                         saves.append(save)
@@ -141,8 +156,10 @@ async def bench(runs: int, warmup: int, chunk_size: int) -> None:
                 print(f"{label} ({len(content.encode()):,} bytes)")
                 print(row("end of block -> on disk", totals))
                 print(row("in DraftStore.save", saves))
-                print(f"  {'share in DraftStore.save':<28} {statistics.median(shares):9.0%} "
-                      f"{p90(shares):9.0%} {max(shares):9.0%}")
+                print(
+                    f"  {'share in DraftStore.save':<28} {statistics.median(shares):9.0%} "
+                    f"{p90(shares):9.0%} {max(shares):9.0%}"
+                )
         finally:
             await engine.aclose()
 
@@ -151,8 +168,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="timed runs per size (default 30)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs per size first (default 2)")
-    parser.add_argument("--chunk-size", type=int, default=20,
-                        help="characters per input_json_delta (default 20, as ToolUseReply)")
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=20,
+        help="characters per input_json_delta (default 20, as ToolUseReply)",
+    )
     args = parser.parse_args()
     if args.runs < 1 or args.warmup < 0 or args.chunk_size < 1:
         parser.error("--runs and --chunk-size must be at least 1, --warmup not negative")

@@ -95,14 +95,17 @@ def long_reply(size: int) -> str:
 
 def short_reply(n: int) -> str:
     """An earlier, ordinary reply (~380 characters) for the long-session history."""
-    return (f"### Note {n}\n\nHere is a tighter version of paragraph {n}. It keeps the *claim* and "
-            f"drops the hedging, so it reads faster:\n\n- first, the finding\n- then, the **number**"
-            f"\n- last, what to do about it\n\nThe tide tables for week {n} are attached below, "
-            "and the `sounding()` helper is unchanged. Ask if you want the longer cut back; the "
-            "cost of keeping both is one more page in the appendix.")
+    return (
+        f"### Note {n}\n\nHere is a tighter version of paragraph {n}. It keeps the *claim* and "
+        f"drops the hedging, so it reads faster:\n\n- first, the finding\n- then, the **number**"
+        f"\n- last, what to do about it\n\nThe tide tables for week {n} are attached below, "
+        "and the `sounding()` helper is unchanged. Ask if you want the longer cut back; the "
+        "cost of keeping both is one more page in the appendix."
+    )
 
 
 # -- measuring ------------------------------------------------------------------------------------
+
 
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..1); 0 for no values."""
@@ -226,8 +229,10 @@ class Watch:
         Screen._refresh_layout = timed_refresh_layout  # type: ignore[method-assign]
         AssistantMessage.append = timed_append  # type: ignore[method-assign]
         self._originals: list[tuple[type, str, Any]] = [
-            (ChatView, "add", add), (AssistantMessage, "append", append),
-            (Screen, "_refresh_layout", refresh_layout)]
+            (ChatView, "add", add),
+            (AssistantMessage, "append", append),
+            (Screen, "_refresh_layout", refresh_layout),
+        ]
 
     def close(self) -> None:
         """Put the wrapped methods back and let go of the app."""
@@ -280,8 +285,16 @@ class Result:
         return self.chars / self.on_screen
 
 
-async def stream_one(pilot: Any, app: StudioApp, watch: Watch, server: ServerThread, label: str,
-                     text: str, chunk_size: int, chunk_delay: float) -> Result:
+async def stream_one(
+    pilot: Any,
+    app: StudioApp,
+    watch: Watch,
+    server: ServerThread,
+    label: str,
+    text: str,
+    chunk_size: int,
+    chunk_delay: float,
+) -> Result:
     """Send one message, let `text` stream back, and time it with the lag probe running."""
     from ui_helpers import send
 
@@ -302,10 +315,20 @@ async def stream_one(pilot: Any, app: StudioApp, watch: Watch, server: ServerThr
         raise RuntimeError(f"{label}: the reply's text differs from what the server sent")
     layouts = watch.layout_seconds[layouts_before:] or [0.0]
     total = reply.on_screen - reply.sent
-    return Result(label, len(text), f"{chunk_size}/{chunk_delay * 1000:g}ms",
-                  reply.first_text - reply.sent, total, reply.on_screen - reply.last_delta,
-                  probe.summary(), watch.frames - frames_before, max(layouts), sum(layouts) / total,
-                  sum(1 for _ in app.screen.walk_children()), probe.full_gcs)
+    return Result(
+        label,
+        len(text),
+        f"{chunk_size}/{chunk_delay * 1000:g}ms",
+        reply.first_text - reply.sent,
+        total,
+        reply.on_screen - reply.last_delta,
+        probe.summary(),
+        watch.frames - frames_before,
+        max(layouts),
+        sum(layouts) / total,
+        sum(1 for _ in app.screen.walk_children()),
+        probe.full_gcs,
+    )
 
 
 async def short_turn(pilot: Any, app: StudioApp, watch: Watch, server: ServerThread, n: int) -> float:
@@ -347,6 +370,7 @@ async def mount_history(app: StudioApp, first: int, count: int) -> None:
 
 # -- the scenarios --------------------------------------------------------------------------------
 
+
 @dataclass
 class SessionRow:
     """The long-session figures at one history size."""
@@ -359,8 +383,9 @@ class SessionRow:
     result: Result
 
 
-async def run_app(server: ServerThread, tmp: Path,
-                  body: Callable[[Any, StudioApp, Watch], Awaitable[None]], gc_mode: str) -> None:
+async def run_app(
+    server: ServerThread, tmp: Path, body: Callable[[Any, StudioApp, Watch], Awaitable[None]], gc_mode: str
+) -> None:
     """A fresh app in a 120x40 headless terminal, ready to send (engine loaded).
 
     gc_mode "freeze" or "off" is a what-if for the garbage collector's share of the lag: the
@@ -388,8 +413,9 @@ async def run_app(server: ServerThread, tmp: Path,
     gc.collect()  # what runs next in this process starts without these widgets in the heap
 
 
-async def engine_only(server: ServerThread, tmp: Path, label: str, text: str, chunk_size: int,
-                      chunk_delay: float) -> Result:
+async def engine_only(
+    server: ServerThread, tmp: Path, label: str, text: str, chunk_size: int, chunk_delay: float
+) -> Result:
     """The same reply read by the engine with no UI: the pace the server, SDK and engine allow."""
     from studio.config import DEFAULT_MODEL
     from studio.core.catalog import Catalog
@@ -399,8 +425,11 @@ async def engine_only(server: ServerThread, tmp: Path, label: str, text: str, ch
     from studio.core.events import TextDelta
     from studio.core.workspace import Workspace
 
-    engine = Engine(EngineConfig(api_key=BENCH_KEY, base_url=server.base_url, max_retries=0),
-                    Catalog.builtin(), Workspace(DraftStore(tmp / "drafts")))
+    engine = Engine(
+        EngineConfig(api_key=BENCH_KEY, base_url=server.base_url, max_retries=0),
+        Catalog.builtin(),
+        Workspace(DraftStore(tmp / "drafts")),
+    )
     conversation = Conversation()
     conversation.add_user("Write the whole harbour report, please.")
     server.queue_text(text, chunk_size, chunk_delay)
@@ -417,8 +446,20 @@ async def engine_only(server: ServerThread, tmp: Path, label: str, text: str, ch
         await engine.aclose()
     if "".join(received) != text:
         raise RuntimeError(f"{label}: the engine received other text than the server sent")
-    return Result(label, len(text), f"{chunk_size}/{chunk_delay * 1000:g}ms", first - started,
-                  ended - started, 0.0, probe.summary(), 0, 0.0, 0.0, 0, probe.full_gcs)
+    return Result(
+        label,
+        len(text),
+        f"{chunk_size}/{chunk_delay * 1000:g}ms",
+        first - started,
+        ended - started,
+        0.0,
+        probe.summary(),
+        0,
+        0.0,
+        0.0,
+        0,
+        probe.full_gcs,
+    )
 
 
 class ServerThread:
@@ -457,8 +498,12 @@ class ServerProcess(ServerThread):
     runs only the app, the SDK and the engine. Replies are queued over a pipe."""
 
     def __enter__(self) -> ServerProcess:
-        self.child = subprocess.Popen([sys.executable, "-c", SERVER_CHILD, BENCH_KEY],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.child = subprocess.Popen(
+            [sys.executable, "-c", SERVER_CHILD, BENCH_KEY],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.child.stdout is not None
         self.base_url = self.child.stdout.readline().strip()
         if not self.base_url.startswith("http://"):
@@ -488,14 +533,32 @@ def run_scenario(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, An
     async def fast(pilot: Any, app: StudioApp, watch: Watch) -> None:
         with idle.running():
             await asyncio.sleep(1.0)
-        results.append(await stream_one(pilot, app, watch, server, "fast",
-                                        long_reply(args.fast_kb * 1024), args.fast_chunk,
-                                        args.fast_delay))
+        results.append(
+            await stream_one(
+                pilot,
+                app,
+                watch,
+                server,
+                "fast",
+                long_reply(args.fast_kb * 1024),
+                args.fast_chunk,
+                args.fast_delay,
+            )
+        )
 
     async def paced(pilot: Any, app: StudioApp, watch: Watch) -> None:
-        results.append(await stream_one(pilot, app, watch, server, "paced",
-                                        long_reply(args.paced_kb * 1024), args.paced_chunk,
-                                        args.paced_delay))
+        results.append(
+            await stream_one(
+                pilot,
+                app,
+                watch,
+                server,
+                "paced",
+                long_reply(args.paced_kb * 1024),
+                args.paced_chunk,
+                args.paced_delay,
+            )
+        )
 
     async def long_session(pilot: Any, app: StudioApp, watch: Watch) -> None:
         n = 0
@@ -517,18 +580,41 @@ def run_scenario(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, An
             mounts = watch.mount_seconds[first_mount:][-10:] or [0.0]
             replies = watch.replies_added
             widgets = sum(1 for _ in app.screen.walk_children())
-            result = await stream_one(pilot, app, watch, server, f"+1 at {replies}",
-                                      long_reply(args.session_kb * 1024), args.fast_chunk,
-                                      args.fast_delay)
-            session.append(SessionRow(replies, widgets, statistics.median(recent) * 1000,
-                                      statistics.median(mounts) * 1000, probe.summary()[2], result))
+            result = await stream_one(
+                pilot,
+                app,
+                watch,
+                server,
+                f"+1 at {replies}",
+                long_reply(args.session_kb * 1024),
+                args.fast_chunk,
+                args.fast_delay,
+            )
+            session.append(
+                SessionRow(
+                    replies,
+                    widgets,
+                    statistics.median(recent) * 1000,
+                    statistics.median(mounts) * 1000,
+                    probe.summary()[2],
+                    result,
+                )
+            )
             print(f"  ... {replies} replies in the chat", file=sys.stderr, flush=True)
 
     async def no_ui() -> None:
-        results.append(await engine_only(server, tmp, "paced, no UI", long_reply(args.paced_kb * 1024),
-                                         args.paced_chunk, args.paced_delay))
+        results.append(
+            await engine_only(
+                server,
+                tmp,
+                "paced, no UI",
+                long_reply(args.paced_kb * 1024),
+                args.paced_chunk,
+                args.paced_delay,
+            )
+        )
 
-    with (ServerProcess() if args.server == "process" else ServerThread()) as server:
+    with ServerProcess() if args.server == "process" else ServerThread() as server:
         if name == "fast":
             asyncio.run(run_app(server, tmp / name, fast, args.gc))
         elif name == "paced":
@@ -537,8 +623,11 @@ def run_scenario(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, An
                 asyncio.run(no_ui())
         else:
             asyncio.run(run_app(server, tmp / name, long_session, args.gc))
-    return {"results": [asdict(r) for r in results], "session": [asdict(row) for row in session],
-            "idle": idle.summary() if idle.lags else None}
+    return {
+        "results": [asdict(r) for r in results],
+        "session": [asdict(row) for row in session],
+        "idle": idle.summary() if idle.lags else None,
+    }
 
 
 def bench(args: argparse.Namespace) -> None:
@@ -550,18 +639,24 @@ def bench(args: argparse.Namespace) -> None:
     session: list[SessionRow] = []
     idle: tuple[float, float, float] | None = None
     for name in ["fast", "paced"] + (["session"] if args.checkpoints else []):
-        child = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--scenario", name],
-                               stdout=subprocess.PIPE, text=True, check=False)
+        child = subprocess.run(
+            [sys.executable, __file__, *sys.argv[1:], "--scenario", name],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
         lines = [line for line in child.stdout.splitlines() if line.startswith(RESULT_MARK)]
         if child.returncode or not lines:
             raise SystemExit(f"scenario {name!r} failed (exit status {child.returncode})")
         data = json.loads(lines[-1].removeprefix(RESULT_MARK))
         results += [result_from(r) for r in data["results"]]
-        session += [SessionRow(**{**row, "result": result_from(row["result"])})
-                    for row in data["session"]]
+        session += [SessionRow(**{**row, "result": result_from(row["result"])}) for row in data["session"]]
         idle = idle or (tuple(data["idle"]) if data["idle"] else None)
-    grown = (f"mounted at once, the last {args.real_turns} before each size as real turns"
-             if args.grow == "bulk" else "each sent as a real turn")
+    grown = (
+        f"mounted at once, the last {args.real_turns} before each size as real turns"
+        if args.grow == "bulk"
+        else "each sent as a real turn"
+    )
     report(results, session, idle or (0.0, 0.0, 0.0), time.perf_counter() - started, grown, args.gc)
 
 
@@ -570,47 +665,68 @@ def result_from(data: dict[str, Any]) -> Result:
     return Result(**{**data, "lag": tuple(data["lag"])})
 
 
-def report(results: list[Result], session: list[SessionRow], idle: tuple[float, float, float],
-           wall: float, grown: str, gc_mode: str) -> None:
+def report(
+    results: list[Result],
+    session: list[SessionRow],
+    idle: tuple[float, float, float],
+    wall: float,
+    grown: str,
+    gc_mode: str,
+) -> None:
     """The tables: one row per streamed reply, then how the long session grew."""
     p50, p99, worst = idle
     gc_note = "" if gc_mode == "on" else f" (what-if: --gc {gc_mode})"
-    print(f"\nstream_render: {SIZE[0]}x{SIZE[1]} headless{gc_note}; lag = lateness of a {TICK * 1000:g} ms "
-          f"sleep on the app's loop (idle: median {p50:.1f}, p99 {p99:.1f}, max {worst:.1f} ms)\n")
-    head = (f"{'reply':<12} {'chars':>7} {'chunk/gap':>9} {'widgets':>7} {'first':>7} {'on scr':>7} "
-            f"{'backlog':>7} {'chars/s':>7} {'lag p50':>7} {'p99':>6} {'max':>6} {'fps':>5} "
-            f"{'layout max':>10} {'share':>5} {'full gc n/sum/max':>17}")
+    print(
+        f"\nstream_render: {SIZE[0]}x{SIZE[1]} headless{gc_note}; lag = lateness of a {TICK * 1000:g} ms "
+        f"sleep on the app's loop (idle: median {p50:.1f}, p99 {p99:.1f}, max {worst:.1f} ms)\n"
+    )
+    head = (
+        f"{'reply':<12} {'chars':>7} {'chunk/gap':>9} {'widgets':>7} {'first':>7} {'on scr':>7} "
+        f"{'backlog':>7} {'chars/s':>7} {'lag p50':>7} {'p99':>6} {'max':>6} {'fps':>5} "
+        f"{'layout max':>10} {'share':>5} {'full gc n/sum/max':>17}"
+    )
     print(head)
     print("-" * len(head))
     for r in results + [row.result for row in session]:
         ui = bool(r.widgets)  # the no-UI baseline has no widgets, frames, backlog or layout
-        print(f"{r.label:<12} {r.chars:>7,} {r.chunk:>9} {f'{r.widgets:,}' if ui else '-':>7} "
-              f"{r.first_text * 1000:>5.0f}ms {r.on_screen:>6.1f}s "
-              f"{f'{r.backlog * 1000:.0f}ms' if ui else '-':>7} {r.rate:>7,.0f} {r.lag[0]:>5.1f}ms "
-              f"{r.lag[1]:>4.0f}ms {r.lag[2]:>4.0f}ms {f'{r.frames / r.on_screen:.1f}' if ui else '-':>5} "
-              f"{f'{r.layout_max * 1000:.0f}ms' if ui else '-':>10} "
-              f"{f'{r.layout_share:.0%}' if ui else '-':>5} "
-              f"{len(r.full_gcs):>5}/{sum(r.full_gcs):>4.1f}s/{max(r.full_gcs, default=0) * 1000:>4.0f}ms")
+        print(
+            f"{r.label:<12} {r.chars:>7,} {r.chunk:>9} {f'{r.widgets:,}' if ui else '-':>7} "
+            f"{r.first_text * 1000:>5.0f}ms {r.on_screen:>6.1f}s "
+            f"{f'{r.backlog * 1000:.0f}ms' if ui else '-':>7} {r.rate:>7,.0f} {r.lag[0]:>5.1f}ms "
+            f"{r.lag[1]:>4.0f}ms {r.lag[2]:>4.0f}ms {f'{r.frames / r.on_screen:.1f}' if ui else '-':>5} "
+            f"{f'{r.layout_max * 1000:.0f}ms' if ui else '-':>10} "
+            f"{f'{r.layout_share:.0%}' if ui else '-':>5} "
+            f"{len(r.full_gcs):>5}/{sum(r.full_gcs):>4.1f}s/{max(r.full_gcs, default=0) * 1000:>4.0f}ms"
+        )
     if session:
-        print(f"\nlong session: earlier exchanges (~{len(short_reply(0))}-char replies) {grown}; "
-              "then one more long reply as fast as the server sends it (+1 rows above)")
-        head = (f"{'replies':>7} {'widgets':>7} {'turn (median, real)':>19} "
-                f"{'mount one reply':>15} {'max lag in real turns':>21}")
+        print(
+            f"\nlong session: earlier exchanges (~{len(short_reply(0))}-char replies) {grown}; "
+            "then one more long reply as fast as the server sends it (+1 rows above)"
+        )
+        head = (
+            f"{'replies':>7} {'widgets':>7} {'turn (median, real)':>19} "
+            f"{'mount one reply':>15} {'max lag in real turns':>21}"
+        )
         print(head)
         print("-" * len(head))
         for row in session:
-            print(f"{row.replies:>7} {row.widgets:>7,} {row.turn_ms:>17.0f}ms {row.mount_ms:>13.1f}ms "
-                  f"{row.growth_lag_max:>19.0f}ms")
-    print("\nfirst: Enter -> first reply text on screen. on scr: Enter -> last words on screen and turn "
-          "over. backlog: last text delta\nhanded to the widget -> on screen. chars/s: chars / on scr. "
-          "fps: frames painted per second of on scr. layout max:\nslowest full layout pass "
-          "(Screen._refresh_layout, any collection it triggered included) while it streamed. share:"
-          "\ntime in layout passes / on scr. full gc: generation-2 collections while it streamed: count, "
-          "time in all, longest.")
+            print(
+                f"{row.replies:>7} {row.widgets:>7,} {row.turn_ms:>17.0f}ms {row.mount_ms:>13.1f}ms "
+                f"{row.growth_lag_max:>19.0f}ms"
+            )
+    print(
+        "\nfirst: Enter -> first reply text on screen. on scr: Enter -> last words on screen and turn "
+        "over. backlog: last text delta\nhanded to the widget -> on screen. chars/s: chars / on scr. "
+        "fps: frames painted per second of on scr. layout max:\nslowest full layout pass "
+        "(Screen._refresh_layout, any collection it triggered included) while it streamed. share:"
+        "\ntime in layout passes / on scr. full gc: generation-2 collections while it streamed: count, "
+        "time in all, longest."
+    )
     print(f"total wall time {wall:.0f} s")
 
 
 # -- running --------------------------------------------------------------------------------------
+
 
 def isolate(tmp: Path) -> None:
     """XDG dirs, cwd and credentials as the tests have them: nothing real is read or written."""
@@ -637,38 +753,72 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fast-kb", type=int, default=70, help="fast reply size (default 70 KB)")
     parser.add_argument("--fast-chunk", type=int, default=40, help="fast chars per delta (default 40)")
-    parser.add_argument("--fast-delay", type=float, default=0.0,
-                        help="fast seconds between deltas (default 0: as fast as the server sends)")
+    parser.add_argument(
+        "--fast-delay",
+        type=float,
+        default=0.0,
+        help="fast seconds between deltas (default 0: as fast as the server sends)",
+    )
     parser.add_argument("--paced-kb", type=int, default=15, help="paced reply size (default 15 KB)")
     parser.add_argument("--paced-chunk", type=int, default=12, help="paced chars per delta (default 12)")
-    parser.add_argument("--paced-delay", type=float, default=0.01,
-                        help="paced seconds between deltas (default 0.01)")
-    parser.add_argument("--checkpoints", type=checkpoints, default=[20, 50, 100],
-                        help="replies already in the chat when the long session streams one more "
-                             "(default 20,50,100; '' to skip)")
-    parser.add_argument("--grow", choices=["bulk", "turns"], default="bulk",
-                        help="reach each history size by mounting earlier exchanges at once, then "
-                             "--real-turns real turns (bulk, default), or by real turns only (turns: "
-                             "slower, about 2 minutes more for 100)")
-    parser.add_argument("--real-turns", type=int, default=3,
-                        help="real turns timed before each checkpoint with --grow bulk (default 3)")
-    parser.add_argument("--session-kb", type=int, default=15,
-                        help="the reply streamed on top of the history, sent like the fast one "
-                             "(default 15 KB)")
-    parser.add_argument("--no-baseline", dest="baseline", action="store_false",
-                        help="skip reading the paced reply without the UI (the pace's ceiling)")
-    parser.add_argument("--gc", choices=["on", "freeze", "off"], default="on",
-                        help="what-if: 'freeze' moves the start-up objects out of the garbage "
-                             "collector's reach once the app is ready, 'off' disables collection "
-                             "while measuring (default on: as the app runs)")
-    parser.add_argument("--server", choices=["process", "thread"], default="process",
-                        help="run the loopback server in a process of its own (default), or in a "
-                             "thread of the measured process as the tests do (it then competes "
-                             "for the GIL)")
+    parser.add_argument(
+        "--paced-delay", type=float, default=0.01, help="paced seconds between deltas (default 0.01)"
+    )
+    parser.add_argument(
+        "--checkpoints",
+        type=checkpoints,
+        default=[20, 50, 100],
+        help="replies already in the chat when the long session streams one more "
+        "(default 20,50,100; '' to skip)",
+    )
+    parser.add_argument(
+        "--grow",
+        choices=["bulk", "turns"],
+        default="bulk",
+        help="reach each history size by mounting earlier exchanges at once, then "
+        "--real-turns real turns (bulk, default), or by real turns only (turns: "
+        "slower, about 2 minutes more for 100)",
+    )
+    parser.add_argument(
+        "--real-turns",
+        type=int,
+        default=3,
+        help="real turns timed before each checkpoint with --grow bulk (default 3)",
+    )
+    parser.add_argument(
+        "--session-kb",
+        type=int,
+        default=15,
+        help="the reply streamed on top of the history, sent like the fast one (default 15 KB)",
+    )
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="skip reading the paced reply without the UI (the pace's ceiling)",
+    )
+    parser.add_argument(
+        "--gc",
+        choices=["on", "freeze", "off"],
+        default="on",
+        help="what-if: 'freeze' moves the start-up objects out of the garbage "
+        "collector's reach once the app is ready, 'off' disables collection "
+        "while measuring (default on: as the app runs)",
+    )
+    parser.add_argument(
+        "--server",
+        choices=["process", "thread"],
+        default="process",
+        help="run the loopback server in a process of its own (default), or in a "
+        "thread of the measured process as the tests do (it then competes "
+        "for the GIL)",
+    )
     parser.add_argument("--scenario", choices=["fast", "paced", "session"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if min(args.fast_kb, args.paced_kb, args.session_kb, args.fast_chunk, args.paced_chunk,
-           args.real_turns) < 1:
+    if (
+        min(args.fast_kb, args.paced_kb, args.session_kb, args.fast_chunk, args.paced_chunk, args.real_turns)
+        < 1
+    ):
         parser.error("sizes and chunks must be at least 1")
     return args
 

@@ -20,17 +20,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="studio",
         description="A full-screen terminal writing studio built on Claude.",
         epilog="Keys: Enter send, Shift+Enter/Ctrl+J new line, Escape stop, F2 model, F1 help, "
-               "Ctrl+Q quit. Environment: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.",
+        "Ctrl+Q quit. Environment: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.",
     )
-    parser.add_argument("--model", metavar="ID", help="model for the first message "
-                        "(default claude-sonnet-4-6; F2 changes it in the app)")
-    parser.add_argument("--drafts-dir", metavar="DIR",
-                        help="folder for drafts (default ./drafts)")
+    parser.add_argument(
+        "--model",
+        metavar="ID",
+        help="model for the first message (default claude-sonnet-4-6; F2 changes it in the app)",
+    )
+    parser.add_argument("--drafts-dir", metavar="DIR", help="folder for drafts (default ./drafts)")
     parser.add_argument("--max-tokens", metavar="N", type=int, help="output limit per reply")
-    parser.add_argument("-c", "--continue", dest="resume", action="store_true",
-                        help="reopen the latest conversation (F5 lists them all)")
-    parser.add_argument("--demo", action="store_true",
-                        help="run offline against the built-in demo server (no key needed)")
+    parser.add_argument(
+        "-c",
+        "--continue",
+        dest="resume",
+        action="store_true",
+        help="reopen the latest conversation (F5 lists them all)",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="run offline against the built-in demo server (no key needed)"
+    )
     parser.add_argument("--version", action="version", version=f"studio {__version__}")
     return parser.parse_args(argv)
 
@@ -78,8 +86,9 @@ def _run(settings: Settings) -> int:
         try:
             report = write_report(exc, settings.api_key)
         except OSError as why:
-            print(f"studio: crashed ({type(exc).__name__}); no report could be written: {why}",
-                  file=sys.stderr)
+            print(
+                f"studio: crashed ({type(exc).__name__}); no report could be written: {why}", file=sys.stderr
+            )
     if report is not None:
         print(f"studio: crashed, sorry. The report (no key in it) is {report}", file=sys.stderr)
     return code

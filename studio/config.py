@@ -60,9 +60,19 @@ MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$")
 
 # Each setting's type and, for numbers, its sensible range: a mistake is one line naming it.
 _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
-    "model": str, "max_tokens": int, "system_prompt": str, "drafts_dir": str,
-    "max_tool_rounds": int, "base_url": str, "keymap": dict, "max_draft_bytes": int,
-    "cache_ttl": str, "session_budget": (int, float), "daily_budget": (int, float), "models": dict}
+    "model": str,
+    "max_tokens": int,
+    "system_prompt": str,
+    "drafts_dir": str,
+    "max_tool_rounds": int,
+    "base_url": str,
+    "keymap": dict,
+    "max_draft_bytes": int,
+    "cache_ttl": str,
+    "session_budget": (int, float),
+    "daily_budget": (int, float),
+    "models": dict,
+}
 _TYPE_NAMES = {str: "text in quotes", int: "whole number", dict: "table"}
 _RANGES: dict[str, tuple[float, float, str]] = {
     "max_tokens": (1, 128_000, ""),
@@ -72,8 +82,12 @@ _RANGES: dict[str, tuple[float, float, str]] = {
     "daily_budget": (0.01, 100_000, " dollars"),
 }
 _MODEL_FIELDS: dict[str, type | tuple[type, ...]] = {
-    **dict.fromkeys(PRICE_FIELDS, (int, float)), "name": str, "good_for": str,
-    "context_window": int, "max_output": int}
+    **dict.fromkeys(PRICE_FIELDS, (int, float)),
+    "name": str,
+    "good_for": str,
+    "context_window": int,
+    "max_output": int,
+}
 _CLI_NAMES = {"model": "--model", "max_tokens": "--max-tokens", "drafts_dir": "--drafts-dir"}
 
 
@@ -113,11 +127,10 @@ def _models_problem(models: dict[str, Any]) -> str | None:
         if not MODEL_ID.match(model_id):
             return f"models.{model_id!r} is not a model id"
         if not isinstance(fields_, dict):
-            return f"models.{model_id} must be a table ([models.\"{model_id}\"])"
+            return f'models.{model_id} must be a table ([models."{model_id}"])'
         for name, value in fields_.items():
             if name not in _MODEL_FIELDS:
-                return (f"models.{model_id}.{name} is not a model field; known: "
-                        f"{', '.join(_MODEL_FIELDS)}")
+                return f"models.{model_id}.{name} is not a model field; known: {', '.join(_MODEL_FIELDS)}"
             if problem := _kind_problem(value, _MODEL_FIELDS[name]):
                 return f"models.{model_id}.{name} {problem}"
             if isinstance(value, int | float) and value < 0:
@@ -136,8 +149,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     unknown = set(data) - set(_FILE_KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; "
-                          f"known: {', '.join(_FILE_KEYS)}")
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(_FILE_KEYS)}"
+        )
     for key, value in data.items():
         if problem := value_problem(key, value):
             raise ConfigError(f"{path}: {key} {problem}")
@@ -145,7 +159,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {problem}")
     for binding_id, keys in data.get("keymap", {}).items():
         if not isinstance(keys, str):
-            raise ConfigError(f"{path}: keymap.{binding_id} must be a key name like \"f9\"")
+            raise ConfigError(f'{path}: keymap.{binding_id} must be a key name like "f9"')
     return data
 
 
@@ -164,8 +178,9 @@ def find_credentials(cwd: Path, environ: dict[str, str]) -> tuple[str | None, st
     return key, source, base_url
 
 
-def load_settings(overrides: dict[str, Any] | None = None, cwd: Path | None = None,
-                  environ: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    overrides: dict[str, Any] | None = None, cwd: Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
     cwd = cwd or Path.cwd()
     environ = dict(os.environ) if environ is None else environ
     settings = Settings()

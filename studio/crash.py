@@ -34,8 +34,10 @@ def write_report(error: BaseException, secret: str | None) -> Path:
     folder = locations.state_dir() / "crashes"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"crash-{now:%Y%m%d-%H%M%S}-{os.getpid()}.txt"
-    text = (f"studio {__version__} crashed at {now.isoformat(timespec='seconds')}\n"
-            f"Python {platform.python_version()} on {platform.platform()}\n\n"
-            + "".join(traceback.format_exception(error)))
+    text = (
+        f"studio {__version__} crashed at {now.isoformat(timespec='seconds')}\n"
+        f"Python {platform.python_version()} on {platform.platform()}\n\n"
+        + "".join(traceback.format_exception(error))
+    )
     atomic_write(path, mask_secrets(text, secret).encode("utf-8"), 0o600)
     return path

@@ -28,7 +28,10 @@ def save_key(key: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = []
     if path.is_file():
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines()
-                 if not line.strip().startswith("ANTHROPIC_API_KEY")]
+        lines = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if not line.strip().startswith("ANTHROPIC_API_KEY")
+        ]
     lines.append(f"ANTHROPIC_API_KEY={key}")
     atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"), 0o600)

@@ -101,15 +101,21 @@ class HttpError(Reply):
     times: int = 1
 
     def build(self, ctx: Context) -> Outcome:
-        return json_outcome(self.status, error_body(self.error_type, self.message,
-                                                    ctx.request_id), self.headers)
+        return json_outcome(
+            self.status, error_body(self.error_type, self.message, ctx.request_id), self.headers
+        )
 
     @classmethod
     def rate_limited(cls, retry_after: float = 1.0, *, times: int = 1) -> HttpError:
         """429 with ``retry-after`` in seconds, as the API sends it."""
         seconds = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
-        return cls(429, "rate_limit_error", "Number of request tokens has exceeded your rate "
-                   "limit.", {"retry-after": seconds}, times)
+        return cls(
+            429,
+            "rate_limit_error",
+            "Number of request tokens has exceeded your rate limit.",
+            {"retry-after": seconds},
+            times,
+        )
 
     @classmethod
     def overloaded(cls, *, times: int = 1) -> HttpError:
@@ -157,11 +163,16 @@ class DropMidStream(Reply):
         builder = builder_for(ctx, None, None, 0, 0)
         builder.text(word_chunks(self.text_before, 2), close=False)
         if ctx.stream:
-            return Outcome(headers=dict(STREAM_HEADERS), chunks=list(builder.events),
-                           chunk_delay=self.chunk_delay, drop=True)
+            return Outcome(
+                headers=dict(STREAM_HEADERS),
+                chunks=list(builder.events),
+                chunk_delay=self.chunk_delay,
+                drop=True,
+            )
         body = dumps(builder.message).encode()
-        return Outcome(headers=dict(JSON_HEADERS), body=body[: len(body) // 2], drop=True,
-                       declared_length=len(body))
+        return Outcome(
+            headers=dict(JSON_HEADERS), body=body[: len(body) // 2], drop=True, declared_length=len(body)
+        )
 
 
 def split_events(raw: bytes) -> list[bytes]:
@@ -210,8 +221,7 @@ def accumulate_message(raw: bytes) -> dict[str, Any]:
         elif kind == "content_block_start":
             message["content"].append(copy.deepcopy(event["content_block"]))
         elif kind == "content_block_delta":
-            _apply_delta(message["content"][event["index"]], event["delta"], event["index"],
-                         partial_json)
+            _apply_delta(message["content"][event["index"]], event["delta"], event["index"], partial_json)
         elif kind == "message_delta":
             message.update({k: v for k, v in event.get("delta", {}).items()})
             usage = message.setdefault("usage", {})
@@ -221,8 +231,9 @@ def accumulate_message(raw: bytes) -> dict[str, Any]:
     return message
 
 
-def _apply_delta(block: dict[str, Any], delta: dict[str, Any], index: int,
-                 partial_json: dict[int, str]) -> None:
+def _apply_delta(
+    block: dict[str, Any], delta: dict[str, Any], index: int, partial_json: dict[int, str]
+) -> None:
     """Fold one content_block_delta into its block."""
     kind = delta.get("type")
     if kind == "text_delta":

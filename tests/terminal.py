@@ -32,8 +32,7 @@ PROMPT_TITLE = "─ to "  # the message box's top border: "╭─ to Claude Sonn
 
 def studio_command() -> list[str]:
     """The installed console script: next to this interpreter first, then on PATH, else `-m studio`."""
-    found = (shutil.which("studio", path=str(Path(sys.executable).parent))
-             or shutil.which("studio"))
+    found = shutil.which("studio", path=str(Path(sys.executable).parent)) or shutil.which("studio")
     return [found] if found else [sys.executable, "-m", "studio"]
 
 
@@ -64,8 +63,7 @@ class Terminal:
         self.stream = pyte.ByteStream(self.screen)
         self.output = bytearray()  # every byte the program wrote, for leak checks
         self.eof = False
-        self.child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(cwd),
-                                   dimensions=(ROWS, COLUMNS))
+        self.child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(cwd), dimensions=(ROWS, COLUMNS))
 
     def pump(self, wait: float = 0.05) -> None:
         """Feed the screen whatever the program has written, waiting up to `wait` for the first byte."""
@@ -125,8 +123,9 @@ class Terminal:
         on one row, or wrapped in the message box."""
         self.send(text)
         words = " ".join(text.split())
-        self.wait_until(lambda: text in self.text() or words in self.box_text(PROMPT_TITLE),
-                        STEP_TIMEOUT, repr(text))
+        self.wait_until(
+            lambda: text in self.text() or words in self.box_text(PROMPT_TITLE), STEP_TIMEOUT, repr(text)
+        )
 
     def wait_exit(self, timeout: float = EXIT_TIMEOUT) -> int | None:
         """Wait for the program to exit by itself; its exit status (None if killed by a signal)."""
@@ -189,5 +188,8 @@ class Studios:
 
 def wait_for_main_screen(term: Terminal, model_name: str = "Claude Sonnet 4.6") -> None:
     """First paint: the message box with its title (model) and its hint."""
-    term.wait_until(lambda: f"to {model_name}" in term.text() and "Enter sends" in term.text(),
-                    START_TIMEOUT, f"the message box 'to {model_name}' with 'Enter sends'")
+    term.wait_until(
+        lambda: f"to {model_name}" in term.text() and "Enter sends" in term.text(),
+        START_TIMEOUT,
+        f"the message box 'to {model_name}' with 'Enter sends'",
+    )

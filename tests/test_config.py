@@ -37,8 +37,9 @@ def test_local_dotenv_beats_config_dotenv(tmp_path: Path) -> None:
 
 
 def test_config_file_and_cli_overrides(tmp_path: Path) -> None:
-    (config_dir() / "config.toml").write_text('model = "claude-opus-4-7"\nmax_tokens = 2000\n'
-                                              'drafts_dir = "writing"\n')
+    (config_dir() / "config.toml").write_text(
+        'model = "claude-opus-4-7"\nmax_tokens = 2000\ndrafts_dir = "writing"\n'
+    )
     settings = load_settings(environ={}, cwd=tmp_path)
     assert (settings.model, settings.max_tokens) == ("claude-opus-4-7", 2000)
     assert settings.drafts_dir == tmp_path / "writing"
@@ -46,11 +47,14 @@ def test_config_file_and_cli_overrides(tmp_path: Path) -> None:
     assert settings.model == "claude-haiku-4-5"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("model = ", "not valid TOML"),
-    ("colour = 'red'", r"unknown setting\(s\) colour"),
-    ("max_tokens = 'lots'", "max_tokens must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("model = ", "not valid TOML"),
+        ("colour = 'red'", r"unknown setting\(s\) colour"),
+        ("max_tokens = 'lots'", "max_tokens must be a whole number"),
+    ],
+)
 def test_a_broken_config_file_says_what_is_wrong(tmp_path: Path, content: str, message: str) -> None:
     (config_dir() / "config.toml").write_text(content)
     with pytest.raises(ConfigError, match=message):

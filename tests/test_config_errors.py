@@ -48,8 +48,15 @@ BAD_ARGUMENTS = [
 
 def run_studio(home: Path, args: list[str], base_url: str | None = None) -> subprocess.CompletedProcess[str]:
     env = child_env(home, key="sk-ant-test-FAKE-key0", base_url=base_url)
-    return subprocess.run([*studio_command(), *args], env=env, cwd=home, capture_output=True,
-                          text=True, timeout=30, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [*studio_command(), *args],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def assert_one_line(result: subprocess.CompletedProcess[str], words: str) -> None:
@@ -61,8 +68,7 @@ def assert_one_line(result: subprocess.CompletedProcess[str], words: str) -> Non
 
 
 @pytest.mark.parametrize(("content", "words"), BAD_FILES)
-def test_a_config_mistake_is_one_line_naming_the_setting(tmp_path: Path, content: str,
-                                                         words: str) -> None:
+def test_a_config_mistake_is_one_line_naming_the_setting(tmp_path: Path, content: str, words: str) -> None:
     config = tmp_path / "xdg_config_home" / "studio" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text(content + "\n")
@@ -72,11 +78,14 @@ def test_a_config_mistake_is_one_line_naming_the_setting(tmp_path: Path, content
 
 
 @pytest.mark.parametrize(("args", "words"), BAD_ARGUMENTS)
-def test_a_command_line_mistake_is_one_line_naming_the_option(tmp_path: Path, args: list[str],
-                                                              words: str) -> None:
+def test_a_command_line_mistake_is_one_line_naming_the_option(
+    tmp_path: Path, args: list[str], words: str
+) -> None:
     assert_one_line(run_studio(tmp_path, args), words)
 
 
 def test_a_malformed_base_url_in_the_environment_is_named(tmp_path: Path) -> None:
-    assert_one_line(run_studio(tmp_path, [], base_url="127.0.0.1:8765"),
-                    "ANTHROPIC_BASE_URL '127.0.0.1:8765' is not an http:// or https:// URL")
+    assert_one_line(
+        run_studio(tmp_path, [], base_url="127.0.0.1:8765"),
+        "ANTHROPIC_BASE_URL '127.0.0.1:8765' is not an http:// or https:// URL",
+    )

@@ -45,8 +45,13 @@ def tree(top: Path) -> dict[str, tuple[object, ...]]:
         for entry in dirs + files:
             path = Path(folder) / entry
             st = os.lstat(path)
-            body = path.read_bytes() if stat.S_ISREG(st.st_mode) else os.readlink(path) \
-                if stat.S_ISLNK(st.st_mode) else None
+            body = (
+                path.read_bytes()
+                if stat.S_ISREG(st.st_mode)
+                else os.readlink(path)
+                if stat.S_ISLNK(st.st_mode)
+                else None
+            )
             seen[str(path.relative_to(top))] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns, body)
     return seen
 
@@ -95,25 +100,58 @@ def _link_loop(root: Path) -> None:
 
 
 HOSTILE: list[tuple[str, Callable[[Path], object] | None]] = [
-    ("../x.md", None), ("../../etc/passwd", None), ("../../../x.md", None), ("/etc/passwd", None),
-    ("/tmp/x.md", None), ("~/x.md", None), ("~", None), ("a/../../x.md", None), ("..\\x.md", None),
-    ("x\x00.md", None), ("x\n.md", None), ("x\x1b[31m.md", None), (".env", None), (".git/config", None),
-    ("notes/.hidden.md", None), ("./x.md", None), ("CON.md", None), ("nul", None), ("com1.txt", None),
-    ("Lpt9.md", None), ("notes/aux.md", None), ("-rf.md", None), ("notes/-rf.md", None), ("x.sh", None),
-    ("x.MD.exe", None), ("x.md.", None), ("x.md ", None), ("notes./x.md", None), ("", None), ("   ", None),
-    ("notes//x.md", None), ("notes/", None), ("C:/x.md", None), ("a" * 300 + ".md", None),
-    ("é" * 127 + ".md", None), ("d/" * 600 + "x.md", None), ("escape.md", _escape_file),
-    ("link/x.md", _escape_dir), ("pipe.md", lambda r: os.mkfifo(r / "pipe.md")),
-    ("dir.md", lambda r: (r / "dir.md").mkdir()), ("alias.md", _link_to_script),
-    ("env.md", _link_to_hidden), ("loop.md", _link_loop), ("sib.md", _escape_to_sibling),
+    ("../x.md", None),
+    ("../../etc/passwd", None),
+    ("../../../x.md", None),
+    ("/etc/passwd", None),
+    ("/tmp/x.md", None),
+    ("~/x.md", None),
+    ("~", None),
+    ("a/../../x.md", None),
+    ("..\\x.md", None),
+    ("x\x00.md", None),
+    ("x\n.md", None),
+    ("x\x1b[31m.md", None),
+    (".env", None),
+    (".git/config", None),
+    ("notes/.hidden.md", None),
+    ("./x.md", None),
+    ("CON.md", None),
+    ("nul", None),
+    ("com1.txt", None),
+    ("Lpt9.md", None),
+    ("notes/aux.md", None),
+    ("-rf.md", None),
+    ("notes/-rf.md", None),
+    ("x.sh", None),
+    ("x.MD.exe", None),
+    ("x.md.", None),
+    ("x.md ", None),
+    ("notes./x.md", None),
+    ("", None),
+    ("   ", None),
+    ("notes//x.md", None),
+    ("notes/", None),
+    ("C:/x.md", None),
+    ("a" * 300 + ".md", None),
+    ("é" * 127 + ".md", None),
+    ("d/" * 600 + "x.md", None),
+    ("escape.md", _escape_file),
+    ("link/x.md", _escape_dir),
+    ("pipe.md", lambda r: os.mkfifo(r / "pipe.md")),
+    ("dir.md", lambda r: (r / "dir.md").mkdir()),
+    ("alias.md", _link_to_script),
+    ("env.md", _link_to_hidden),
+    ("loop.md", _link_loop),
+    ("sib.md", _escape_to_sibling),
     ("file.md/x.md", lambda r: (r / "file.md").write_text("a file, not a folder")),
 ]
 
 
 @pytest.mark.parametrize(("name", "setup"), HOSTILE, ids=[repr(n)[:40] for n, _ in HOSTILE])
 def test_hostile_names_are_refused_and_touch_nothing(
-        name: str, setup: Callable[[Path], object] | None, store: DraftStore, root: Path,
-        tmp_path: Path) -> None:
+    name: str, setup: Callable[[Path], object] | None, store: DraftStore, root: Path, tmp_path: Path
+) -> None:
     if setup is not None:
         setup(root)
     before = tree(tmp_path)
@@ -139,11 +177,21 @@ def test_hostile_names_are_refused_and_touch_nothing(
 
 def test_refusals_say_why(store: DraftStore, root: Path) -> None:
     (root / "dir.md").mkdir()
-    cases = {"../x.md": "stay inside", "/etc/passwd": "absolute", "dir.md": "is a folder",
-             "é" * 127 + ".md": "255 bytes", "x" * 1100: "1024 characters", ".env": "hidden",
-             "CON.md": "Windows",
-             "x.sh": ".sh", "": "needs a name", "x\x00.md": "control", "..\\x.md": "backslash",
-             "-rf.md": "'-'", "x.md.": "dot"}
+    cases = {
+        "../x.md": "stay inside",
+        "/etc/passwd": "absolute",
+        "dir.md": "is a folder",
+        "é" * 127 + ".md": "255 bytes",
+        "x" * 1100: "1024 characters",
+        ".env": "hidden",
+        "CON.md": "Windows",
+        "x.sh": ".sh",
+        "": "needs a name",
+        "x\x00.md": "control",
+        "..\\x.md": "backslash",
+        "-rf.md": "'-'",
+        "x.md.": "dot",
+    }
     for name, words in cases.items():
         with pytest.raises(DraftError) as refused:
             store.resolve(name)
@@ -159,11 +207,20 @@ def test_escape_through_symlink_leaves_the_outside_file_alone(store: DraftStore,
     assert (root / "escape.md").is_symlink()
 
 
-@pytest.mark.parametrize(("name", "canonical"), [
-    ("launch", "launch.md"), ("notes/ch1.md", "notes/ch1.md"), ("essay.txt", "essay.txt"),
-    ("café.md", "café.md"), ("Long Title.markdown", "Long Title.markdown"), ("v1.2", "v1.2.md"),
-    ("README.MD", "README.MD"), ("deep/er/still/x", "deep/er/still/x.md"), ("con tent.md", "con tent.md"),
-])
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [
+        ("launch", "launch.md"),
+        ("notes/ch1.md", "notes/ch1.md"),
+        ("essay.txt", "essay.txt"),
+        ("café.md", "café.md"),
+        ("Long Title.markdown", "Long Title.markdown"),
+        ("v1.2", "v1.2.md"),
+        ("README.MD", "README.MD"),
+        ("deep/er/still/x", "deep/er/still/x.md"),
+        ("con tent.md", "con tent.md"),
+    ],
+)
 def test_good_names_are_saved_where_expected(name: str, canonical: str, tmp_path: Path) -> None:
     root = tmp_path / "not-yet"  # created on the first save
     store = DraftStore(root)
@@ -224,8 +281,9 @@ def _no_temp_files(root: Path) -> bool:
     return not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
 
 
-def test_crash_before_rename_keeps_the_old_file(store: DraftStore, root: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_before_rename_keeps_the_old_file(
+    store: DraftStore, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store.save("launch.md", "old version\n")
 
     def crash(src: object, dst: object) -> None:
@@ -253,14 +311,16 @@ def test_disk_full_keeps_the_old_file(store: DraftStore, root: Path, monkeypatch
     with pytest.raises(DraftError, match="disk is full") as refused:
         store.save("launch.md", "x" * 5000)
     monkeypatch.undo()
-    assert str(refused.value) == ("The disk is full: launch.md was not saved; "
-                                  "the previous version is untouched.")
+    assert str(refused.value) == (
+        "The disk is full: launch.md was not saved; the previous version is untouched."
+    )
     assert (root / "launch.md").read_text() == "old version\n"
     assert _no_temp_files(root)
 
 
-def test_interrupt_mid_save_removes_the_temp_file(store: DraftStore, root: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_mid_save_removes_the_temp_file(
+    store: DraftStore, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store.save("launch.md", "old")
 
     def interrupted(src: object, dst: object) -> None:
@@ -274,8 +334,9 @@ def test_interrupt_mid_save_removes_the_temp_file(store: DraftStore, root: Path,
     assert _no_temp_files(root)
 
 
-def test_directory_fsync_refusal_is_not_a_failure(store: DraftStore, root: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_directory_fsync_refusal_is_not_a_failure(
+    store: DraftStore, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real_fsync = os.fsync
 
     def picky(fd: int) -> None:
@@ -345,9 +406,18 @@ def test_new_files_are_0644_under_the_umask(store: DraftStore, root: Path) -> No
 def test_list_newest_first_and_only_drafts(store: DraftStore, root: Path) -> None:
     outside = root.parents[2] / "outside.md"
     outside.write_text("secret")
-    files = {"a.md": 100, "b.txt": 300, "notes/c.markdown": 200, "notes/deep/d.md": 400,
-             "script.sh": 500, ".hidden.md": 600, ".git/x.md": 700, "notes/.obsidian/y.md": 800,
-             "CON.md": 900, "noext": 950}
+    files = {
+        "a.md": 100,
+        "b.txt": 300,
+        "notes/c.markdown": 200,
+        "notes/deep/d.md": 400,
+        "script.sh": 500,
+        ".hidden.md": 600,
+        ".git/x.md": 700,
+        "notes/.obsidian/y.md": 800,
+        "CON.md": 900,
+        "noext": 950,
+    }
     for name, when in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(name)
@@ -393,9 +463,9 @@ def test_recovery_round_trip(recovery: RecoveryStore, root: Path) -> None:
     assert list(recovery.folder.iterdir()) == []
 
 
-def test_recovery_is_per_drafts_folder_and_untitled_works(recovery: RecoveryStore, root: Path,
-                                                          tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_recovery_is_per_drafts_folder_and_untitled_works(
+    recovery: RecoveryStore, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock = iter([1000.0, 2000.0, 3000.0])
     monkeypatch.setattr(recovery_module, "time", SimpleNamespace(time=lambda: next(clock)))
     other = tmp_path / "other"
@@ -405,8 +475,10 @@ def test_recovery_is_per_drafts_folder_and_untitled_works(recovery: RecoveryStor
     monkeypatch.undo()
 
     mine = recovery.pending(drafts_root=root)
-    assert [(r.name, r.text, r.saved_at) for r in mine] == [("launch.md", "titled", 2000.0),
-                                                            (None, "untitled text", 1000.0)]
+    assert [(r.name, r.text, r.saved_at) for r in mine] == [
+        ("launch.md", "titled", 2000.0),
+        (None, "untitled text", 1000.0),
+    ]
     assert [r.text for r in recovery.pending(drafts_root=other)] == ["elsewhere"]
     recovery.discard(mine[1].key)
     assert [r.name for r in recovery.pending(drafts_root=root)] == ["launch.md"]
@@ -442,10 +514,26 @@ def test_recovery_keys_cannot_reach_outside(recovery: RecoveryStore, tmp_path: P
     assert victim.exists()
 
 
-@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\u2066", "\ufeff", "\u00ad", "\ue000",
-                                  "\U000f0000", "\ud800", "\u0378", "\u00a0", "\u3000", "\u2009"])
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\u202e",
+        "\u200b",
+        "\u2066",
+        "\ufeff",
+        "\u00ad",
+        "\ue000",
+        "\U000f0000",
+        "\ud800",
+        "\u0378",
+        "\u00a0",
+        "\u3000",
+        "\u2009",
+    ],
+)
 def test_invisible_or_disguising_characters_in_names_are_refused_by_code(
-        char: str, store: DraftStore, root: Path) -> None:
+    char: str, store: DraftStore, root: Path
+) -> None:
     """A right-to-left override makes 'report\u202edm.txt' read as 'reporttxt.md'; a no-break space
     or zero-width space makes two names look the same. Refused, naming the character by its code."""
     name = f"report{char}dm.txt"
@@ -475,16 +563,23 @@ def _dead_process() -> ProcessId:
     return ProcessId(child.pid, 1)
 
 
-def test_stale_temp_files_of_dead_studios_are_removed_and_nothing_else(store: DraftStore,
-                                                                       root: Path) -> None:
+def test_stale_temp_files_of_dead_studios_are_removed_and_nothing_else(store: DraftStore, root: Path) -> None:
     me, dead = ProcessId.current(), _dead_process()
     reused = ProcessId(me.pid, me.start + 1)  # our pid, but another process's start time
     (root / "sub").mkdir()
-    stale = [root / f".studio-{dead.tag}-abcdefgh.tmp", root / "sub" / f".studio-{dead.tag}-12345678.tmp",
-             root / f".studio-{reused.tag}-zzzzzzzz.tmp"]
-    kept = [root / f".studio-{me.tag}-abcdefgh.tmp",  # a live studio mid-save
-            root / ".abcdefgh.tmp", root / ".studio-notes.tmp", root / "notes.md",
-            root / f"studio-{dead.tag}-abcdefgh.tmp", root / f".studio-{dead.tag}-abcdefgh.tmp.bak"]
+    stale = [
+        root / f".studio-{dead.tag}-abcdefgh.tmp",
+        root / "sub" / f".studio-{dead.tag}-12345678.tmp",
+        root / f".studio-{reused.tag}-zzzzzzzz.tmp",
+    ]
+    kept = [
+        root / f".studio-{me.tag}-abcdefgh.tmp",  # a live studio mid-save
+        root / ".abcdefgh.tmp",
+        root / ".studio-notes.tmp",
+        root / "notes.md",
+        root / f"studio-{dead.tag}-abcdefgh.tmp",
+        root / f".studio-{dead.tag}-abcdefgh.tmp.bak",
+    ]
     for path in stale + kept:
         path.write_text("half a draft")
     outside = root.parent / "outside.txt"

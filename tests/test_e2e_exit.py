@@ -28,7 +28,7 @@ F1 = "\x1bOP"
 
 # The crash is made by the test, not by a hook in studio: Python imports `sitecustomize` from
 # PYTHONPATH at start-up, and this one breaks the F1 action of the installed app.
-CRASHING_SITE = '''
+CRASHING_SITE = """
 import studio.ui.app
 
 def broken_help(self):
@@ -36,7 +36,7 @@ def broken_help(self):
     raise RuntimeError(f"help broke while holding {key}")
 
 studio.ui.app.StudioApp.action_help = broken_help
-'''
+"""
 
 
 @pytest.fixture
@@ -46,8 +46,7 @@ def studios(tmp_path: Path) -> Iterator[Studios]:
     started.close()
 
 
-def test_a_crash_exits_non_zero_with_a_private_masked_report(tmp_path: Path,
-                                                             server: LoopbackServer) -> None:
+def test_a_crash_exits_non_zero_with_a_private_masked_report(tmp_path: Path, server: LoopbackServer) -> None:
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(CRASHING_SITE)
@@ -72,12 +71,14 @@ def test_a_crash_exits_non_zero_with_a_private_masked_report(tmp_path: Path,
     assert "broken_help" in text and "studio 0." in text
     assert TEST_KEY not in text and "key = " not in text.split("Traceback", 1)[0]
     assert f"studio: crashed, sorry. The report (no key in it) is {report}" in " ".join(
-        output.decode(errors="replace").split())
+        output.decode(errors="replace").split()
+    )
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_termination_signal_keeps_the_unsaved_draft_and_restores_the_terminal(
-        studios: Studios, server: LoopbackServer, signum: signal.Signals) -> None:
+    studios: Studios, server: LoopbackServer, signum: signal.Signals
+) -> None:
     term = studios.start(key=TEST_KEY, base_url=server.base_url)
     wait_for_main_screen(term)
     term.send(TAB)  # from the message box to the draft

@@ -27,8 +27,10 @@ pytestmark = [
 
 CTRL_O = "\x0f"
 DOWN = "\x1b[B"
-HOSTILE = ("T0\x1b]0;PWNTITLE0\x07 T2\x1b]2;PWNTITLE2\x1b\\ CB\x1b]52;c;ZWNobyBQV05FRA==\x07 "
-           "AS\x1b[?1049lQ RS\x1bcQ CL\x1b[2JQ C1\x9b2JQ BD\u202eQ")
+HOSTILE = (
+    "T0\x1b]0;PWNTITLE0\x07 T2\x1b]2;PWNTITLE2\x1b\\ CB\x1b]52;c;ZWNobyBQV05FRA==\x07 "
+    "AS\x1b[?1049lQ RS\x1bcQ CL\x1b[2JQ C1\x9b2JQ BD\u202eQ"
+)
 # The bytes a terminal would obey, as they would arrive if the text were written raw.
 FORBIDDEN = {
     "OSC 0 title": b"\x1b]0;PWNTITLE0",
@@ -58,8 +60,11 @@ def step(term: Terminal, marker: str, where: str, act: Callable[[], None]) -> No
     """Do `act`, wait for `marker` on screen, then check every byte written meanwhile."""
     start = len(term.output)
     act()
-    term.wait_until(lambda: marker in term.text() and "␛" in term.text(), STEP_TIMEOUT,
-                    f"{marker} with its escape shown as ␛")
+    term.wait_until(
+        lambda: marker in term.text() and "␛" in term.text(),
+        STEP_TIMEOUT,
+        f"{marker} with its escape shown as ␛",
+    )
     term.pump(0.3)  # whatever else that frame wrote
     assert_not_obeyed(bytes(term.output[start:]), where)
 
@@ -68,11 +73,13 @@ def send(term: Terminal, text: str) -> Callable[[], None]:
     def act() -> None:
         term.type(text)
         term.send(ENTER)
+
     return act
 
 
-def test_outside_text_is_shown_never_obeyed(server: LoopbackServer, tmp_path: Path,
-                                            terminal: Callable[..., Terminal]) -> None:
+def test_outside_text_is_shown_never_obeyed(
+    server: LoopbackServer, tmp_path: Path, terminal: Callable[..., Terminal]
+) -> None:
     drafts = tmp_path / "drafts"
     drafts.mkdir()
     (drafts / "opened.md").write_text(f"OPENEDFILE {HOSTILE}\n", encoding="utf-8")
@@ -90,8 +97,12 @@ def test_outside_text_is_shown_never_obeyed(server: LoopbackServer, tmp_path: Pa
     assert "TOOLNAME" in term.text()
 
     content = f"SAVEDTEXT {HOSTILE}\n"
-    server.queue(ToolUseReply("save_draft", {"filename": "saved.md", "content": content},
-                              json_chunk_size=15, chunk_delay=0.02), TextReply("SAVEDONE"))
+    server.queue(
+        ToolUseReply(
+            "save_draft", {"filename": "saved.md", "content": content}, json_chunk_size=15, chunk_delay=0.02
+        ),
+        TextReply("SAVEDONE"),
+    )
     step(term, "SAVEDONE", "save_draft's live preview and result", send(term, "four"))
     assert "SAVEDTEXT" in term.text()
     # The writer's bytes stay exactly as they were, on disk.
@@ -102,6 +113,7 @@ def test_outside_text_is_shown_never_obeyed(server: LoopbackServer, tmp_path: Pa
         term.expect_text("Open a draft")
         term.send(DOWN)
         term.send(ENTER)
+
     step(term, "OPENEDFILE", "a draft opened with Ctrl+O", open_draft)
 
     assert b"\x1b]0;" not in term.output and b"\x1b]2;" not in term.output, "the title was set"
@@ -110,7 +122,8 @@ def test_outside_text_is_shown_never_obeyed(server: LoopbackServer, tmp_path: Pa
 
 
 def test_a_draft_opened_with_escapes_is_saved_back_byte_for_byte(
-        tmp_path: Path, terminal: Callable[..., Terminal]) -> None:
+    tmp_path: Path, terminal: Callable[..., Terminal]
+) -> None:
     drafts = tmp_path / "drafts"
     drafts.mkdir()
     original = f"KEEPME {HOSTILE}\r\n\x7f\x01 end\n".encode()

@@ -57,23 +57,37 @@ def _sent_key(request: Request) -> str | None:
 
 
 def test_a_reply_streams_on_screen_costs_and_quits_cleanly(
-        server: RecordingServer, terminal: Callable[..., Terminal]) -> None:
+    server: RecordingServer, terminal: Callable[..., Terminal]
+) -> None:
     words = " ".join(f"word{i}" for i in range(110))
-    server.queue(TextReply(f"ALPHAFIRST {words} OMEGALAST", input_tokens=1000, output_tokens=200,
-                           chunk_size=8, chunk_delay=0.02))
+    server.queue(
+        TextReply(
+            f"ALPHAFIRST {words} OMEGALAST",
+            input_tokens=1000,
+            output_tokens=200,
+            chunk_size=8,
+            chunk_delay=0.02,
+        )
+    )
     term = terminal(key=TEST_KEY, base_url=server.base_url)
     wait_for_main_screen(term, "Claude Sonnet 4.6")
 
     term.type("Hello from the terminal")
     term.send(ENTER)
-    term.wait_until(lambda: "ALPHAFIRST" in term.text() and "writing …" in term.text(),
-                    STEP_TIMEOUT, "the start of the reply, still being written")
+    term.wait_until(
+        lambda: "ALPHAFIRST" in term.text() and "writing …" in term.text(),
+        STEP_TIMEOUT,
+        "the start of the reply, still being written",
+    )
     assert "OMEGALAST" not in term.text(), "the whole reply appeared at once, not streamed"
 
     term.expect_text("OMEGALAST")
     # 1,000 in x $3 + 200 out x $15 per million tokens on Sonnet 4.6 = $0.0060.
-    term.wait_until(lambda: term.text().count("$0.0060") >= 3, STEP_TIMEOUT,
-                    "$0.0060 in the reply, the session total and the replies list")
+    term.wait_until(
+        lambda: term.text().count("$0.0060") >= 3,
+        STEP_TIMEOUT,
+        "$0.0060 in the reply, the session total and the replies list",
+    )
     term.expect_text("#1 Sonnet 4.6")
     term.expect_text("in 1,000 · out 200")
 
@@ -89,7 +103,8 @@ def test_a_reply_streams_on_screen_costs_and_quits_cleanly(
 
 
 def test_b_f2_then_3_sends_the_next_message_to_haiku(
-        server: RecordingServer, terminal: Callable[..., Terminal]) -> None:
+    server: RecordingServer, terminal: Callable[..., Terminal]
+) -> None:
     server.queue(TextReply("HAIKUREPLY done.", input_tokens=1000, output_tokens=200))
     term = terminal(key=TEST_KEY, base_url=server.base_url)
     wait_for_main_screen(term, "Claude Sonnet 4.6")
@@ -116,7 +131,8 @@ def test_b_f2_then_3_sends_the_next_message_to_haiku(
 
 
 def test_c_without_a_key_onboarding_then_sending_says_no_key(
-        tmp_path: Path, terminal: Callable[..., Terminal]) -> None:
+    tmp_path: Path, terminal: Callable[..., Terminal]
+) -> None:
     assert not (tmp_path / ".env").exists()
     term = terminal()
     term.expect_text("Continue without a key", START_TIMEOUT)
@@ -125,8 +141,9 @@ def test_c_without_a_key_onboarding_then_sending_says_no_key(
 
     term.send(ESCAPE)
     term.expect_text("No API key yet")
-    term.wait_until(lambda: "Continue without a key" not in term.text(), STEP_TIMEOUT,
-                    "the onboarding dialog to close")
+    term.wait_until(
+        lambda: "Continue without a key" not in term.text(), STEP_TIMEOUT, "the onboarding dialog to close"
+    )
 
     term.type("Anyone there?")
     term.send(ENTER)
@@ -137,7 +154,8 @@ def test_c_without_a_key_onboarding_then_sending_says_no_key(
 
 
 def test_d_a_pasted_key_is_checked_saved_and_never_shown(
-        server: RecordingServer, tmp_path: Path, terminal: Callable[..., Terminal]) -> None:
+    server: RecordingServer, tmp_path: Path, terminal: Callable[..., Terminal]
+) -> None:
     server.queue(TextReply("KEYWORKS fine.", input_tokens=10, output_tokens=5))
     term = terminal(base_url=server.base_url)
     term.expect_text("Continue without a key", START_TIMEOUT)
@@ -147,8 +165,9 @@ def test_d_a_pasted_key_is_checked_saved_and_never_shown(
     term.send(ENTER)
     masked = "sk-ant-test-…key0"
     term.expect_text(f"Key {masked} works")
-    term.wait_until(lambda: "Continue without a key" not in term.text(), STEP_TIMEOUT,
-                    "the onboarding dialog to close")
+    term.wait_until(
+        lambda: "Continue without a key" not in term.text(), STEP_TIMEOUT, "the onboarding dialog to close"
+    )
 
     saved = tmp_path / "xdg_config_home" / "studio" / ".env"
     assert saved.read_text(encoding="utf-8") == f"ANTHROPIC_API_KEY={TEST_KEY}\n"
@@ -164,7 +183,8 @@ def test_d_a_pasted_key_is_checked_saved_and_never_shown(
 
 
 def test_e_a_crash_loses_neither_the_conversation_nor_the_unsent_message(
-        server: RecordingServer, terminal: Callable[..., Terminal]) -> None:
+    server: RecordingServer, terminal: Callable[..., Terminal]
+) -> None:
     server.queue(TextReply("KEPTREPLY survives.", input_tokens=1000, output_tokens=200))
     term = terminal(key=TEST_KEY, base_url=server.base_url)
     wait_for_main_screen(term, "Claude Sonnet 4.6")
@@ -185,7 +205,8 @@ def test_e_a_crash_loses_neither_the_conversation_nor_the_unsent_message(
 
 
 def test_f_keys_typed_right_after_tab_follow_the_focus(
-        server: RecordingServer, terminal: Callable[..., Terminal]) -> None:
+    server: RecordingServer, terminal: Callable[..., Terminal]
+) -> None:
     """A writer types on without waiting for a Tab to take effect: in one burst, Tab and the words
     after it must land in the box Tab moved to, both ways."""
     term = terminal(key=TEST_KEY, base_url=server.base_url)
@@ -194,8 +215,11 @@ def test_f_keys_typed_right_after_tab_follow_the_focus(
         term.send(TAB + f"draftword{burst} ")
         term.expect_text(f"draftword{burst}")
         term.send(TAB + f"boxword{burst} ")
-        term.wait_until(lambda n=burst: f"boxword{n}" in term.box_text(PROMPT_TITLE), STEP_TIMEOUT,
-                        f"boxword{burst} in the message box")
+        term.wait_until(
+            lambda n=burst: f"boxword{n}" in term.box_text(PROMPT_TITLE),
+            STEP_TIMEOUT,
+            f"boxword{burst} in the message box",
+        )
     box = term.box_text(PROMPT_TITLE)
     assert "draftword" not in box, f"draft words went to the message box: {box!r}"
     term.expect_text("Draft · untitled ●")

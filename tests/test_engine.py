@@ -42,8 +42,12 @@ async def _close_engines() -> AsyncIterator[None]:
 
 
 def make_engine(server: RecordingServer, **config: object) -> Engine:
-    defaults: dict[str, object] = {"api_key": TEST_KEY, "base_url": server.base_url,
-                                   "system_prompt": "Be brief.", "max_retries": 0}
+    defaults: dict[str, object] = {
+        "api_key": TEST_KEY,
+        "base_url": server.base_url,
+        "system_prompt": "Be brief.",
+        "max_retries": 0,
+    }
     defaults.update(config)
     engine = Engine(EngineConfig(**defaults), Catalog.builtin())  # type: ignore[arg-type]
     _engines.append(engine)
@@ -85,8 +89,10 @@ async def test_basic_response(server: RecordingServer, fixtures_dir: Path) -> No
     cost = next(e.cost for e in events if isinstance(e, CostReported))
     assert (cost.usage.input, cost.usage.output) == (11, 6)
     assert cost.usd == pytest.approx((11 * 3 + 6 * 15) / 1e6)
-    assert conversation.messages[-1] == {"role": "assistant",
-                                         "content": [{"type": "text", "text": "Hello there!"}]}
+    assert conversation.messages[-1] == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": "Hello there!"}],
+    }
     body = server.message_requests[0].json
     assert body["model"] == MODEL and body["stream"] is True
     cache = {"type": "ephemeral", "ttl": "5m"}
@@ -95,8 +101,9 @@ async def test_basic_response(server: RecordingServer, fixtures_dir: Path) -> No
     assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Say hello"}]}]
 
 
-async def test_usage_in_message_delta_replaces_message_start(server: RecordingServer,
-                                                             fixtures_dir: Path) -> None:
+async def test_usage_in_message_delta_replaces_message_start(
+    server: RecordingServer, fixtures_dir: Path
+) -> None:
     server.queue(Replay(fixtures_dir / "message_delta_fields_response.txt"))
     events = await run(make_engine(server), ask("hi"))
     cost = next(e.cost for e in events if isinstance(e, CostReported))
@@ -109,8 +116,9 @@ async def test_usage_in_message_delta_replaces_message_start(server: RecordingSe
     assert text_of(events) == "Hello there!"
 
 
-async def test_refusal_is_reported_and_left_out_of_history(server: RecordingServer,
-                                                          fixtures_dir: Path) -> None:
+async def test_refusal_is_reported_and_left_out_of_history(
+    server: RecordingServer, fixtures_dir: Path
+) -> None:
     server.queue(Replay(fixtures_dir / "refusal_response.txt"))
     conversation = ask("something refused")
     events = await run(make_engine(server), conversation)
@@ -121,13 +129,13 @@ async def test_refusal_is_reported_and_left_out_of_history(server: RecordingServ
 
 
 async def test_unknown_tool_gets_an_error_result_and_the_turn_goes_on(
-        server: RecordingServer, fixtures_dir: Path) -> None:
+    server: RecordingServer, fixtures_dir: Path
+) -> None:
     server.queue(Replay(fixtures_dir / "tool_use_response.txt"), TextReply("I have no weather tool."))
     conversation = ask("Weather in Paris?")
     events = await run(make_engine(server), conversation)
     finished = [e for e in events if isinstance(e, ToolFinished)]
-    assert len(finished) == 1 and finished[0].is_error and "Unknown tool 'get_weather'" in \
-        finished[0].result
+    assert len(finished) == 1 and finished[0].is_error and "Unknown tool 'get_weather'" in finished[0].result
     assert finished[0].input == {"location": "Paris"}
     second = server.message_requests[1].json["messages"]
     assert second[1]["content"][-1]["type"] == "tool_use"
@@ -138,8 +146,7 @@ async def test_unknown_tool_gets_an_error_result_and_the_turn_goes_on(
     assert "I have no weather tool." in text_of(events)
 
 
-async def test_invalid_tool_json_is_never_executed(server: RecordingServer,
-                                                   fixtures_dir: Path) -> None:
+async def test_invalid_tool_json_is_never_executed(server: RecordingServer, fixtures_dir: Path) -> None:
     server.queue(Replay(fixtures_dir / "tool_use_invalid_json_response.txt"), TextReply("Sorry."))
     conversation = ask("Weather?")
     events = await run(make_engine(server), conversation)
@@ -152,8 +159,9 @@ async def test_invalid_tool_json_is_never_executed(server: RecordingServer,
     assert sent[2]["content"][0]["tool_use_id"] == sent[1]["content"][-1]["id"]
 
 
-async def test_tool_input_cut_by_max_tokens_is_not_executed(server: RecordingServer,
-                                                            fixtures_dir: Path) -> None:
+async def test_tool_input_cut_by_max_tokens_is_not_executed(
+    server: RecordingServer, fixtures_dir: Path
+) -> None:
     server.queue(Replay(fixtures_dir / "incomplete_partial_json_response.txt"))
     conversation = ask("Write my tax guide to taxes.txt")
     events = await run(make_engine(server), conversation)
@@ -184,7 +192,9 @@ async def test_builtin_tools_run_over_several_rounds(server: RecordingServer) ->
     assert len(server.message_requests) == 3
     assert isinstance(events[-1], TurnDone)
     assert [t["name"] for t in server.message_requests[0].json["tools"]] == [
-        "format_as_list", "get_word_count"]
+        "format_as_list",
+        "get_word_count",
+    ]
 
 
 async def test_tool_loop_is_capped(server: RecordingServer) -> None:
@@ -215,14 +225,18 @@ async def test_max_tokens_offers_to_continue(server: RecordingServer) -> None:
     assert server.message_requests[0].json["max_tokens"] == 5
 
 
-@pytest.mark.parametrize(("reply", "title", "kind"), [
-    (HttpError.rate_limited(retry_after=7), "Rate limited (429)", "rate_limit"),
-    (HttpError.overloaded(), "Claude is overloaded (529)", "overloaded"),
-    (HttpError.unauthorized(), "Invalid API key (401)", "auth"),
-    (HttpError.invalid_request("messages: bad"), "Request refused (400)", "bad_request"),
-])
-async def test_http_errors_keep_the_user_message(server: RecordingServer, reply: HttpError,
-                                                 title: str, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("reply", "title", "kind"),
+    [
+        (HttpError.rate_limited(retry_after=7), "Rate limited (429)", "rate_limit"),
+        (HttpError.overloaded(), "Claude is overloaded (529)", "overloaded"),
+        (HttpError.unauthorized(), "Invalid API key (401)", "auth"),
+        (HttpError.invalid_request("messages: bad"), "Request refused (400)", "bad_request"),
+    ],
+)
+async def test_http_errors_keep_the_user_message(
+    server: RecordingServer, reply: HttpError, title: str, kind: str
+) -> None:
     server.queue(reply)
     conversation = ask("hello")
     events = await run(make_engine(server), conversation)
@@ -273,8 +287,9 @@ async def test_dropped_connection_mid_stream(server: RecordingServer) -> None:
 
 
 async def test_unreachable_server() -> None:
-    engine = Engine(EngineConfig(api_key=TEST_KEY, base_url="http://127.0.0.1:9", max_retries=0),
-                    Catalog.builtin())
+    engine = Engine(
+        EngineConfig(api_key=TEST_KEY, base_url="http://127.0.0.1:9", max_retries=0), Catalog.builtin()
+    )
     _engines.append(engine)
     events = await run(engine, ask("hello"))
     assert isinstance(events[-1], TurnFailed) and events[-1].kind == "connection"
@@ -310,8 +325,10 @@ async def test_stop_ends_the_reply_keeps_the_text_and_reports_its_cost(server: R
     assert text_of(events) == "word " * 5
     cost = next(e.cost for e in events if isinstance(e, CostReported))
     assert cost.estimated and cost.usage.input == 1000 and cost.usage.output == 7  # 25 chars / 4
-    assert conversation.messages[-1] == {"role": "assistant",
-                                         "content": [{"type": "text", "text": "word " * 5}]}
+    assert conversation.messages[-1] == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": "word " * 5}],
+    }
 
 
 async def test_stop_while_the_server_is_silent(server: RecordingServer) -> None:
@@ -360,8 +377,9 @@ async def test_list_models(server: RecordingServer) -> None:
     assert "claude-sonnet-4-6" in ids and "claude-fable-5-1" in ids
 
 
-def draft_engine(server: RecordingServer, tmp_path: Path, text: str = "", name: str | None = None,
-                 **config: object) -> tuple[Engine, Workspace]:
+def draft_engine(
+    server: RecordingServer, tmp_path: Path, text: str = "", name: str | None = None, **config: object
+) -> tuple[Engine, Workspace]:
     workspace = Workspace(DraftStore(tmp_path / "drafts", max_bytes=2000))
     workspace.draft.name, workspace.draft.text = name, text
     engine = make_engine(server, **config)
@@ -370,11 +388,12 @@ def draft_engine(server: RecordingServer, tmp_path: Path, text: str = "", name: 
     return engine, workspace
 
 
-async def test_save_draft_writes_the_file_and_answers_claude(server: RecordingServer,
-                                                            tmp_path: Path) -> None:
+async def test_save_draft_writes_the_file_and_answers_claude(server: RecordingServer, tmp_path: Path) -> None:
     content = "# Launch\n\nWe ship today.\n"
-    server.queue(ToolUseReply("save_draft", {"filename": "launch.md", "content": content},
-                              text="Saving."), TextReply("Saved it."))
+    server.queue(
+        ToolUseReply("save_draft", {"filename": "launch.md", "content": content}, text="Saving."),
+        TextReply("Saved it."),
+    )
     engine, workspace = draft_engine(server, tmp_path)
     events = await run(engine, ask("Write a launch note and save it as launch.md"))
     partials = [e.partial for e in events if isinstance(e, ToolInputDelta)]
@@ -384,21 +403,23 @@ async def test_save_draft_writes_the_file_and_answers_claude(server: RecordingSe
     assert (tmp_path / "drafts" / "launch.md").read_text() == content
     assert workspace.draft.name == "launch.md" and not workspace.draft.dirty
     result = server.message_requests[1].json["messages"][2]["content"][0]
-    assert result["content"] == ("Saved drafts/launch.md: 5 words, 25 bytes. "
-                                 "It is open in the writer's editor.")
+    assert result["content"] == (
+        "Saved drafts/launch.md: 5 words, 25 bytes. It is open in the writer's editor."
+    )
     # The next request shows Claude the draft it just saved.
-    assert "<draft name=\"launch.md\">\n# Launch" in server.message_requests[1].json["system"][1]["text"]
+    assert '<draft name="launch.md">\n# Launch' in server.message_requests[1].json["system"][1]["text"]
     tools = {t["name"]: t for t in server.message_requests[0].json["tools"]}
     assert list(tools) == ["save_draft", "edit_draft", "format_as_list", "get_word_count"]
     assert tools["save_draft"]["eager_input_streaming"] is True
 
 
-@pytest.mark.parametrize("filename", ["../escape.md", "/etc/passwd", ".env", "notes/../../x.md",
-                                      "x.sh", "CON.md", "a\u0000b.md"])
-async def test_save_draft_refuses_paths_outside_the_folder(server: RecordingServer, tmp_path: Path,
-                                                           filename: str) -> None:
-    server.queue(ToolUseReply("save_draft", {"filename": filename, "content": "pwned"}),
-                 TextReply("Sorry."))
+@pytest.mark.parametrize(
+    "filename", ["../escape.md", "/etc/passwd", ".env", "notes/../../x.md", "x.sh", "CON.md", "a\u0000b.md"]
+)
+async def test_save_draft_refuses_paths_outside_the_folder(
+    server: RecordingServer, tmp_path: Path, filename: str
+) -> None:
+    server.queue(ToolUseReply("save_draft", {"filename": filename, "content": "pwned"}), TextReply("Sorry."))
     engine, workspace = draft_engine(server, tmp_path)
     before = sorted(p for p in tmp_path.rglob("*"))
     events = await run(engine, ask("save it"))
@@ -411,10 +432,10 @@ async def test_save_draft_refuses_paths_outside_the_folder(server: RecordingServ
     assert sent["is_error"] is True
 
 
-async def test_save_draft_over_the_size_limit_is_refused(server: RecordingServer,
-                                                         tmp_path: Path) -> None:
-    server.queue(ToolUseReply("save_draft", {"filename": "big.md", "content": "x" * 5000}),
-                 TextReply("Too big."))
+async def test_save_draft_over_the_size_limit_is_refused(server: RecordingServer, tmp_path: Path) -> None:
+    server.queue(
+        ToolUseReply("save_draft", {"filename": "big.md", "content": "x" * 5000}), TextReply("Too big.")
+    )
     engine, _ = draft_engine(server, tmp_path)
     events = await run(engine, ask("save"))
     finished = next(e for e in events if isinstance(e, ToolFinished))
@@ -424,8 +445,10 @@ async def test_save_draft_over_the_size_limit_is_refused(server: RecordingServer
 
 async def test_edit_draft_replaces_one_passage(server: RecordingServer, tmp_path: Path) -> None:
     text = "First paragraph stays.\n\nThe second paragraph is long and rambling and slow.\n"
-    server.queue(ToolUseReply("edit_draft", {"old_text": "long and rambling and slow",
-                                             "new_text": "brisk"}), TextReply("Tightened."))
+    server.queue(
+        ToolUseReply("edit_draft", {"old_text": "long and rambling and slow", "new_text": "brisk"}),
+        TextReply("Tightened."),
+    )
     engine, workspace = draft_engine(server, tmp_path, text=text, name="essay.md")
     workspace.draft.saved_text = text
     events = await run(engine, ask("tighten the second paragraph"))
@@ -437,10 +460,12 @@ async def test_edit_draft_replaces_one_passage(server: RecordingServer, tmp_path
     assert "long and rambling" in server.message_requests[0].json["system"][1]["text"]
 
 
-@pytest.mark.parametrize(("old", "why"), [("not in the draft", "was not found"),
-                                          ("the", "appears 2 times"), ("", "is empty")])
-async def test_edit_draft_needs_a_unique_exact_passage(server: RecordingServer, tmp_path: Path,
-                                                       old: str, why: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "why"), [("not in the draft", "was not found"), ("the", "appears 2 times"), ("", "is empty")]
+)
+async def test_edit_draft_needs_a_unique_exact_passage(
+    server: RecordingServer, tmp_path: Path, old: str, why: str
+) -> None:
     server.queue(ToolUseReply("edit_draft", {"old_text": old, "new_text": "x"}), TextReply("ok"))
     engine, workspace = draft_engine(server, tmp_path, text="the cat and the hat")
     events = await run(engine, ask("edit"))
@@ -463,16 +488,35 @@ def sse(*events: dict) -> str:
 
 def two_tool_calls() -> str:
     """One reply holding two tool_use blocks, as the API streams it."""
+
     def tool(index: int, tool_id: str, name: str, args: dict) -> list[dict]:
-        return [{"type": "content_block_start", "index": index,
-                 "content_block": {"type": "tool_use", "id": tool_id, "name": name, "input": {}}},
-                {"type": "content_block_delta", "index": index,
-                 "delta": {"type": "input_json_delta", "partial_json": json.dumps(args)}},
-                {"type": "content_block_stop", "index": index}]
+        return [
+            {
+                "type": "content_block_start",
+                "index": index,
+                "content_block": {"type": "tool_use", "id": tool_id, "name": name, "input": {}},
+            },
+            {
+                "type": "content_block_delta",
+                "index": index,
+                "delta": {"type": "input_json_delta", "partial_json": json.dumps(args)},
+            },
+            {"type": "content_block_stop", "index": index},
+        ]
+
     return sse(
-        {"type": "message_start", "message": {"id": "msg_two", "type": "message", "role": "assistant",
-                                              "content": [], "model": MODEL, "stop_reason": None,
-                                              "usage": {"input_tokens": 50, "output_tokens": 1}}},
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_two",
+                "type": "message",
+                "role": "assistant",
+                "content": [],
+                "model": MODEL,
+                "stop_reason": None,
+                "usage": {"input_tokens": 50, "output_tokens": 1},
+            },
+        },
         *tool(0, "toolu_a", "format_as_list", {"items": ["x", "y"]}),
         *tool(1, "toolu_b", "get_word_count", {"text": "a b c"}),
         {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 30}},
@@ -488,7 +532,9 @@ async def test_several_tool_calls_in_one_reply(server: RecordingServer, tmp_path
     engine, _ = draft_engine(server, tmp_path)
     events = await run(engine, ask("go"))
     assert [(e.name, e.result) for e in events if isinstance(e, ToolFinished)] == [
-        ("format_as_list", "1. x\n2. y"), ("get_word_count", "3 words, 5 characters")]
+        ("format_as_list", "1. x\n2. y"),
+        ("get_word_count", "3 words, 5 characters"),
+    ]
     results = server.message_requests[1].json["messages"][2]["content"]
     assert [r["tool_use_id"] for r in results] == ["toolu_a", "toolu_b"]
     assert isinstance(events[-1], TurnDone)
@@ -499,11 +545,11 @@ def canonical(part: object) -> bytes:
     return json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-async def test_the_cached_prefix_is_byte_identical_across_turns(server: RecordingServer,
-                                                                tmp_path: Path) -> None:
+async def test_the_cached_prefix_is_byte_identical_across_turns(
+    server: RecordingServer, tmp_path: Path
+) -> None:
     server.queue(TextReply("One."), TextReply("Two."), TextReply("Three."))
-    engine, _ = draft_engine(server, tmp_path, text="# Essay\n\nA draft that stays put.\n",
-                             name="essay.md")
+    engine, _ = draft_engine(server, tmp_path, text="# Essay\n\nA draft that stays put.\n", name="essay.md")
     conversation = ask("first")
     await run(engine, conversation)
     for text in ("second", "third"):

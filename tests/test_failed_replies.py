@@ -38,7 +38,8 @@ def answered(messages: list[dict[str, Any]]) -> bool:
 
 
 async def test_tool_results_are_in_the_conversation_before_the_ui_hears_of_them(
-        server: RecordingServer) -> None:
+    server: RecordingServer,
+) -> None:
     server.queue(ToolUseReply("get_word_count", {"text": "one two"}, tool_id="toolu_a"))
     conversation = ask("count")
     turn = make_engine(server).run_turn(conversation, MODEL)
@@ -74,7 +75,8 @@ async def test_a_reply_that_fails_mid_stream_is_estimated(server: RecordingServe
 
 
 async def test_a_failed_reply_keeps_its_text_is_marked_and_is_not_sent_again(
-        server: RecordingServer, tmp_path: Path) -> None:
+    server: RecordingServer, tmp_path: Path
+) -> None:
     server.queue(ErrorMidStream(text_before="Half a sentence that"))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -97,8 +99,7 @@ async def test_a_failed_reply_keeps_its_text_is_marked_and_is_not_sent_again(
     assert [m["role"] for m in sent] == ["user"]  # the failed partial is not an assistant turn
 
 
-async def test_a_streaming_reply_is_on_disk_before_it_ends(server: RecordingServer,
-                                                           tmp_path: Path) -> None:
+async def test_a_streaming_reply_is_on_disk_before_it_ends(server: RecordingServer, tmp_path: Path) -> None:
     server.queue(TextReply("word " * 200, chunk_size=5, chunk_delay=0.02))
     app = make_app(server, TEST_KEY, tmp_path)
     path = locations.data_dir() / "studio.db"
@@ -114,12 +115,10 @@ async def test_a_streaming_reply_is_on_disk_before_it_ends(server: RecordingServ
         await idle(pilot, app)
 
 
-async def test_a_reply_studio_died_in_reopens_as_interrupted(server: RecordingServer,
-                                                             tmp_path: Path) -> None:
+async def test_a_reply_studio_died_in_reopens_as_interrupted(server: RecordingServer, tmp_path: Path) -> None:
     store = Store(locations.data_dir() / "studio.db")
     session = store.new_session()
-    store.save_messages(session, [{"role": "user", "content": [{"type": "text", "text": "tell"}]}],
-                        0)
+    store.save_messages(session, [{"role": "user", "content": [{"type": "text", "text": "tell"}]}], 0)
     store.keep_partial("k1", session, SavedPartial(1, MODEL, 1, "Once upon a", "streaming"))
     app = make_app(server, TEST_KEY, tmp_path, resume=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -127,19 +126,32 @@ async def test_a_reply_studio_died_in_reopens_as_interrupted(server: RecordingSe
         assert "interrupted" in chat_text(app) and "Ctrl+R sends it again" in chat_text(app)
 
 
-async def test_an_unanswered_tool_use_is_mended_when_reopened(server: RecordingServer,
-                                                              tmp_path: Path) -> None:
+async def test_an_unanswered_tool_use_is_mended_when_reopened(
+    server: RecordingServer, tmp_path: Path
+) -> None:
     store = Store(locations.data_dir() / "studio.db")
     session = store.new_session()
-    store.save_messages(session, [
-        {"role": "user", "content": [{"type": "text", "text": "make a note"}]},
-        {"role": "assistant", "content": [{"type": "text", "text": "Saving."},
-                                          {"type": "tool_use", "id": "toolu_lost",
-                                           "name": "save_draft", "input": {}}]},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_orphan",
-                                      "content": "?"}]},
-        {"role": "user", "content": [{"type": "text", "text": "hello?"}]},
-    ], 0, MODEL, 1)
+    store.save_messages(
+        session,
+        [
+            {"role": "user", "content": [{"type": "text", "text": "make a note"}]},
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "text", "text": "Saving."},
+                    {"type": "tool_use", "id": "toolu_lost", "name": "save_draft", "input": {}},
+                ],
+            },
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "toolu_orphan", "content": "?"}],
+            },
+            {"role": "user", "content": [{"type": "text", "text": "hello?"}]},
+        ],
+        0,
+        MODEL,
+        1,
+    )
     server.queue(TextReply("Here."))
     app = make_app(server, TEST_KEY, tmp_path, resume=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -156,15 +168,17 @@ async def test_an_unanswered_tool_use_is_mended_when_reopened(server: RecordingS
 
 
 async def test_an_unexpected_error_says_failed_and_the_next_request_is_valid(
-        server: RecordingServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: RecordingServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import studio.ui.chat_pane as chat_pane
 
     def broken(*args: object, **kwargs: object) -> None:  # any bug while showing a tool call
         raise ValueError("bug while showing a tool call")
 
     monkeypatch.setattr(chat_pane, "ToolEntry", broken)
-    server.queue(ToolUseReply("get_word_count", {"text": "a b c"}, tool_id="toolu_c"),
-                 TextReply("Three words."))
+    server.queue(
+        ToolUseReply("get_word_count", {"text": "a b c"}, tool_id="toolu_c"), TextReply("Three words.")
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "count")

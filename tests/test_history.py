@@ -21,9 +21,12 @@ def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path: Path) 
     path = tmp_path / "studio.db"
     with sqlite3.connect(path) as db:  # what studio 0.1 left behind: one response today
         db.executescript(f"BEGIN; {MIGRATIONS[0]}; PRAGMA user_version = 1; COMMIT;")
-        db.execute("INSERT INTO responses (at, day, model, input_tokens, output_tokens, "
-                   "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd) "
-                   "VALUES (0, date('now', 'localtime'), ?, 1000, 100, 0, 0, 0, 0.0045)", (SONNET,))
+        db.execute(
+            "INSERT INTO responses (at, day, model, input_tokens, output_tokens, "
+            "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd) "
+            "VALUES (0, date('now', 'localtime'), ?, 1000, 100, 0, 0, 0, 0.0045)",
+            (SONNET,),
+        )
     store = Store(path)
     assert store.spent_on(date.today()) == 0.0045
     assert store.sessions() == []
@@ -56,10 +59,8 @@ async def test_the_kept_conversation_follows_rollbacks_and_marks_replies(tmp_pat
 async def test_the_draft_a_tool_call_touched_is_kept_beside_the_messages(tmp_path: Path) -> None:
     def exchange(conversation: Conversation, call: str, touched: TouchedDraft) -> None:
         conversation.add_user(f"do {call}")
-        conversation.add_assistant([{"type": "tool_use", "id": call, "name": "save_draft",
-                                     "input": {}}])
-        conversation.add_tool_results([{"type": "tool_result", "tool_use_id": call,
-                                        "content": "done"}])
+        conversation.add_assistant([{"type": "tool_use", "id": call, "name": "save_draft", "input": {}}])
+        conversation.add_tool_results([{"type": "tool_result", "tool_use_id": call, "content": "done"}])
         conversation.add_assistant([{"type": "text", "text": "done"}])
         conversation.touched[call] = touched
 

@@ -64,8 +64,7 @@ def fixture_event_names(raw: bytes) -> list[str]:
     SDK's SSE decoder only dispatches on a blank line, so four of the captured files lose
     their ``message_stop``.
     """
-    names = [line[len("event: ") :] for line in raw.decode().splitlines()
-             if line.startswith("event: ")]
+    names = [line[len("event: ") :] for line in raw.decode().splitlines() if line.startswith("event: ")]
     if not raw.endswith(b"\n\n"):
         names = names[:-1]
     return [name for name in names if name != "ping"]
@@ -75,9 +74,9 @@ def fixture_event_names(raw: bytes) -> list[str]:
 @pytest.mark.parametrize("delay", [0.0, 0.001], ids=["whole", "evented"])
 def test_replay_is_byte_for_byte(server: RecordingServer, path: Path, delay: float) -> None:
     server.queue(Replay(path, chunk_delay=delay))
-    status, headers, body = post(server, "/v1/messages",
-                                 {"model": MODEL, "max_tokens": 9, "messages": HELLO,
-                                  "stream": True})
+    status, headers, body = post(
+        server, "/v1/messages", {"model": MODEL, "max_tokens": 9, "messages": HELLO, "stream": True}
+    )
     assert status == 200
     assert body == path.read_bytes()
     assert headers["content-type"] == "text/event-stream"
@@ -94,11 +93,11 @@ def test_fixtures_exist_and_split_losslessly() -> None:
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.stem)
-async def test_replay_parses_via_sdk(server: RecordingServer, client: anthropic.AsyncAnthropic,
-                                     path: Path) -> None:
+async def test_replay_parses_via_sdk(
+    server: RecordingServer, client: anthropic.AsyncAnthropic, path: Path
+) -> None:
     server.queue(Replay(path))
-    stream = await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO,
-                                          stream=True)
+    stream = await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO, stream=True)
     events = [event async for event in stream]
     assert [event.type for event in events] == fixture_event_names(path.read_bytes())
     assert events[0].type == "message_start"
@@ -107,8 +106,9 @@ async def test_replay_parses_via_sdk(server: RecordingServer, client: anthropic.
 async def test_replay_non_streaming_builds_final_message(
     server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
-    server.queue(Replay(FIXTURES / "message_delta_fields_response.txt"),
-                 Replay(FIXTURES / "tool_use_response.txt"))
+    server.queue(
+        Replay(FIXTURES / "message_delta_fields_response.txt"), Replay(FIXTURES / "tool_use_response.txt")
+    )
     message = await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO)
     assert message.content[0].text == "Hello there!"
     assert (message.usage.input_tokens, message.usage.output_tokens) == (40, 8)
@@ -123,10 +123,17 @@ async def test_text_reply_streams_text_and_usage(
     server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
     text = "The quick brown fox jumps over the lazy dog, twice."
-    server.queue(TextReply(text, input_tokens=120, output_tokens=14, cache_read_input_tokens=100,
-                           cache_creation_input_tokens=20, chunk_size=10))
-    async with client.messages.stream(model="claude-opus-4-7", max_tokens=99,
-                                      messages=HELLO) as stream:
+    server.queue(
+        TextReply(
+            text,
+            input_tokens=120,
+            output_tokens=14,
+            cache_read_input_tokens=100,
+            cache_creation_input_tokens=20,
+            chunk_size=10,
+        )
+    )
+    async with client.messages.stream(model="claude-opus-4-7", max_tokens=99, messages=HELLO) as stream:
         pieces = [piece async for piece in stream.text_stream]
         message = await stream.get_final_message()
     assert "".join(pieces) == text
@@ -156,8 +163,9 @@ async def test_tool_use_reply_json_reassembles(
     server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
     tool_input = {"path": "chapter-1.md", "lines": ["It was a dark", "and stormy night"], "n": 3}
-    server.queue(ToolUseReply("save_file", tool_input, text="Saving it.", tool_id="toolu_1",
-                              json_chunk_size=7))
+    server.queue(
+        ToolUseReply("save_file", tool_input, text="Saving it.", tool_id="toolu_1", json_chunk_size=7)
+    )
     async with client.messages.stream(model=MODEL, max_tokens=99, messages=HELLO) as stream:
         partials = [event.partial_json async for event in stream if event.type == "input_json"]
         message = await stream.get_final_message()
@@ -166,8 +174,7 @@ async def test_tool_use_reply_json_reassembles(
     assert message.stop_reason == "tool_use"
     assert message.content[0].text == "Saving it."
     tool = message.content[1]
-    assert (tool.type, tool.id, tool.name, tool.input) == ("tool_use", "toolu_1", "save_file",
-                                                           tool_input)
+    assert (tool.type, tool.id, tool.name, tool.input) == ("tool_use", "toolu_1", "save_file", tool_input)
 
 
 async def test_rate_limit_raises_with_retry_after(
@@ -183,8 +190,7 @@ async def test_rate_limit_raises_with_retry_after(
 
 async def test_sdk_retries_after_rate_limit(server: RecordingServer) -> None:
     server.queue(HttpError.rate_limited(retry_after=0), TextReply("After the wait."))
-    async with anthropic.AsyncAnthropic(api_key=KEY, base_url=server.base_url,
-                                        max_retries=1) as sdk:
+    async with anthropic.AsyncAnthropic(api_key=KEY, base_url=server.base_url, max_retries=1) as sdk:
         message = await sdk.messages.create(model=MODEL, max_tokens=9, messages=HELLO)
     assert message.content[0].text == "After the wait."
     retries = [r.headers["x-stainless-retry-count"] for r in server.message_requests]
@@ -249,40 +255,37 @@ async def test_drop_without_streaming_is_a_connection_error(
 
 async def test_wrong_key_is_rejected() -> None:
     with RecordingServer(api_key="sk-right") as srv:
-        async with anthropic.AsyncAnthropic(api_key="sk-wrong", base_url=srv.base_url,
-                                            max_retries=0) as sdk:
+        async with anthropic.AsyncAnthropic(api_key="sk-wrong", base_url=srv.base_url, max_retries=0) as sdk:
             with pytest.raises(anthropic.AuthenticationError) as caught:
                 await sdk.messages.create(model=MODEL, max_tokens=9, messages=HELLO)
-        assert caught.value.body["error"] == {"type": "authentication_error",
-                                              "message": "invalid x-api-key"}
+        assert caught.value.body["error"] == {"type": "authentication_error", "message": "invalid x-api-key"}
         assert caught.value.body["request_id"].startswith("req_loopback_")
         body = {"model": MODEL, "messages": HELLO}
         assert post(srv, "/v1/messages/count_tokens", body, **{"x-api-key": "sk-right"})[0] == 200
         assert post(srv, "/v1/messages/count_tokens", body)[0] == 401
-        async with anthropic.AsyncAnthropic(api_key="sk-right", base_url=srv.base_url,
-                                            max_retries=0) as sdk:
+        async with anthropic.AsyncAnthropic(api_key="sk-right", base_url=srv.base_url, max_retries=0) as sdk:
             assert (await sdk.models.retrieve("claude-opus-4-7")).id == "claude-opus-4-7"
 
 
-async def test_requests_are_recorded(server: RecordingServer,
-                                     client: anthropic.AsyncAnthropic) -> None:
+async def test_requests_are_recorded(server: RecordingServer, client: anthropic.AsyncAnthropic) -> None:
     server.queue(TextReply("one"), TextReply("two"))
     await client.messages.create(model=MODEL, max_tokens=5, system="Be brief.", messages=HELLO)
     await client.models.list()
     await client.messages.create(model=MODEL, max_tokens=6, messages=HELLO, stream=True)
     assert [(r.method, r.path) for r in server.requests] == [
-        ("POST", "/v1/messages"), ("GET", "/v1/models"), ("POST", "/v1/messages")]
+        ("POST", "/v1/messages"),
+        ("GET", "/v1/models"),
+        ("POST", "/v1/messages"),
+    ]
     first, second = server.message_requests
-    assert first.json == {"model": MODEL, "max_tokens": 5, "system": "Be brief.",
-                          "messages": HELLO}
+    assert first.json == {"model": MODEL, "max_tokens": 5, "system": "Be brief.", "messages": HELLO}
     assert json.loads(first.body) == first.json
     assert second.json["stream"] is True
     assert first.headers["authorization"] == f"Bearer {KEY}"
     assert "x-api-key" not in first.headers  # SDK 2.x sends only the Bearer header
 
 
-async def test_count_tokens_and_models(server: RecordingServer,
-                                       client: anthropic.AsyncAnthropic) -> None:
+async def test_count_tokens_and_models(server: RecordingServer, client: anthropic.AsyncAnthropic) -> None:
     messages = [{"role": "user", "content": "word " * 100}]
     count = await client.messages.count_tokens(model=MODEL, messages=messages)
     assert count.input_tokens == estimate_input_tokens({"messages": messages})
@@ -291,8 +294,7 @@ async def test_count_tokens_and_models(server: RecordingServer,
     assert [m.id for m in page.data] == ["claude-opus-4-7", "claude-sonnet-4-6"]
     assert page.has_more is True
     ids = [model.id async for model in client.models.list(limit=3)]
-    assert ids == ["claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5-20251001",
-                   "claude-fable-5-1"]
+    assert ids == ["claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5-20251001", "claude-fable-5-1"]
     fable = await client.models.retrieve("claude-fable-5-1")
     assert (fable.display_name, fable.type) == ("Claude Fable 5.1", "model")
     assert fable.created_at.year == 2025 and fable.max_input_tokens
@@ -303,24 +305,25 @@ async def test_count_tokens_and_models(server: RecordingServer,
     assert json.loads(body)["request_id"] == headers["request-id"]
 
 
-async def test_bad_requests_are_rejected(server: RecordingServer,
-                                         client: anthropic.AsyncAnthropic) -> None:
+async def test_bad_requests_are_rejected(server: RecordingServer, client: anthropic.AsyncAnthropic) -> None:
     status, _, body = post(server, "/v1/messages", {"model": MODEL, "messages": HELLO})
     assert status == 400
-    assert json.loads(body)["error"] == {"type": "invalid_request_error",
-                                         "message": "max_tokens: Field required"}
+    assert json.loads(body)["error"] == {
+        "type": "invalid_request_error",
+        "message": "max_tokens: Field required",
+    }
     server.queue(HttpError.invalid_request("prompt is too long"))
     with pytest.raises(anthropic.BadRequestError, match="prompt is too long"):
         await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO)
 
 
-async def test_default_demo_reply_streams(server: RecordingServer,
-                                          client: anthropic.AsyncAnthropic) -> None:
+async def test_default_demo_reply_streams(server: RecordingServer, client: anthropic.AsyncAnthropic) -> None:
     said = "Please tighten my opening paragraph so that it reads faster and lands harder"
     messages = [{"role": "user", "content": [{"type": "text", "text": said}]}]
     started = time.monotonic()
-    async with client.messages.stream(model="claude-haiku-4-5-20251001", max_tokens=99,
-                                      messages=messages) as stream:
+    async with client.messages.stream(
+        model="claude-haiku-4-5-20251001", max_tokens=99, messages=messages
+    ) as stream:
         pieces = [piece async for piece in stream.text_stream]
         message = await stream.get_final_message()
     text = "".join(pieces)
@@ -333,18 +336,29 @@ async def test_default_demo_reply_streams(server: RecordingServer,
 
 
 def test_demo_text_quotes_tool_results_and_empty_messages() -> None:
-    body = {"messages": [
-        {"role": "user", "content": "first"},
-        {"role": "assistant", "content": "ok"},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t",
-                                      "content": [{"type": "text", "text": "saved 3 lines"}]}]},
-    ]}
+    body = {
+        "messages": [
+            {"role": "user", "content": "first"},
+            {"role": "assistant", "content": "ok"},
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "t",
+                        "content": [{"type": "text", "text": "saved 3 lines"}],
+                    }
+                ],
+            },
+        ]
+    }
     assert "saved 3 lines" in demo_text(body)
     assert "empty" in demo_text({"messages": []})
 
 
-async def test_keep_alive_reuses_one_connection(server: RecordingServer,
-                                                client: anthropic.AsyncAnthropic) -> None:
+async def test_keep_alive_reuses_one_connection(
+    server: RecordingServer, client: anthropic.AsyncAnthropic
+) -> None:
     server.queue(TextReply("a"), TextReply("b"))
     await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO)
     stream = await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO, stream=True)
@@ -353,10 +367,10 @@ async def test_keep_alive_reuses_one_connection(server: RecordingServer,
     assert server.connections_accepted == 1
 
 
-async def test_chunk_delay_paces_the_stream(server: RecordingServer,
-                                            client: anthropic.AsyncAnthropic) -> None:
-    server.queue(TextReply("abcdefghij", chunk_size=2, chunk_delay=0.02),
-                 DemoReply(chunk_delay=0))
+async def test_chunk_delay_paces_the_stream(
+    server: RecordingServer, client: anthropic.AsyncAnthropic
+) -> None:
+    server.queue(TextReply("abcdefghij", chunk_size=2, chunk_delay=0.02), DemoReply(chunk_delay=0))
     started = time.monotonic()
     stream = await client.messages.create(model=MODEL, max_tokens=9, messages=HELLO, stream=True)
     events = [event async for event in stream]
@@ -369,14 +383,15 @@ async def test_chunk_delay_paces_the_stream(server: RecordingServer,
 def test_main_prints_base_url_and_serves() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "studio.loopback", "--key", "k"],
-        cwd=Path(__file__).parents[1], stdout=subprocess.PIPE, text=True,
+        cwd=Path(__file__).parents[1],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
         first = process.stdout.readline().strip()
         assert first.startswith("ANTHROPIC_BASE_URL=http://127.0.0.1:")
-        request = urllib.request.Request(first.partition("=")[2] + "/v1/models",
-                                         headers={"x-api-key": "k"})
+        request = urllib.request.Request(first.partition("=")[2] + "/v1/models", headers={"x-api-key": "k"})
         with urllib.request.urlopen(request, timeout=20) as response:
             assert len(json.load(response)["data"]) == 4
         process.send_signal(signal.SIGINT)
@@ -386,21 +401,26 @@ def test_main_prints_base_url_and_serves() -> None:
             process.kill()
 
 
-DRAFT_TOOLS = [{"name": name, "description": name, "input_schema": {"type": "object"}}
-               for name in ("save_draft", "edit_draft")]
+DRAFT_TOOLS = [
+    {"name": name, "description": name, "input_schema": {"type": "object"}}
+    for name in ("save_draft", "edit_draft")
+]
 
 
-async def demo_stream(client: anthropic.AsyncAnthropic, messages: list[dict[str, Any]],
-                      **params: Any) -> tuple[list[str], anthropic.types.Message]:
+async def demo_stream(
+    client: anthropic.AsyncAnthropic, messages: list[dict[str, Any]], **params: Any
+) -> tuple[list[str], anthropic.types.Message]:
     """The demo's reply through the SDK: the tool-input fragments and the final message."""
-    async with client.messages.stream(model=MODEL, max_tokens=999, messages=messages,
-                                      tools=DRAFT_TOOLS, **params) as stream:
+    async with client.messages.stream(
+        model=MODEL, max_tokens=999, messages=messages, tools=DRAFT_TOOLS, **params
+    ) as stream:
         partials = [event.partial_json async for event in stream if event.type == "input_json"]
         return partials, await stream.get_final_message()
 
 
-async def test_demo_writes_a_draft_with_save_draft(server: RecordingServer,
-                                                   client: anthropic.AsyncAnthropic) -> None:
+async def test_demo_writes_a_draft_with_save_draft(
+    server: RecordingServer, client: anthropic.AsyncAnthropic
+) -> None:
     said = "Write a launch announcement for our garden app and save it"
     messages = [{"role": "user", "content": said}]
     started = time.monotonic()
@@ -425,31 +445,52 @@ async def test_demo_writes_a_draft_with_save_draft(server: RecordingServer,
     assert other.content[1].input["filename"] == "demo-draft.md"
 
 
-async def test_demo_confirms_a_saved_draft(server: RecordingServer,
-                                           client: anthropic.AsyncAnthropic) -> None:
+async def test_demo_confirms_a_saved_draft(server: RecordingServer, client: anthropic.AsyncAnthropic) -> None:
     messages = [
         {"role": "user", "content": "Write an announcement and save it"},
-        {"role": "assistant", "content": [
-            {"type": "text", "text": "Here is a draft…"},
-            {"type": "tool_use", "id": "toolu_1", "name": "save_draft",
-             "input": {"filename": "launch.md", "content": "# Launch\n"}}]},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
-                                      "content": "Saved drafts/launch.md: 2 words, 9 bytes."}]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Here is a draft…"},
+                {
+                    "type": "tool_use",
+                    "id": "toolu_1",
+                    "name": "save_draft",
+                    "input": {"filename": "launch.md", "content": "# Launch\n"},
+                },
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "toolu_1",
+                    "content": "Saved drafts/launch.md: 2 words, 9 bytes.",
+                }
+            ],
+        },
     ]
     partials, message = await demo_stream(client, messages)
     assert partials == [] and message.stop_reason == "end_turn"
-    assert message.content[0].text.startswith("Saved — the draft is open in the editor. Ask me to "
-                                              "tighten a paragraph")
+    assert message.content[0].text.startswith(
+        "Saved — the draft is open in the editor. Ask me to tighten a paragraph"
+    )
 
 
 async def test_demo_tightens_a_line_of_the_draft_with_edit_draft(
-        server: RecordingServer, client: anthropic.AsyncAnthropic) -> None:
-    draft = ("# Notes\n\nShort line here.\n"
-             "This is the longest line of all, and it goes on for quite a few words here.\n"
-             "This is a repeated line that is even longer than the longest line above it.\n"
-             "This is a repeated line that is even longer than the longest line above it.\n")
-    system = [{"type": "text", "text": "You help a writer."},
-              {"type": "text", "text": f'The draft.\n<draft name="notes.md">\n{draft}\n</draft>'}]
+    server: RecordingServer, client: anthropic.AsyncAnthropic
+) -> None:
+    draft = (
+        "# Notes\n\nShort line here.\n"
+        "This is the longest line of all, and it goes on for quite a few words here.\n"
+        "This is a repeated line that is even longer than the longest line above it.\n"
+        "This is a repeated line that is even longer than the longest line above it.\n"
+    )
+    system = [
+        {"type": "text", "text": "You help a writer."},
+        {"type": "text", "text": f'The draft.\n<draft name="notes.md">\n{draft}\n</draft>'},
+    ]
     ask = [{"role": "user", "content": "Please tighten the draft a little"}]
     server.default = DemoReply(chunk_delay=0)
     _, message = await demo_stream(client, ask, system=system)
@@ -458,16 +499,26 @@ async def test_demo_tightens_a_line_of_the_draft_with_edit_draft(
     assert tool.name == "edit_draft"
     assert tool.input == {
         "old_text": "This is the longest line of all, and it goes on for quite a few words here.",
-        "new_text": "This is the longest line of all, and it."}
+        "new_text": "This is the longest line of all, and it.",
+    }
     assert draft.count(tool.input["old_text"]) == 1
     # With no draft in the system prompt there is nothing to tighten: "draft" asks for a new one.
     _, fresh = await demo_stream(client, ask)
     assert fresh.content[1].name == "save_draft"
 
-    answered = [*ask, {"role": "assistant", "content": [
-        {"type": "tool_use", "id": tool.id, "name": tool.name, "input": tool.input}]},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool.id,
-                                      "content": "Replaced 76 characters with 41."}]}]
+    answered = [
+        *ask,
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": tool.id, "name": tool.name, "input": tool.input}],
+        },
+        {
+            "role": "user",
+            "content": [
+                {"type": "tool_result", "tool_use_id": tool.id, "content": "Replaced 76 characters with 41."}
+            ],
+        },
+    ]
     _, done = await demo_stream(client, answered, system=system)
     assert done.stop_reason == "end_turn" and done.content[0].text.startswith("Done — one line")
 
@@ -477,20 +528,25 @@ async def test_simulated_prompt_cache_writes_then_reads() -> None:
     long_system = "You are a careful editor. " * 400  # about 2,600 tokens at four characters each
     cache = {"type": "ephemeral", "ttl": "5m"}
     with RecordingServer() as server:
-        client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url,
-                                          max_retries=0)
+        client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url, max_retries=0)
         server.queue(TextReply("One."), TextReply("Two."), TextReply("Three."))
         messages: list[dict] = [{"role": "user", "content": [{"type": "text", "text": "first"}]}]
         usages = []
         for follow_up in ("second", "third", None):
             reply = await client.messages.create(
-                model="claude-sonnet-4-6", max_tokens=50, cache_control=cache,
+                model="claude-sonnet-4-6",
+                max_tokens=50,
+                cache_control=cache,
                 system=[{"type": "text", "text": long_system, "cache_control": cache}],
-                messages=messages)
+                messages=messages,
+            )
             usages.append(reply.usage)
             if follow_up:
-                messages = [*messages, {"role": "assistant", "content": reply.content[0].text},
-                            {"role": "user", "content": [{"type": "text", "text": follow_up}]}]
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": reply.content[0].text},
+                    {"role": "user", "content": [{"type": "text", "text": follow_up}]},
+                ]
         await client.close()
     first, second, third = usages
     assert first.cache_creation_input_tokens > 2000 and first.cache_read_input_tokens == 0
@@ -501,16 +557,17 @@ async def test_simulated_prompt_cache_writes_then_reads() -> None:
 
 async def test_each_model_has_a_cache_of_its_own() -> None:
     """As in the API: switching model misses the cache the other model wrote."""
-    long_system = [{"type": "text", "text": "You are a careful editor. " * 400,
-                    "cache_control": {"type": "ephemeral"}}]
+    long_system = [
+        {"type": "text", "text": "You are a careful editor. " * 400, "cache_control": {"type": "ephemeral"}}
+    ]
     with RecordingServer() as server:
-        client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url,
-                                          max_retries=0)
+        client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url, max_retries=0)
         server.queue(TextReply("One."), TextReply("Two."), TextReply("Three."))
         usages = []
         for model in ("claude-sonnet-4-6", "claude-opus-4-7", "claude-sonnet-4-6"):
-            reply = await client.messages.create(model=model, max_tokens=50, system=long_system,
-                                                 messages=[{"role": "user", "content": "hi"}])
+            reply = await client.messages.create(
+                model=model, max_tokens=50, system=long_system, messages=[{"role": "user", "content": "hi"}]
+            )
             usages.append(reply.usage)
         await client.close()
     sonnet, opus, sonnet_again = usages
@@ -521,14 +578,15 @@ async def test_each_model_has_a_cache_of_its_own() -> None:
 
 async def test_short_prefixes_are_not_cached() -> None:
     with RecordingServer() as server:
-        client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url,
-                                          max_retries=0)
+        client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url, max_retries=0)
         server.queue(TextReply("One."), TextReply("Two."))
         for _ in range(2):
             reply = await client.messages.create(
-                model="claude-sonnet-4-6", max_tokens=50,
+                model="claude-sonnet-4-6",
+                max_tokens=50,
                 cache_control={"type": "ephemeral"},
-                messages=[{"role": "user", "content": "short"}])
+                messages=[{"role": "user", "content": "short"}],
+            )
             assert reply.usage.cache_read_input_tokens == 0
             assert reply.usage.cache_creation_input_tokens == 0
         await client.close()

@@ -49,8 +49,10 @@ async def test_ctrl_o_lists_a_draft_whose_name_holds_markup_and_opens_it(tmp_pat
         await wait_for(pilot, lambda: isinstance(app.screen, OpenDraft) and NAME in dialog_text(app))
         assert "[bold]x[/bold].md" in dialog_text(app)
         option_list = app.screen.query_one("#open-list")
-        names = [option_list.get_option_at_index(i).id  # type: ignore[attr-defined]
-                 for i in range(option_list.option_count)]  # type: ignore[attr-defined]
+        names = [
+            option_list.get_option_at_index(i).id  # type: ignore[attr-defined]
+            for i in range(option_list.option_count)
+        ]  # type: ignore[attr-defined]
         option_list.highlighted = names.index(NAME)  # type: ignore[attr-defined]
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.query_one(DraftEditor).text == "Bracketed.\n")
@@ -58,7 +60,8 @@ async def test_ctrl_o_lists_a_draft_whose_name_holds_markup_and_opens_it(tmp_pat
 
 
 async def test_a_tool_named_with_markup_is_answered_and_shown_literally(
-        server: RecordingServer, tmp_path: Path) -> None:
+    server: RecordingServer, tmp_path: Path
+) -> None:
     server.queue(ToolUseReply("[/]", {"x": "[red]y"}), TextReply("After the tool."))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -72,11 +75,11 @@ async def test_a_tool_named_with_markup_is_answered_and_shown_literally(
 
 
 async def test_a_model_name_with_markup_shows_literally_everywhere(
-        server: RecordingServer, tmp_path: Path) -> None:
+    server: RecordingServer, tmp_path: Path
+) -> None:
     odd = "Sonnet [/] [b]bold[/b]"
     server.queue(TextReply("Fine."))
-    app = make_app(server, TEST_KEY, tmp_path,
-                   models={"claude-haiku-4-5-20251001": {"name": odd}})
+    app = make_app(server, TEST_KEY, tmp_path, models={"claude-haiku-4-5-20251001": {"name": odd}})
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker) and odd in screen_text(app))
@@ -94,9 +97,15 @@ class _Gateway(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         key = self.headers.get("x-api-key") or self.headers.get("authorization", "")
-        body = json.dumps({"type": "error", "error": {
-            "type": "invalid_request_error",
-            "message": f"[/] [bold]gateway[/bold] refused {key}"}}).encode()
+        body = json.dumps(
+            {
+                "type": "error",
+                "error": {
+                    "type": "invalid_request_error",
+                    "message": f"[/] [bold]gateway[/bold] refused {key}",
+                },
+            }
+        ).encode()
         self.send_response(400)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(body)))
@@ -118,12 +127,14 @@ def gateway() -> Iterator[str]:
 
 
 async def test_a_gateway_error_with_markup_during_the_key_check_shows_and_hides_the_key(
-        gateway: str, tmp_path: Path) -> None:
+    gateway: str, tmp_path: Path
+) -> None:
     app = make_app(None, None, tmp_path)
     app.settings.base_url = gateway
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, Onboarding)
-                       and bool(app.screen.query("#key-input")))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, Onboarding) and bool(app.screen.query("#key-input"))
+        )
         app.screen.query_one("#key-input").value = TEST_KEY  # type: ignore[attr-defined]
         await pilot.press("enter")
         await wait_for(pilot, lambda: "gateway[/bold] refused" in flat(screen_text(app)))

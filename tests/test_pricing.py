@@ -32,12 +32,15 @@ def test_each_component_of_the_worked_example() -> None:
     assert cost_usd(TokenUsage(cache_write_1h=20_000), price) == pytest.approx(0.120)
 
 
-@pytest.mark.parametrize(("model", "input_price", "output_price"), [
-    ("claude-opus-4-7", 5.0, 25.0),
-    ("claude-sonnet-4-6", 3.0, 15.0),
-    ("claude-haiku-4-5-20251001", 1.0, 5.0),
-    ("claude-haiku-4-5", 1.0, 5.0),
-])
+@pytest.mark.parametrize(
+    ("model", "input_price", "output_price"),
+    [
+        ("claude-opus-4-7", 5.0, 25.0),
+        ("claude-sonnet-4-6", 3.0, 15.0),
+        ("claude-haiku-4-5-20251001", 1.0, 5.0),
+        ("claude-haiku-4-5", 1.0, 5.0),
+    ],
+)
 def test_catalogue_prices(model: str, input_price: float, output_price: float) -> None:
     price = Catalog.builtin().info(model).price
     assert price is not None
@@ -55,9 +58,12 @@ def test_unknown_model_is_never_free() -> None:
 
 
 def test_api_listing_adds_unpriced_models_after_the_known_ones() -> None:
-    merged = Catalog.builtin().merged_with_api([
-        {"id": "claude-sonnet-4-6", "display_name": "Claude Sonnet 4.6", "max_input_tokens": 900_000},
-        {"id": "claude-fable-5-1", "display_name": "Claude Fable 5.1", "max_tokens": 128_000}])
+    merged = Catalog.builtin().merged_with_api(
+        [
+            {"id": "claude-sonnet-4-6", "display_name": "Claude Sonnet 4.6", "max_input_tokens": 900_000},
+            {"id": "claude-fable-5-1", "display_name": "Claude Fable 5.1", "max_tokens": 128_000},
+        ]
+    )
     assert merged.models[-1].id == "claude-fable-5-1" and merged.models[-1].price is None
     assert merged.models[-1].name == "Claude Fable 5.1" and merged.models[-1].max_output == 128_000
     assert merged.info("claude-sonnet-4-6").listed_by_api
@@ -65,10 +71,20 @@ def test_api_listing_adds_unpriced_models_after_the_known_ones() -> None:
     assert merged.models[:3] == [m for m in merged.models[:3] if m.price is not None]
 
 
-@pytest.mark.parametrize(("amount", "shown"), [
-    (0.0087, "$0.0087"), (0.00012, "$0.00012"), (0.0000012, "$0.0000012"), (0.054, "$0.054"),
-    (0.54, "$0.540"), (12.345, "$12.35"), (1234.5, "$1,234.50"), (0, "$0.00"), (-0.0021, "-$0.0021"),
-])
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (0.0087, "$0.0087"),
+        (0.00012, "$0.00012"),
+        (0.0000012, "$0.0000012"),
+        (0.054, "$0.054"),
+        (0.54, "$0.540"),
+        (12.345, "$12.35"),
+        (1234.5, "$1,234.50"),
+        (0, "$0.00"),
+        (-0.0021, "-$0.0021"),
+    ],
+)
 def test_small_costs_never_round_to_zero(amount: float, shown: str) -> None:
     assert format_usd(amount) == shown
 
@@ -83,27 +99,39 @@ def test_cache_savings() -> None:
 def test_ledger_totals_are_marked_partial_when_a_price_is_unknown() -> None:
     ledger = CostLedger()
     ledger.start_reply("claude-sonnet-4-6").add(
-        price_reply("claude-sonnet-4-6", TokenUsage(input=1000), sonnet_price()))
-    ledger.start_reply("claude-fable-5-1").add(
-        price_reply("claude-fable-5-1", TokenUsage(input=1000), None))
+        price_reply("claude-sonnet-4-6", TokenUsage(input=1000), sonnet_price())
+    )
+    ledger.start_reply("claude-fable-5-1").add(price_reply("claude-fable-5-1", TokenUsage(input=1000), None))
     assert ledger.usd == pytest.approx(0.003)
     assert ledger.partial
     assert ledger.usage.input == 2000
 
 
 def test_usage_split_between_5m_and_1h_writes() -> None:
-    usage = TokenUsage.from_api({"input_tokens": 5, "cache_creation_input_tokens": 30,
-                                 "cache_creation": {"ephemeral_5m_input_tokens": 10,
-                                                    "ephemeral_1h_input_tokens": 20}})
+    usage = TokenUsage.from_api(
+        {
+            "input_tokens": 5,
+            "cache_creation_input_tokens": 30,
+            "cache_creation": {"ephemeral_5m_input_tokens": 10, "ephemeral_1h_input_tokens": 20},
+        }
+    )
     assert (usage.cache_write_5m, usage.cache_write_1h) == (10, 20)
 
 
 def test_config_overrides_prices_and_adds_models() -> None:
-    catalog = Catalog.builtin().overridden({
-        "claude-sonnet-4-6": {"input": 2.5},
-        "claude-fable-5-1": {"name": "Fable", "input": 10, "output": 50, "cache_write_5m": 12.5,
-                             "cache_write_1h": 20, "cache_read": 1},
-    })
+    catalog = Catalog.builtin().overridden(
+        {
+            "claude-sonnet-4-6": {"input": 2.5},
+            "claude-fable-5-1": {
+                "name": "Fable",
+                "input": 10,
+                "output": 50,
+                "cache_write_5m": 12.5,
+                "cache_write_1h": 20,
+                "cache_read": 1,
+            },
+        }
+    )
     sonnet = catalog.info("claude-sonnet-4-6").price
     assert sonnet is not None and sonnet.input == 2.5 and sonnet.output == 15.0
     fable = catalog.info("claude-fable-5-1")

@@ -21,8 +21,7 @@ MODEL = "claude-sonnet-4-6"
 
 @pytest.fixture
 async def engine(server: RecordingServer) -> AsyncIterator[Engine]:
-    made = Engine(EngineConfig(api_key=TEST_KEY, base_url=server.base_url, max_retries=2),
-                  Catalog.builtin())
+    made = Engine(EngineConfig(api_key=TEST_KEY, base_url=server.base_url, max_retries=2), Catalog.builtin())
     yield made
     await made.aclose()
 
@@ -49,11 +48,12 @@ async def test_a_rate_limit_is_announced_then_retried(server: RecordingServer, e
     assert len(server.message_requests) == 2
 
 
-async def test_overload_backs_off_and_retry_after_ms_wins(server: RecordingServer,
-                                                          engine: Engine) -> None:
-    server.queue(HttpError.overloaded(), HttpError(429, "rate_limit_error", "slow down",
-                                                   {"retry-after-ms": "50", "retry-after": "9"}),
-                 TextReply("Third time."))
+async def test_overload_backs_off_and_retry_after_ms_wins(server: RecordingServer, engine: Engine) -> None:
+    server.queue(
+        HttpError.overloaded(),
+        HttpError(429, "rate_limit_error", "slow down", {"retry-after-ms": "50", "retry-after": "9"}),
+        TextReply("Third time."),
+    )
     events = await run(engine)
     waits = [e for e in events if isinstance(e, Waiting)]
     assert [(w.kind, w.attempt) for w in waits] == [("overloaded", 1), ("rate_limit", 2)]
@@ -76,8 +76,9 @@ async def test_escape_ends_the_wait_at_once(server: RecordingServer, engine: Eng
     assert len(server.message_requests) == 1
 
 
-async def test_a_retry_after_past_the_ceiling_is_not_waited_for(server: RecordingServer,
-                                                                engine: Engine) -> None:
+async def test_a_retry_after_past_the_ceiling_is_not_waited_for(
+    server: RecordingServer, engine: Engine
+) -> None:
     server.queue(HttpError.rate_limited(retry_after=900))
     started = time.monotonic()
     events = await run(engine)

@@ -28,8 +28,7 @@ from studio.loopback import TextReply, ToolUseReply
 
 
 def open_session(server: RecordingServer, tmp_path: Path, **kw: object) -> Session:
-    settings = Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts",
-                        **kw)  # type: ignore[arg-type]
+    settings = Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts", **kw)  # type: ignore[arg-type]
     session, problem = Session.open(settings)
     assert problem is None
     return session
@@ -49,29 +48,42 @@ def answered(messages: list[dict]) -> bool:  # type: ignore[type-arg]
     """Every tool_use is answered in the next message: a request the API accepts."""
     for i, message in enumerate(messages):
         calls = [b["id"] for b in message["content"] if b.get("type") == "tool_use"]
-        results = [b["tool_use_id"] for b in messages[i + 1]["content"]
-                   if b.get("type") == "tool_result"] if calls else []
+        results = (
+            [b["tool_use_id"] for b in messages[i + 1]["content"] if b.get("type") == "tool_result"]
+            if calls
+            else []
+        )
         if calls != results:
             return False
     return True
 
 
 async def test_three_turns_with_tools_a_stop_and_a_retry_through_the_session_alone(
-        server: RecordingServer, tmp_path: Path) -> None:
+    server: RecordingServer, tmp_path: Path
+) -> None:
     session = open_session(server, tmp_path)
     await session.start()
 
     # 1. Claude saves a draft, edits it, then says so: the file is on disk, the costs counted.
-    server.queue(ToolUseReply("save_draft", {"filename": "rain.md", "content": "Grey rain falls."},
-                              input_tokens=1500, output_tokens=40),
-                 ToolUseReply("edit_draft", {"old_text": "Grey", "new_text": "Soft"},
-                              input_tokens=1600, output_tokens=30),
-                 TextReply("Saved and softened.", input_tokens=1700, output_tokens=10))
+    server.queue(
+        ToolUseReply(
+            "save_draft",
+            {"filename": "rain.md", "content": "Grey rain falls."},
+            input_tokens=1500,
+            output_tokens=40,
+        ),
+        ToolUseReply(
+            "edit_draft", {"old_text": "Grey", "new_text": "Soft"}, input_tokens=1600, output_tokens=30
+        ),
+        TextReply("Saved and softened.", input_tokens=1700, output_tokens=10),
+    )
     first = await run(session.send("Write one line about rain and save it."))
     assert isinstance(first[0], TurnStarted) and first[0].kind == "send"
     tools = [e for e in first if isinstance(e, ToolFinished)]
     assert [(t.name, t.is_error, t.change and t.change.kind) for t in tools] == [
-        ("save_draft", False, "saved"), ("edit_draft", False, "edited")]
+        ("save_draft", False, "saved"),
+        ("edit_draft", False, "edited"),
+    ]
     # save_draft wrote the file; edit_draft changed the open draft, which the writer saves.
     assert (tmp_path / "drafts" / "rain.md").read_text() == "Grey rain falls."
     draft = session.workspace.draft
@@ -99,8 +111,7 @@ async def test_three_turns_with_tools_a_stop_and_a_retry_through_the_session_alo
         session.retry()
 
     # 3. The API breaks off mid-reply: the message waits; retry sends it again and it lands.
-    server.queue(ErrorMidStream(text_before="Half"),
-                 TextReply("Whole."))
+    server.queue(ErrorMidStream(text_before="Half"), TextReply("Whole."))
     third = await run(session.send("And a third?"))
     failed = next(e for e in third if isinstance(e, TurnFailed))
     assert failed.can_retry and session.retry_kind == "retry"
@@ -126,7 +137,8 @@ async def test_three_turns_with_tools_a_stop_and_a_retry_through_the_session_alo
     assert saved is not None
     assert again.conversation.messages == session.conversation.messages
     assert [e.number for e in again.spending.ledger.entries] == [
-        e.number for e in session.spending.ledger.entries]
+        e.number for e in session.spending.ledger.entries
+    ]
     assert again.spending.session_usd == pytest.approx(session.spending.session_usd)
     await again.aclose(2)
 
@@ -147,7 +159,8 @@ async def test_one_turn_at_a_time(server: RecordingServer, tmp_path: Path) -> No
 
 
 async def test_a_front_end_that_stops_reading_leaves_a_message_that_can_go_again(
-        server: RecordingServer, tmp_path: Path) -> None:
+    server: RecordingServer, tmp_path: Path
+) -> None:
     """A bug while showing a tool call: the turn ends as failed, and the conversation is one the
     API accepts, so a retry answers it."""
     session = open_session(server, tmp_path)
@@ -177,7 +190,7 @@ from studio.core.session import Session
 
 async def main():
     settings = Settings(api_key={TEST_KEY!r}, base_url={server.base_url!r},
-                        drafts_dir=Path({str(tmp_path / 'drafts')!r}))
+                        drafts_dir=Path({str(tmp_path / "drafts")!r}))
     session, _ = Session.open(settings)
     await session.start()
     async with aclosing(session.send("hi")) as events:
@@ -190,7 +203,8 @@ async def main():
 
 asyncio.run(main())
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["Hello from the loopback.", "False"]

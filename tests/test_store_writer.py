@@ -41,10 +41,10 @@ def stored(path: Path) -> tuple[list[tuple[str, str]], list[tuple[int, int]]]:
         return messages.fetchall(), responses.fetchall()
 
 
-async def test_a_held_lock_neither_freezes_typing_nor_loses_anything(server: LoopbackServer,
-                                                                     tmp_path: Path) -> None:
-    server.queue(TextReply("First kept.", output_tokens=11), TextReply("Second kept.",
-                                                                       output_tokens=22))
+async def test_a_held_lock_neither_freezes_typing_nor_loses_anything(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    server.queue(TextReply("First kept.", output_tokens=11), TextReply("Second kept.", output_tokens=22))
     app = make_app(server, TEST_KEY, tmp_path)
     path = locations.data_dir() / "studio.db"
     async with app.run_test(size=SIZE) as pilot:

@@ -29,7 +29,7 @@ def test_visible_shows_every_control_and_bidi_character_and_keeps_tab_and_newlin
     assert visible("abc\u202edef\u2066\u200f\u061c") == "abc⟨U+202E⟩def⟨U+2066⟩⟨U+200F⟩⟨U+061C⟩"
     assert visible("tab\there\nnext «é» 日本") == "tab\there\nnext «é» 日本"
     shown = visible("".join(map(chr, range(0x100))) + "\u202a\u202b\u202c\u202d\u2067\u2068\u2069\u200e")
-    assert not any(ch in shown for ch in map(chr, [*range(0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0)]))
+    assert not any(ch in shown for ch in map(chr, [*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]))
     assert not any(ch in shown for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e")
 
 
@@ -62,7 +62,8 @@ def test_line_filter_cost_on_a_busy_frame() -> None:
 
 
 async def test_a_reply_and_a_pasted_message_show_escapes_as_pictures(
-        server: RecordingServer, tmp_path: Path) -> None:
+    server: RecordingServer, tmp_path: Path
+) -> None:
     server.queue(TextReply(f"REPLY {ESCAPES} END"))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=(200, 60)) as pilot:

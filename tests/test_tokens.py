@@ -14,8 +14,10 @@ import pytest
 from studio.core import tokens
 from studio.core.tokens import Calibrator, ModelCalibrators, count_text, estimate_request
 
-LONG_TEXT = ("The writer's draft — «Über die Brücke», 三章 — has 12,345 words;\n"
-             "```python\ndef f(x):\n    return x ** 2  # squares\n```\n") * 20
+LONG_TEXT = (
+    "The writer's draft — «Über die Brücke», 三章 — has 12,345 words;\n"
+    "```python\ndef f(x):\n    return x ** 2  # squares\n```\n"
+) * 20
 
 VARIED_TEXTS = [
     "hello world",
@@ -37,8 +39,14 @@ def reference_encoder() -> Any:
 
 def _run_child(code: str, tmp_path: Any, **env: str) -> dict[str, Any]:
     """A fresh interpreter: this one may already have loaded the encoding."""
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                            timeout=120, env={**os.environ, **env}, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -108,13 +116,15 @@ def test_count_cache_is_bounded_by_characters(monkeypatch: pytest.MonkeyPatch) -
     assert tokens._cached_chars == sum(len(t) for t in tokens._counts)
     assert versions[-1] in tokens._counts and versions[0] not in tokens._counts
     assert estimate_request({"system": [{"type": "text", "text": versions[0]}]}) == (
-        tokens.PER_REQUEST + count_text(versions[0]))
+        tokens.PER_REQUEST + count_text(versions[0])
+    )
     tokens._clear_cache()
 
 
 def test_pinned_constants_match_tiktoken_definition(monkeypatch: pytest.MonkeyPatch) -> None:
     """Our copies of the pattern, specials and hash must be tiktoken's, read without downloading."""
     from tiktoken_ext import openai_public  # ships with tiktoken: no skip, it must be there
+
     seen: dict[str, Any] = {}
 
     def fake_load(blobpath: str, expected_hash: str | None = None) -> dict[bytes, int]:
@@ -140,9 +150,15 @@ def test_damaged_vocabulary_is_refused(tmp_path: Any, monkeypatch: pytest.Monkey
 
 # --- estimate_request -------------------------------------------------------------------------
 
-TOOL = {"name": "save_draft", "description": "Save a complete draft as a file.",
-        "input_schema": {"type": "object", "properties": {"filename": {"type": "string"}},
-                         "required": ["filename"]}}
+TOOL = {
+    "name": "save_draft",
+    "description": "Save a complete draft as a file.",
+    "input_schema": {
+        "type": "object",
+        "properties": {"filename": {"type": "string"}},
+        "required": ["filename"],
+    },
+}
 
 
 def _user(text: str) -> dict[str, Any]:
@@ -160,8 +176,13 @@ def test_estimate_grows_with_each_part() -> None:
     with_tools = {**with_system, "tools": [TOOL]}
     reply = {"role": "assistant", "content": [{"type": "text", "text": "Sure."}]}
     with_reply = {**with_tools, "messages": [*base["messages"], reply, _user("Thanks, now the ending.")]}
-    steps = [estimate_request(base), estimate_request(with_system), estimate_request(with_tools),
-             estimate_request(with_reply), estimate_request(with_reply, "and make it funnier")]
+    steps = [
+        estimate_request(base),
+        estimate_request(with_system),
+        estimate_request(with_tools),
+        estimate_request(with_reply),
+        estimate_request(with_reply, "and make it funnier"),
+    ]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)
     assert steps[2] - steps[1] >= tokens.TOOLS_PREAMBLE + count_text(json.dumps(TOOL["input_schema"]))
     assert steps[4] - steps[3] == tokens.PER_MESSAGE + count_text("and make it funnier")
@@ -176,21 +197,51 @@ def test_typed_text_and_string_shorthands_are_counted() -> None:
 
 def test_tool_use_and_tool_result_blocks_are_counted() -> None:
     draft = "A long draft paragraph about the sea. " * 30
-    call = {"role": "assistant", "content": [
-        {"type": "tool_use", "id": "toolu_1", "name": "save_draft",
-         "input": {"filename": "sea.md", "content": draft}}]}
-    result = {"role": "user", "content": [
-        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "Saved sea.md (210 words).",
-         "is_error": False}]}
+    call = {
+        "role": "assistant",
+        "content": [
+            {
+                "type": "tool_use",
+                "id": "toolu_1",
+                "name": "save_draft",
+                "input": {"filename": "sea.md", "content": draft},
+            }
+        ],
+    }
+    result = {
+        "role": "user",
+        "content": [
+            {
+                "type": "tool_result",
+                "tool_use_id": "toolu_1",
+                "content": "Saved sea.md (210 words).",
+                "is_error": False,
+            }
+        ],
+    }
     before = {"messages": [_user("Save it.")]}
     with_call = {"messages": [_user("Save it."), call]}
     with_result = {"messages": [_user("Save it."), call, result]}
     assert estimate_request(with_call) - estimate_request(before) >= count_text(draft)
-    assert (estimate_request(with_result) - estimate_request(with_call)
-            >= count_text("Saved sea.md (210 words)."))
-    listed = {"messages": [_user("Save it."), call, {"role": "user", "content": [
-        {"type": "tool_result", "tool_use_id": "toolu_1",
-         "content": [{"type": "text", "text": "Saved sea.md (210 words)."}]}]}]}
+    assert estimate_request(with_result) - estimate_request(with_call) >= count_text(
+        "Saved sea.md (210 words)."
+    )
+    listed = {
+        "messages": [
+            _user("Save it."),
+            call,
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "toolu_1",
+                        "content": [{"type": "text", "text": "Saved sea.md (210 words)."}],
+                    }
+                ],
+            },
+        ]
+    }
     assert estimate_request(listed) == estimate_request(with_result)
 
 
@@ -198,15 +249,30 @@ def test_documented_examples_are_close() -> None:
     """Anthropic's token-counting guide publishes these two requests with their counts."""
     scientist = {"system": "You are a scientist", "messages": [{"role": "user", "content": "Hello, Claude"}]}
     assert estimate_request(scientist) == pytest.approx(14, rel=0.15)
-    weather = {"tools": [{"name": "get_weather", "description": "Get the current weather in a given location",
-                          "input_schema": {"type": "object", "properties": {"location": {
-                              "type": "string", "description": "The city and state, e.g. San Francisco, CA"}},
-                              "required": ["location"]}}],
-               "messages": [{"role": "user", "content": "What's the weather like in San Francisco?"}]}
+    weather = {
+        "tools": [
+            {
+                "name": "get_weather",
+                "description": "Get the current weather in a given location",
+                "input_schema": {
+                    "type": "object",
+                    "properties": {
+                        "location": {
+                            "type": "string",
+                            "description": "The city and state, e.g. San Francisco, CA",
+                        }
+                    },
+                    "required": ["location"],
+                },
+            }
+        ],
+        "messages": [{"role": "user", "content": "What's the weather like in San Francisco?"}],
+    }
     assert estimate_request(weather) == pytest.approx(403, rel=0.10)
 
 
 # --- Calibrator -------------------------------------------------------------------------------
+
 
 def test_calibrator_without_data_is_neutral() -> None:
     cal = Calibrator()

@@ -23,8 +23,15 @@ SIZE = (120, 36)
 
 async def test_a_reply_streams_in_and_its_cost_shows(server: RecordingServer, tmp_path: Path) -> None:
     words = " ".join(f"word{i}" for i in range(120))
-    server.queue(TextReply(f"Opening line. {words} Closing line.", input_tokens=1000,
-                           output_tokens=200, chunk_size=8, chunk_delay=0.03))
+    server.queue(
+        TextReply(
+            f"Opening line. {words} Closing line.",
+            input_tokens=1000,
+            output_tokens=200,
+            chunk_size=8,
+            chunk_delay=0.03,
+        )
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         assert "Next message type to see an estimate" in flat(pane_text(app, "#sidebar"))
@@ -43,9 +50,11 @@ async def test_a_reply_streams_in_and_its_cost_shows(server: RecordingServer, tm
 
 
 async def test_three_turns_with_a_model_switch(server: RecordingServer, tmp_path: Path) -> None:
-    server.queue(TextReply("One.", input_tokens=100, output_tokens=10),
-                 TextReply("Two.", input_tokens=200, output_tokens=20),
-                 TextReply("Three.", input_tokens=300, output_tokens=30))
+    server.queue(
+        TextReply("One.", input_tokens=100, output_tokens=10),
+        TextReply("Two.", input_tokens=200, output_tokens=20),
+        TextReply("Three.", input_tokens=300, output_tokens=30),
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "first")
@@ -72,14 +81,17 @@ async def test_three_turns_with_a_model_switch(server: RecordingServer, tmp_path
         assert "$0.0030" in text  # the session total: 0.00045 + 0.0003 + 0.00225
         assert "Haiku 4.5  $0.00030" in text
         assert [m.model_name for m in app.query(AssistantMessage)] == [
-            "Claude Sonnet 4.6", "Claude Haiku 4.5", "Claude Opus 4.6"]
+            "Claude Sonnet 4.6",
+            "Claude Haiku 4.5",
+            "Claude Opus 4.6",
+        ]
 
 
-async def test_escape_stops_the_reply_and_keeps_the_text(server: RecordingServer,
-                                                         tmp_path: Path) -> None:
+async def test_escape_stops_the_reply_and_keeps_the_text(server: RecordingServer, tmp_path: Path) -> None:
     # Long enough (about 30 s) that Escape always lands mid-reply, however loaded the machine.
-    server.queue(TextReply("Once upon a time " + "and then " * 2000, input_tokens=1000, chunk_size=6,
-                           chunk_delay=0.01))
+    server.queue(
+        TextReply("Once upon a time " + "and then " * 2000, input_tokens=1000, chunk_size=6, chunk_delay=0.01)
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "tell a story")
@@ -96,8 +108,9 @@ async def test_escape_stops_the_reply_and_keeps_the_text(server: RecordingServer
         assert kept["role"] == "assistant" and kept["content"][0]["text"].startswith("Once upon")
 
 
-async def test_an_error_mid_reply_keeps_everything_and_ctrl_r_retries(server: RecordingServer,
-                                                                      tmp_path: Path) -> None:
+async def test_an_error_mid_reply_keeps_everything_and_ctrl_r_retries(
+    server: RecordingServer, tmp_path: Path
+) -> None:
     server.queue(ErrorMidStream(text_before="Half of a"), TextReply("A whole answer."))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -129,12 +142,14 @@ async def test_without_a_key_onboarding_then_sending_says_what_is_missing(tmp_pa
         assert app.query_one(PromptArea).text == "hello?"
 
 
-async def test_a_pasted_key_is_checked_saved_privately_and_never_shown(server: RecordingServer,
-                                                                       tmp_path: Path) -> None:
+async def test_a_pasted_key_is_checked_saved_privately_and_never_shown(
+    server: RecordingServer, tmp_path: Path
+) -> None:
     app = make_app(server, None, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, Onboarding)
-                       and bool(app.screen.query("#key-input")))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, Onboarding) and bool(app.screen.query("#key-input"))
+        )
         key_box = app.screen.query_one("#key-input")
         key_box.value = "sk-ant-wrong-FAKE-key1"  # type: ignore[attr-defined]
         await pilot.press("enter")
@@ -164,11 +179,17 @@ def test_main_screen_snapshot(snap_compare, tmp_path: Path, size: tuple[int, int
     (tmp_path / "drafts").mkdir()
     (tmp_path / "drafts" / "opening.md").write_text(
         "# The rain\n\nThe rain had opinions about the town, and it shared them all night.\n\n"
-        "By morning the gutters agreed.\n")
+        "By morning the gutters agreed.\n"
+    )
     with Server(api_key=TEST_KEY) as server:
-        server.queue(TextReply("Here is a **tighter** opening:\n\n> The rain had opinions.\n\n"
-                               "- shorter sentences\n- one image per line",
-                               input_tokens=1234, output_tokens=56))
+        server.queue(
+            TextReply(
+                "Here is a **tighter** opening:\n\n> The rain had opinions.\n\n"
+                "- shorter sentences\n- one image per line",
+                input_tokens=1234,
+                output_tokens=56,
+            )
+        )
         app = make_app(server, TEST_KEY, tmp_path)
 
         async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -181,8 +202,13 @@ def test_main_screen_snapshot(snap_compare, tmp_path: Path, size: tuple[int, int
             await send(pilot, "Tighten my opening line, please.")
             await idle(pilot, app)
             # The next-message figures arrive after a pause: wait for both before the picture.
-            await wait_for(pilot, lambda: "exact " in pane_text(app, "#sidebar")
-                           and "after a pause" not in pane_text(app, "#sidebar"))
+            await wait_for(
+                pilot,
+                lambda: (
+                    "exact " in pane_text(app, "#sidebar")
+                    and "after a pause" not in pane_text(app, "#sidebar")
+                ),
+            )
             await pilot.pause(0.2)
             # Whether a focused box's cursor is drawn depends on when its line was last cached:
             # the picture is of the layout, taken with nothing focused.
@@ -223,8 +249,9 @@ async def test_f1_shows_the_key_a_keymap_moved(server: RecordingServer, tmp_path
     app = make_app(server, TEST_KEY, tmp_path, keymap={"save_draft": "f9"})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen)
-                       and "Keys" in pane_text(app, "#help"))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, HelpScreen) and "Keys" in pane_text(app, "#help")
+        )
         shown = flat(pane_text(app, "#help"))
         assert "F9 Save the draft (asks for a name the first time)" in shown
         assert "Ctrl+S" not in shown
@@ -240,10 +267,8 @@ async def test_a_keymap_that_cannot_work_says_why(server: RecordingServer, tmp_p
         assert "keymap: f6 for pick_model is also a key of the message box" in chat
 
 
-async def test_a_cut_reply_says_so_and_ctrl_r_continues(server: RecordingServer,
-                                                        tmp_path: Path) -> None:
-    server.queue(TextReply("The first half of the", stop_reason="max_tokens"),
-                 TextReply("second half."))
+async def test_a_cut_reply_says_so_and_ctrl_r_continues(server: RecordingServer, tmp_path: Path) -> None:
+    server.queue(TextReply("The first half of the", stop_reason="max_tokens"), TextReply("second half."))
     app = make_app(server, TEST_KEY, tmp_path, max_tokens=7)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "write")
@@ -259,8 +284,9 @@ async def test_a_cut_reply_says_so_and_ctrl_r_continues(server: RecordingServer,
         assert "continue" in last[-1]["content"][0]["text"]
 
 
-async def test_a_refusal_is_shown_plainly(server: RecordingServer, tmp_path: Path,
-                                          fixtures_dir: Path) -> None:
+async def test_a_refusal_is_shown_plainly(
+    server: RecordingServer, tmp_path: Path, fixtures_dir: Path
+) -> None:
     from fakeapi import Replay
 
     server.queue(Replay(fixtures_dir / "refusal_response.txt"))
@@ -273,17 +299,20 @@ async def test_a_refusal_is_shown_plainly(server: RecordingServer, tmp_path: Pat
         assert "Claude declined this request (cyber)" in text and "declined" in text
 
 
-@pytest.mark.parametrize(("fixture", "shown"), [
-    ("basic_response.txt", "Hello there!"),
-    ("tool_use_invalid_json_response.txt", "result: Not executed: its input was not valid JSON"),
-    ("incomplete_partial_json_response.txt", "result: Not executed: the tool call was cut off"),
-    ("tool_use_response.txt", "result: Unknown tool 'get_weather'"),
-    ("refusal_response.txt", "Claude declined this request (cyber)"),
-    ("message_delta_fields_response.txt", "$0.010 · in 40 · out 8 · cache read 7"),
-])
-async def test_each_captured_stream_shows_the_right_outcome(server: RecordingServer, tmp_path: Path,
-                                                            fixtures_dir: Path, fixture: str,
-                                                            shown: str) -> None:
+@pytest.mark.parametrize(
+    ("fixture", "shown"),
+    [
+        ("basic_response.txt", "Hello there!"),
+        ("tool_use_invalid_json_response.txt", "result: Not executed: its input was not valid JSON"),
+        ("incomplete_partial_json_response.txt", "result: Not executed: the tool call was cut off"),
+        ("tool_use_response.txt", "result: Unknown tool 'get_weather'"),
+        ("refusal_response.txt", "Claude declined this request (cyber)"),
+        ("message_delta_fields_response.txt", "$0.010 · in 40 · out 8 · cache read 7"),
+    ],
+)
+async def test_each_captured_stream_shows_the_right_outcome(
+    server: RecordingServer, tmp_path: Path, fixtures_dir: Path, fixture: str, shown: str
+) -> None:
     from fakeapi import Replay
 
     server.queue(Replay(fixtures_dir / fixture), TextReply("Understood."))
@@ -315,8 +344,9 @@ async def test_a_long_reply_settles_into_a_few_widgets(server: RecordingServer, 
         assert "The end." in chat_text(app)
 
 
-async def test_an_estimate_that_finishes_after_quitting_is_harmless(server: RecordingServer,
-                                                                    tmp_path: Path) -> None:
+async def test_an_estimate_that_finishes_after_quitting_is_harmless(
+    server: RecordingServer, tmp_path: Path
+) -> None:
     """The estimate runs in a worker thread and can come back while the screen is torn down."""
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -345,8 +375,7 @@ async def test_settled_replies_take_the_theme_colours(server: RecordingServer, t
             assert app.console.get_style("markdown.h2").underline
 
 
-async def test_the_command_palette_offers_studio_s_commands(server: RecordingServer,
-                                                             tmp_path: Path) -> None:
+async def test_the_command_palette_offers_studio_s_commands(server: RecordingServer, tmp_path: Path) -> None:
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")

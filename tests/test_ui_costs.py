@@ -51,7 +51,8 @@ async def test_three_turns_write_then_read_the_cache(server: RecordingServer, tm
 
 
 async def test_the_estimate_moves_while_typing_then_the_exact_count_arrives(
-        server: RecordingServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: RecordingServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.session.engine is not None)
@@ -100,8 +101,10 @@ async def test_over_budget_asks_before_sending(server: RecordingServer, tmp_path
 
 
 async def test_daily_spend_survives_a_restart(server: RecordingServer, tmp_path: Path) -> None:
-    server.queue(TextReply("One.", input_tokens=1000, output_tokens=100),
-                 TextReply("Two.", input_tokens=1000, output_tokens=100))
+    server.queue(
+        TextReply("One.", input_tokens=1000, output_tokens=100),
+        TextReply("Two.", input_tokens=1000, output_tokens=100),
+    )
     for run in range(2):
         app = make_app(server, TEST_KEY, tmp_path, daily_budget=1.0)
         async with app.run_test(size=SIZE) as pilot:
@@ -113,10 +116,8 @@ async def test_daily_spend_survives_a_restart(server: RecordingServer, tmp_path:
             assert f"today {expected} of $1.00" in sidebar(app)
 
 
-async def test_a_request_over_the_context_window_asks_first(server: RecordingServer,
-                                                            tmp_path: Path) -> None:
-    app = make_app(server, TEST_KEY, tmp_path,
-                   models={"claude-sonnet-4-6": {"context_window": 500}})
+async def test_a_request_over_the_context_window_asks_first(server: RecordingServer, tmp_path: Path) -> None:
+    app = make_app(server, TEST_KEY, tmp_path, models={"claude-sonnet-4-6": {"context_window": 500}})
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "word " * 2000)
         await wait_for(pilot, lambda: "over the 500 that Claude Sonnet 4.6 accepts" in dialog_text(app))
@@ -125,8 +126,7 @@ async def test_a_request_over_the_context_window_asks_first(server: RecordingSer
         assert server.message_requests == []
 
 
-async def test_one_hour_cache_writes_are_priced_and_shown(server: RecordingServer,
-                                                          tmp_path: Path) -> None:
+async def test_one_hour_cache_writes_are_priced_and_shown(server: RecordingServer, tmp_path: Path) -> None:
     long_prompt = "You are a careful editor. " * 400  # over the 1,024-token minimum
     server.queue(TextReply("One."), TextReply("Two."))  # usage from the server's simulated cache
     app = make_app(server, TEST_KEY, tmp_path, cache_ttl="1h", system_prompt=long_prompt)
@@ -149,8 +149,9 @@ async def test_one_hour_cache_writes_are_priced_and_shown(server: RecordingServe
         assert "cache warm 59:" in side  # an hour from the last hit
 
 
-async def test_the_next_message_figures_follow_a_reply_that_ends(server: RecordingServer,
-                                                                  tmp_path: Path) -> None:
+async def test_the_next_message_figures_follow_a_reply_that_ends(
+    server: RecordingServer, tmp_path: Path
+) -> None:
     """Counted while Claude was still writing, the next request lacked the reply: once the reply
     ends, the sidebar counts again instead of keeping the old figure."""
     import re

@@ -41,11 +41,19 @@ def recovery_dir() -> Path:
     return Path(os.environ["XDG_STATE_HOME"]) / "studio" / "recovery"
 
 
-async def test_the_draft_fills_while_claude_writes_then_lands_on_disk(server: RecordingServer,
-                                                                     tmp_path: Path) -> None:
-    server.queue(ToolUseReply("save_draft", {"filename": "launch.md", "content": LAUNCH},
-                              text="Writing it now.", json_chunk_size=40, chunk_delay=0.05),
-                 TextReply("Saved as launch.md."))
+async def test_the_draft_fills_while_claude_writes_then_lands_on_disk(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    server.queue(
+        ToolUseReply(
+            "save_draft",
+            {"filename": "launch.md", "content": LAUNCH},
+            text="Writing it now.",
+            json_chunk_size=40,
+            chunk_delay=0.05,
+        ),
+        TextReply("Saved as launch.md."),
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "Write a launch announcement and save it as launch.md")
@@ -65,8 +73,10 @@ async def test_an_ai_edit_is_one_undo_step(server: RecordingServer, tmp_path: Pa
     original = "Opening line.\n\nThe second paragraph rambles on and on and on.\n\nEnd.\n"
     (tmp_path / "drafts").mkdir()
     (tmp_path / "drafts" / "essay.md").write_text(original)
-    server.queue(ToolUseReply("edit_draft", {"old_text": "rambles on and on and on",
-                                             "new_text": "is tight"}), TextReply("Done."))
+    server.queue(
+        ToolUseReply("edit_draft", {"old_text": "rambles on and on and on", "new_text": "is tight"}),
+        TextReply("Done."),
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await open_first_draft(pilot, app, original)
@@ -87,10 +97,10 @@ async def test_an_ai_edit_is_one_undo_step(server: RecordingServer, tmp_path: Pa
         assert draft_text(app) == edited
 
 
-async def test_claude_saving_over_unsaved_work_keeps_it(server: RecordingServer,
-                                                        tmp_path: Path) -> None:
-    server.queue(ToolUseReply("save_draft", {"filename": "other.md", "content": "Claude's text"}),
-                 TextReply("Saved."))
+async def test_claude_saving_over_unsaved_work_keeps_it(server: RecordingServer, tmp_path: Path) -> None:
+    server.queue(
+        ToolUseReply("save_draft", {"filename": "other.md", "content": "Claude's text"}), TextReply("Saved.")
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         editor = app.query_one(DraftEditor)
@@ -108,10 +118,13 @@ async def test_claude_saving_over_unsaved_work_keeps_it(server: RecordingServer,
         assert kept == ["My own words, not saved yet."]
 
 
-async def test_a_hostile_filename_is_refused_and_nothing_is_written(server: RecordingServer,
-                                                                    tmp_path: Path) -> None:
-    server.queue(ToolUseReply("save_draft", {"filename": "../../outside.md", "content": "x"}),
-                 TextReply("I could not save it there."))
+async def test_a_hostile_filename_is_refused_and_nothing_is_written(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    server.queue(
+        ToolUseReply("save_draft", {"filename": "../../outside.md", "content": "x"}),
+        TextReply("I could not save it there."),
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "save it to ../../outside.md")
@@ -147,7 +160,8 @@ async def test_ctrl_s_asks_a_name_then_saves_atomically(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("same_size_and_mtime", [False, True], ids=["changed", "same-size-and-mtime"])
 async def test_a_file_changed_on_disk_is_not_overwritten_without_asking(
-        tmp_path: Path, same_size_and_mtime: bool) -> None:
+    tmp_path: Path, same_size_and_mtime: bool
+) -> None:
     """Another program saved the draft since it was opened; even keeping its size and mtime (as
     rsync -t does) it is noticed, by content."""
     drafts = tmp_path / "drafts"
@@ -223,26 +237,30 @@ async def test_a_full_disk_for_recovery_copies_is_said_not_fatal(tmp_path: Path)
         app.query_one("#draft-pane").keep_recovery()
         await pilot.pause(0.1)
         assert app.is_running and draft_text(app) == "words worth keeping"
-        await wait_for(pilot, lambda: "recovery copy of the untitled draft was not saved"
-                       in flat(screen_text(app)))
+        await wait_for(
+            pilot, lambda: "recovery copy of the untitled draft was not saved" in flat(screen_text(app))
+        )
 
 
 async def test_a_save_draft_over_another_draft_keeps_it_and_f8_brings_it_back(
-        server: RecordingServer, tmp_path: Path) -> None:
+    server: RecordingServer, tmp_path: Path
+) -> None:
     """An injected "save this as notes.md" must not silently destroy the writer's notes."""
     drafts = tmp_path / "drafts"
     drafts.mkdir()
     mine = "My notes: the launch is on Tuesday, keep it quiet.\n"
     (drafts / "notes.md").write_text(mine)
-    server.queue(ToolUseReply("save_draft", {"filename": "notes.md", "content": "pwned\n"}),
-                 TextReply("Done."))
+    server.queue(
+        ToolUseReply("save_draft", {"filename": "notes.md", "content": "pwned\n"}), TextReply("Done.")
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "summarise the web page")
         await idle(pilot, app)
         await wait_for(pilot, lambda: "F8 brings the previous version back" in chat_text(app))
-        assert "Claude replaced drafts/notes.md (10 words); F8 brings the previous version back" \
-            in chat_text(app)
+        assert "Claude replaced drafts/notes.md (10 words); F8 brings the previous version back" in chat_text(
+            app
+        )
         assert (drafts / "notes.md").read_text() == "pwned\n" == draft_text(app)
         await wait_for(pilot, lambda: len(server.message_requests) == 2)
         [told] = server.message_requests[1].json["messages"][-1]["content"]

@@ -15,8 +15,7 @@ from studio.ui.prompt import PromptArea
 SIZE = (120, 36)
 
 
-async def test_tab_goes_between_the_draft_and_the_message_box(server: LoopbackServer,
-                                                              tmp_path: Path) -> None:
+async def test_tab_goes_between_the_draft_and_the_message_box(server: LoopbackServer, tmp_path: Path) -> None:
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         prompt, draft = app.query_one(PromptArea), app.query_one(DraftEditor)

@@ -23,10 +23,16 @@ def sidebar(app) -> str:  # type: ignore[no-untyped-def]
 
 async def _first_session(server: RecordingServer, tmp_path: Path) -> None:
     """Two replies (one saves a draft), then a half-typed message, then quit."""
-    server.queue(TextReply("First answer.", input_tokens=1000, output_tokens=200),
-                 ToolUseReply("save_draft", {"filename": "note.md", "content": "Hello, note."},
-                              input_tokens=1000, output_tokens=100),
-                 TextReply("Saved it as note.md.", input_tokens=1100, output_tokens=20))
+    server.queue(
+        TextReply("First answer.", input_tokens=1000, output_tokens=200),
+        ToolUseReply(
+            "save_draft",
+            {"filename": "note.md", "content": "Hello, note."},
+            input_tokens=1000,
+            output_tokens=100,
+        ),
+        TextReply("Saved it as note.md.", input_tokens=1100, output_tokens=20),
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "first question")
@@ -66,8 +72,15 @@ async def test_f5_reopens_a_conversation_after_a_quit(server: RecordingServer, t
         sent = server.message_requests[-1].json["messages"]
         assert sent[0]["content"][0]["text"] == "first question"
         assert sent[-1]["content"][-1]["text"] == "and now?"
-        assert [m["role"] for m in sent] == ["user", "assistant", "user", "assistant", "user",
-                                             "assistant", "user"]
+        assert [m["role"] for m in sent] == [
+            "user",
+            "assistant",
+            "user",
+            "assistant",
+            "user",
+            "assistant",
+            "user",
+        ]
         assert "#3 Sonnet 4.6" in sidebar(app)
 
 
@@ -116,8 +129,10 @@ async def test_a_kept_conversation_can_be_deleted(server: RecordingServer, tmp_p
         await pilot.press("down", "delete")
         await wait_for(pilot, lambda: "Forget this conversation?" in dialog_text(app))
         await pilot.press("enter")  # Delete
-        await wait_for(pilot, lambda: "first question" not in dialog_text(app)
-                       and "+ New conversation" in dialog_text(app))
+        await wait_for(
+            pilot,
+            lambda: "first question" not in dialog_text(app) and "+ New conversation" in dialog_text(app),
+        )
         await pilot.press("escape")
         await pilot.pause(0.1)
         # Spend stays in the day's total: 0.0060 + 0.0081 = $0.014.
@@ -128,14 +143,15 @@ async def test_a_kept_conversation_can_be_deleted(server: RecordingServer, tmp_p
         assert "earlier conversation" not in chat_text(app)
 
 
-async def test_a_reopened_tool_call_is_titled_as_it_was_live(server: RecordingServer,
-                                                             tmp_path: Path) -> None:
+async def test_a_reopened_tool_call_is_titled_as_it_was_live(server: RecordingServer, tmp_path: Path) -> None:
     # A colon in the name: the title comes from what the call did, not from its result's sentence
     # ("Saved drafts/ch 1: dawn.md: 2 words ...").
     saved_title, edited_title = "✓ save_draft: drafts/ch 1: dawn.md", "✓ edit_draft"
-    server.queue(ToolUseReply("save_draft", {"filename": "ch 1: dawn.md", "content": "Grey dawn."}),
-                 ToolUseReply("edit_draft", {"old_text": "Grey", "new_text": "Pale"}),
-                 TextReply("Saved and mended."))
+    server.queue(
+        ToolUseReply("save_draft", {"filename": "ch 1: dawn.md", "content": "Grey dawn."}),
+        ToolUseReply("edit_draft", {"old_text": "Grey", "new_text": "Pale"}),
+        TextReply("Saved and mended."),
+    )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "write the dawn")
@@ -151,7 +167,8 @@ async def test_a_reopened_tool_call_is_titled_as_it_was_live(server: RecordingSe
 
 
 async def test_a_conversation_kept_before_tool_calls_were_recorded_still_opens(
-        server: RecordingServer, tmp_path: Path) -> None:
+    server: RecordingServer, tmp_path: Path
+) -> None:
     import json
     import sqlite3
 
@@ -160,20 +177,40 @@ async def test_a_conversation_kept_before_tool_calls_were_recorded_still_opens(
 
     path = locations.data_dir() / "studio.db"
     path.parent.mkdir(parents=True, exist_ok=True)
-    call = {"type": "tool_use", "id": "toolu_old", "name": "save_draft",
-            "input": {"filename": "old.md", "content": "Old words."}}
-    result = {"type": "tool_result", "tool_use_id": "toolu_old",
-              "content": "Saved drafts/old.md: 2 words, 10 bytes. It is open in the writer's editor."}
-    messages = [("user", [{"type": "text", "text": "keep the old one"}]), ("assistant", [call]),
-                ("user", [result]), ("assistant", [{"type": "text", "text": "Kept long ago."}])]
+    call = {
+        "type": "tool_use",
+        "id": "toolu_old",
+        "name": "save_draft",
+        "input": {"filename": "old.md", "content": "Old words."},
+    }
+    result = {
+        "type": "tool_result",
+        "tool_use_id": "toolu_old",
+        "content": "Saved drafts/old.md: 2 words, 10 bytes. It is open in the writer's editor.",
+    }
+    messages = [
+        ("user", [{"type": "text", "text": "keep the old one"}]),
+        ("assistant", [call]),
+        ("user", [result]),
+        ("assistant", [{"type": "text", "text": "Kept long ago."}]),
+    ]
     with sqlite3.connect(path) as db:  # the schema before `tool_calls`, and a conversation in it
         for number, script in enumerate(MIGRATIONS[:3], start=1):
             db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
         db.execute("INSERT INTO sessions (id, started, updated, title) VALUES (1, 0, 0, 'old')")
-        db.executemany("INSERT INTO messages VALUES (1, ?, ?, ?, ?, ?)",
-                       [(n, role, json.dumps(content), None if role == "user" else "claude-sonnet-4-6",
-                         None if role == "user" else 1)
-                        for n, (role, content) in enumerate(messages)])
+        db.executemany(
+            "INSERT INTO messages VALUES (1, ?, ?, ?, ?, ?)",
+            [
+                (
+                    n,
+                    role,
+                    json.dumps(content),
+                    None if role == "user" else "claude-sonnet-4-6",
+                    None if role == "user" else 1,
+                )
+                for n, (role, content) in enumerate(messages)
+            ],
+        )
     server.queue(TextReply("Still here."))
     app = make_app(server, TEST_KEY, tmp_path, resume=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -185,8 +222,9 @@ async def test_a_conversation_kept_before_tool_calls_were_recorded_still_opens(
         assert "Still here." in chat_text(app)
 
 
-async def test_a_long_conversation_shows_its_end_first_then_all_of_it(server: RecordingServer,
-                                                                     tmp_path: Path) -> None:
+async def test_a_long_conversation_shows_its_end_first_then_all_of_it(
+    server: RecordingServer, tmp_path: Path
+) -> None:
     from studio import locations
     from studio.core.conversation import Conversation
     from studio.core.history import History
@@ -211,8 +249,9 @@ async def test_a_long_conversation_shows_its_end_first_then_all_of_it(server: Re
         assert "answer 59" in chat_text(app)  # still scrolled to the end
 
 
-async def test_a_damaged_database_is_named_and_the_studio_still_works(server: RecordingServer,
-                                                                      tmp_path: Path) -> None:
+async def test_a_damaged_database_is_named_and_the_studio_still_works(
+    server: RecordingServer, tmp_path: Path
+) -> None:
     from studio import locations
 
     damaged = locations.data_dir() / "studio.db"
@@ -229,10 +268,8 @@ async def test_a_damaged_database_is_named_and_the_studio_still_works(server: Re
     assert damaged.read_bytes().startswith(b"this is not")  # left as it was, for the writer to look at
 
 
-
 async def test_a_continued_reply_reopens_as_it_looked(server: RecordingServer, tmp_path: Path) -> None:
-    server.queue(TextReply("The first half of the", stop_reason="max_tokens"),
-                 TextReply("second half."))
+    server.queue(TextReply("The first half of the", stop_reason="max_tokens"), TextReply("second half."))
     app = make_app(server, TEST_KEY, tmp_path, max_tokens=7)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "write")
@@ -248,7 +285,8 @@ async def test_a_continued_reply_reopens_as_it_looked(server: RecordingServer, t
 
 
 async def test_a_message_without_a_reply_can_be_sent_again_after_reopening(
-        server: RecordingServer, tmp_path: Path) -> None:
+    server: RecordingServer, tmp_path: Path
+) -> None:
     from fakeapi import HttpError
 
     server.queue(HttpError(401, "authentication_error", "invalid x-api-key"))
@@ -264,12 +302,12 @@ async def test_a_message_without_a_reply_can_be_sent_again_after_reopening(
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "Here now." in chat_text(app))
         await idle(pilot, app)
-        assert server.message_requests[-1].json["messages"][-1]["content"][0]["text"] == \
-            "are you there?"
+        assert server.message_requests[-1].json["messages"][-1]["content"][0]["text"] == "are you there?"
 
 
-async def test_continue_goes_on_with_the_conversation_s_model(server: RecordingServer,
-                                                               tmp_path: Path) -> None:
+async def test_continue_goes_on_with_the_conversation_s_model(
+    server: RecordingServer, tmp_path: Path
+) -> None:
     """A conversation last answered by Haiku goes on with Haiku after --continue; --model wins."""
     server.queue(TextReply("Haiku here."))
     app = make_app(server, TEST_KEY, tmp_path, model="claude-haiku-4-5-20251001")
@@ -284,6 +322,8 @@ async def test_continue_goes_on_with_the_conversation_s_model(server: RecordingS
             await wait_for(pilot, lambda a=again, e=expected: f"to {e}" in screen_text(a))
             await send(pilot, "and again")
             await idle(pilot, again)
-            model = {"Claude Haiku 4.5": "claude-haiku-4-5-20251001",
-                     "Claude Sonnet 4.6": "claude-sonnet-4-6"}[expected]
+            model = {
+                "Claude Haiku 4.5": "claude-haiku-4-5-20251001",
+                "Claude Sonnet 4.6": "claude-sonnet-4-6",
+            }[expected]
             assert server.message_requests[-1].json["model"] == model

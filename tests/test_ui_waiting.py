@@ -21,12 +21,16 @@ def seconds_left(text: str, words: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-@pytest.mark.parametrize(("fault", "words"), [
-    (HttpError.rate_limited(retry_after=40), "Rate limited"),
-    (HttpError(529, "overloaded_error", "Overloaded", {"retry-after": "40"}), "Claude is overloaded"),
-])
-async def test_a_long_wait_counts_down_and_escape_stops_it(server: RecordingServer, tmp_path: Path,
-                                                          fault: HttpError, words: str) -> None:
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        (HttpError.rate_limited(retry_after=40), "Rate limited"),
+        (HttpError(529, "overloaded_error", "Overloaded", {"retry-after": "40"}), "Claude is overloaded"),
+    ],
+)
+async def test_a_long_wait_counts_down_and_escape_stops_it(
+    server: RecordingServer, tmp_path: Path, fault: HttpError, words: str
+) -> None:
     server.queue(fault, TextReply("never asked for"))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

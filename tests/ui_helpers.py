@@ -24,7 +24,7 @@ def pane_text(app: StudioApp, selector: str) -> str:
     """What the terminal shows inside one widget's region: other panes' text left out."""
     region = app.screen.query_one(selector).region
     strips = app.screen._compositor.render_strips()
-    rows = strips[region.y: region.bottom]
+    rows = strips[region.y : region.bottom]
     return "\n".join(strip.crop(region.x, region.right).text for strip in rows)
 
 
@@ -57,8 +57,9 @@ async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float =
 
 
 def make_app(server: LoopbackServer | None, key: str | None, tmp_path: Path, **kw: object) -> StudioApp:
-    settings = Settings(api_key=key, base_url=server.base_url if server else None,
-                        drafts_dir=tmp_path / "drafts", **kw)  # type: ignore[arg-type]
+    settings = Settings(
+        api_key=key, base_url=server.base_url if server else None, drafts_dir=tmp_path / "drafts", **kw
+    )  # type: ignore[arg-type]
     return StudioApp(settings)
 
 
@@ -76,7 +77,8 @@ async def idle(pilot: Pilot, app: StudioApp) -> None:
 
     def busy() -> bool:
         return app.session.running or any(
-            worker.group in ("send", "turn") and not worker.is_finished for worker in app.workers)
+            worker.group in ("send", "turn") and not worker.is_finished for worker in app.workers
+        )
 
     await wait_for(pilot, lambda: not busy())
 

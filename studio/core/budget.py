@@ -18,12 +18,12 @@ class BudgetCheck:
     message: str = ""
 
 
-def check_budget(session_usd: float, daily_usd: float, session_limit: float | None,
-                 daily_limit: float | None) -> BudgetCheck:
+def check_budget(
+    session_usd: float, daily_usd: float, session_limit: float | None, daily_limit: float | None
+) -> BudgetCheck:
     """The most pressing of the two limits, in words. No limit set means no check."""
     worst = BudgetCheck("ok")
-    for label, spent, limit in (("session", session_usd, session_limit),
-                                ("daily", daily_usd, daily_limit)):
+    for label, spent, limit in (("session", session_usd, session_limit), ("daily", daily_usd, daily_limit)):
         if not limit:
             continue
         share = spent / limit

@@ -46,19 +46,29 @@ class CatalogError(ValueError):
 
 
 def _model(data: dict[str, Any]) -> ModelInfo:
-    price = (Price(*(float(data[f]) for f in PRICE_FIELDS))
-             if all(f in data for f in PRICE_FIELDS) else None)
+    price = Price(*(float(data[f]) for f in PRICE_FIELDS)) if all(f in data for f in PRICE_FIELDS) else None
     return ModelInfo(
-        id=data["id"], name=data.get("name", data["id"]), good_for=data.get("good_for", ""),
-        price=price, aliases=tuple(data.get("aliases", ())),
-        context_window=data.get("context_window"), max_output=data.get("max_output"))
+        id=data["id"],
+        name=data.get("name", data["id"]),
+        good_for=data.get("good_for", ""),
+        price=price,
+        aliases=tuple(data.get("aliases", ())),
+        context_window=data.get("context_window"),
+        max_output=data.get("max_output"),
+    )
 
 
 class Catalog:
     """Every model the studio can offer, in display order; lookups accept aliases."""
 
-    def __init__(self, models: list[ModelInfo], default: str, source: str = "", date: str = "",
-                 batch_discount: float = 0.5):
+    def __init__(
+        self,
+        models: list[ModelInfo],
+        default: str,
+        source: str = "",
+        date: str = "",
+        batch_discount: float = 0.5,
+    ):
         self.models = models
         self.default = default
         self.source = source
@@ -68,8 +78,13 @@ class Catalog:
     @classmethod
     def builtin(cls) -> Catalog:
         data = tomllib.loads(resources.files("studio.core").joinpath("models.toml").read_text())
-        return cls([_model(m) for m in data["model"]], data["default"], data.get("source", ""),
-                   data.get("date", ""), data.get("batch_discount", 0.5))
+        return cls(
+            [_model(m) for m in data["model"]],
+            data["default"],
+            data.get("source", ""),
+            data.get("date", ""),
+            data.get("batch_discount", 0.5),
+        )
 
     def get(self, model_id: str) -> ModelInfo | None:
         for model in self.models:
@@ -93,15 +108,26 @@ class Catalog:
             if api is None:
                 models.append(model)
                 continue
-            models.append(replace(model, listed_by_api=True,
-                                  context_window=api.get("max_input_tokens") or model.context_window,
-                                  max_output=api.get("max_tokens") or model.max_output))
+            models.append(
+                replace(
+                    model,
+                    listed_by_api=True,
+                    context_window=api.get("max_input_tokens") or model.context_window,
+                    max_output=api.get("max_tokens") or model.max_output,
+                )
+            )
         for model_id, api in by_id.items():
             if self.get(model_id) is None:
-                models.append(ModelInfo(id=model_id, name=api.get("display_name") or model_id,
-                                        good_for="listed by the API", listed_by_api=True,
-                                        context_window=api.get("max_input_tokens"),
-                                        max_output=api.get("max_tokens")))
+                models.append(
+                    ModelInfo(
+                        id=model_id,
+                        name=api.get("display_name") or model_id,
+                        good_for="listed by the API",
+                        listed_by_api=True,
+                        context_window=api.get("max_input_tokens"),
+                        max_output=api.get("max_tokens"),
+                    )
+                )
         return self._with(models)
 
     def overridden(self, overrides: dict[str, dict[str, Any]]) -> Catalog:
@@ -116,11 +142,17 @@ class Catalog:
             current = self.get(model_id)
             base: dict[str, Any] = {"id": model_id}
             if current is not None:
-                base.update(name=current.name, good_for=current.good_for, aliases=current.aliases,
-                            context_window=current.context_window, max_output=current.max_output)
+                base.update(
+                    name=current.name,
+                    good_for=current.good_for,
+                    aliases=current.aliases,
+                    context_window=current.context_window,
+                    max_output=current.max_output,
+                )
                 if current.price is not None:
-                    base.update(zip(PRICE_FIELDS, (getattr(current.price, f) for f in PRICE_FIELDS),
-                                    strict=True))
+                    base.update(
+                        zip(PRICE_FIELDS, (getattr(current.price, f) for f in PRICE_FIELDS), strict=True)
+                    )
             try:
                 merged = _model({**base, **fields})
             except (TypeError, ValueError) as exc:

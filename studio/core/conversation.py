@@ -97,10 +97,17 @@ def repaired(messages: list[Message]) -> list[Message]:
                     out[-1] = {"role": "assistant", "content": out[-1]["content"] + content}
                     continue
             if not out:
-                out.append({"role": "user", "content": [
-                    {"type": "text", "text": "(The start of this conversation was lost.)"}]})
-            out.append(message if content else {"role": "assistant", "content": [
-                {"type": "text", "text": "(empty reply)"}]})
+                out.append(
+                    {
+                        "role": "user",
+                        "content": [{"type": "text", "text": "(The start of this conversation was lost.)"}],
+                    }
+                )
+            out.append(
+                message
+                if content
+                else {"role": "assistant", "content": [{"type": "text", "text": "(empty reply)"}]}
+            )
         else:
             if out and out[-1]["role"] == "user":
                 out[-1] = {"role": "user", "content": out[-1]["content"] + content}
@@ -123,8 +130,12 @@ def _answer_all(out: list[Message]) -> None:
     calls = _tool_ids(out[-2]) if len(out) > 1 else []
     content = out[-1]["content"]
     found = {b.get("tool_use_id"): b for b in content if b.get("type") == "tool_result"}
-    results = [found.get(call) or {"type": "tool_result", "tool_use_id": call,
-                                    "content": NOT_RUN, "is_error": True} for call in calls]
+    results = [
+        found.get(call) or {"type": "tool_result", "tool_use_id": call, "content": NOT_RUN, "is_error": True}
+        for call in calls
+    ]
     rest = [b for b in content if b.get("type") != "tool_result"]
-    out[-1] = {"role": "user", "content": results + rest or [
-        {"type": "text", "text": "(A tool result whose call was lost.)"}]}
+    out[-1] = {
+        "role": "user",
+        "content": results + rest or [{"type": "text", "text": "(A tool result whose call was lost.)"}],
+    }

@@ -41,7 +41,7 @@ def _proc_stat(pid: int) -> tuple[str, int] | None:
     """(state, start time in clock ticks since boot) from /proc, or None where there is no /proc."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text(errors="replace")
-        fields = raw[raw.rindex(")") + 2:].split()  # the command name may hold spaces and ')'
+        fields = raw[raw.rindex(")") + 2 :].split()  # the command name may hold spaces and ')'
         return fields[0], int(fields[19])
     except (OSError, ValueError, IndexError):
         return None
@@ -98,8 +98,9 @@ def save_failure(exc: OSError, name: str, existed: bool) -> DraftError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return DraftError(f"The disk is full: {name} was not saved; {kept}")
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return DraftError(f"Permission denied: {name} was not saved (the folder or file is not "
-                          f"writable); {kept}")
+        return DraftError(
+            f"Permission denied: {name} was not saved (the folder or file is not writable); {kept}"
+        )
     if exc.errno == errno.EROFS:
         return DraftError(f"The disk is read-only: {name} was not saved; {kept}")
     return DraftError(f"{name} was not saved ({exc.strerror or exc}); {kept}")
@@ -117,8 +118,9 @@ def atomic_write(path: Path, data: bytes, mode: int, name: str | None = None) ->
     existed = path.exists() if name is not None else False
     tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".studio-{ProcessId.current().tag}-",
-                                   suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".studio-{ProcessId.current().tag}-", suffix=".tmp"
+        )
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -162,4 +164,3 @@ def remove_stale_temps(folder: Path, *, recursive: bool) -> int:
                     path.unlink()
                     removed += 1
     return removed
-

@@ -18,8 +18,16 @@ from pathlib import Path
 from studio.core.diskio import DraftError
 
 EXTENSIONS = (".md", ".markdown", ".txt")
-_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
-             *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    "CONIN$",
+    "CONOUT$",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 # A suffix counts as an extension only if it looks like one: "x.sh" is refused, "v1.2" becomes "v1.2.md".
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]*")
 MAX_NAME_CHARS, MAX_COMPONENT_BYTES = 1024, 255
@@ -50,14 +58,18 @@ def normalise(name: str) -> str:
         raise DraftError(f"The name {quote_name(name)} contains control characters.")
     hidden = next((c for c in name if c != " " and unicodedata.category(c) in _UNSEEN), None)
     if hidden is not None:
-        raise DraftError(f"The name {quote_name(name)} contains {_describe(hidden)}, which hides or "
-                         "disguises what the name says; use visible letters, digits and plain "
-                         "spaces.")
+        raise DraftError(
+            f"The name {quote_name(name)} contains {_describe(hidden)}, which hides or "
+            "disguises what the name says; use visible letters, digits and plain "
+            "spaces."
+        )
     if "\\" in name:
         raise DraftError(f"The name {quote_name(name)} contains a backslash; use '/' between folders.")
     if name.startswith(("/", "~")) or re.match(r"[A-Za-z]:/", name):
-        raise DraftError(f"The name {quote_name(name)} is an absolute path; drafts are named relative to "
-                         "the drafts folder, such as 'notes/ch1.md'.")
+        raise DraftError(
+            f"The name {quote_name(name)} is an absolute path; drafts are named relative to "
+            "the drafts folder, such as 'notes/ch1.md'."
+        )
     parts = name.split("/")
     for part in parts:
         _check_component(part, name)
@@ -66,28 +78,28 @@ def normalise(name: str) -> str:
         _check_component(parts[-1], name)  # the added ".md" may push it past 255 bytes
     ext = os.path.splitext(parts[-1])[1]
     if ext.lower() not in EXTENSIONS:
-        raise DraftError(f"The name {quote_name(name)} ends in '{ext}'; drafts must be .md, .markdown "
-                         "or .txt files.")
+        raise DraftError(
+            f"The name {quote_name(name)} ends in '{ext}'; drafts must be .md, .markdown or .txt files."
+        )
     return "/".join(parts)
 
 
 def _check_component(part: str, name: str) -> None:
     shown = quote_name(name)
     if not part:
-        raise DraftError(f"The name {shown} has an empty folder name (two '/' in a row, or a '/' "
-                         "at the end).")
+        raise DraftError(
+            f"The name {shown} has an empty folder name (two '/' in a row, or a '/' at the end)."
+        )
     if part in (".", ".."):
         raise DraftError(f"The name {shown} contains '{part}'; drafts stay inside the drafts folder.")
     if part.startswith("."):
-        raise DraftError(f"The name {shown} is hidden (a part starts with '.'); hidden files are "
-                         "off limits.")
+        raise DraftError(f"The name {shown} is hidden (a part starts with '.'); hidden files are off limits.")
     if part.startswith("-"):
         raise DraftError(f"The name {shown} starts with '-', which other programs read as an option.")
     if part.endswith((".", " ")):
         raise DraftError(f"The name {shown} has a part ending in a dot or a space.")
     if part.split(".")[0].rstrip(" ").upper() in _RESERVED:
-        raise DraftError(f"The name {shown} uses a name Windows reserves for devices "
-                         f"({part.split('.')[0]}).")
+        raise DraftError(f"The name {shown} uses a name Windows reserves for devices ({part.split('.')[0]}).")
     if len(part.encode("utf-8")) > MAX_COMPONENT_BYTES:
         raise DraftError(f"The name {shown} has a part longer than {MAX_COMPONENT_BYTES} bytes.")
 
@@ -102,15 +114,18 @@ def resolve(root: Path, name: str) -> Path:
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop, before Python 3.13
         raise DraftError(f"{quote_name(canonical)} cannot be followed on disk ({exc}).") from exc
     if not target.is_relative_to(real_root):
-        raise DraftError(f"{quote_name(canonical)} points outside the drafts folder ({real_root}); "
-                         "drafts can only be written inside it.")
+        raise DraftError(
+            f"{quote_name(canonical)} points outside the drafts folder ({real_root}); "
+            "drafts can only be written inside it."
+        )
     real_name = target.relative_to(real_root).as_posix()
     if real_name != canonical:
         try:
             normalise(real_name)
         except DraftError as exc:
-            raise DraftError(f"{quote_name(canonical)} is a link to {quote_name(real_name)}, which is not a "
-                             f"draft: {exc}") from exc
+            raise DraftError(
+                f"{quote_name(canonical)} is a link to {quote_name(real_name)}, which is not a draft: {exc}"
+            ) from exc
     try:
         mode = os.lstat(target).st_mode
     except FileNotFoundError:

@@ -25,8 +25,10 @@ def _keep_replaced(ws: Workspace, name: str) -> tuple[str, int, DiskStamp] | Non
         text, stamp = ws.store.read(name)
         key = ws.versions.keep(name, text, drafts_root=ws.store.root)
     except DraftError as exc:
-        raise ToolError(f"drafts/{name} already exists and its text could not be kept, so it was "
-                        f"not replaced ({exc}); choose a new name") from exc
+        raise ToolError(
+            f"drafts/{name} already exists and its text could not be kept, so it was "
+            f"not replaced ({exc}); choose a new name"
+        ) from exc
     return key, count_words(text), stamp
 
 
@@ -53,15 +55,23 @@ def save_draft(args: dict[str, Any], workspace: Workspace | None) -> ToolOutcome
     draft.name, draft.text, draft.saved_text, draft.stamp = saved.name, content, content, saved.stamp
     told = ""
     if replaced is not None:
-        told = (f" It replaced the existing drafts/{saved.name} ({replaced[1]} words); the writer "
-                "was told and can bring the previous version back with one key.")
+        told = (
+            f" It replaced the existing drafts/{saved.name} ({replaced[1]} words); the writer "
+            "was told and can bring the previous version back with one key."
+        )
     return ToolOutcome(
         f"Saved drafts/{saved.name}: {saved.words} words, {saved.bytes} bytes. "
         f"It is open in the writer's editor.{told}",
-        change=DraftChange("saved", saved.name, content, before_name=before[0],
-                           before_text=before[1], before_dirty=before[2],
-                           replaced_key=replaced[0] if replaced else None,
-                           replaced_words=replaced[1] if replaced else 0),
+        change=DraftChange(
+            "saved",
+            saved.name,
+            content,
+            before_name=before[0],
+            before_text=before[1],
+            before_dirty=before[2],
+            replaced_key=replaced[0] if replaced else None,
+            replaced_words=replaced[1] if replaced else 0,
+        ),
     )
 
 
@@ -74,14 +84,17 @@ def edit_draft(args: dict[str, Any], workspace: Workspace | None) -> ToolOutcome
         raise ToolError("`old_text` is empty; quote the exact passage to replace")
     count = draft.text.count(old)
     if count == 0:
-        raise ToolError("`old_text` was not found in the draft; quote it exactly as it stands "
-                        "(the current draft is in the system prompt)")
+        raise ToolError(
+            "`old_text` was not found in the draft; quote it exactly as it stands "
+            "(the current draft is in the system prompt)"
+        )
     if count > 1:
-        raise ToolError(f"`old_text` appears {count} times; include more surrounding text so it "
-                        "matches exactly once")
+        raise ToolError(
+            f"`old_text` appears {count} times; include more surrounding text so it matches exactly once"
+        )
     start = draft.text.index(old)
     before = (draft.name, draft.text, draft.dirty)
-    draft.text = draft.text[:start] + new + draft.text[start + len(old):]
+    draft.text = draft.text[:start] + new + draft.text[start + len(old) :]
     return ToolOutcome(
         f"Replaced {len(old)} characters with {len(new)} in {draft.title}. The change is shown to "
         "the writer (who can undo it) and not yet saved.",

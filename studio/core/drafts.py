@@ -78,8 +78,10 @@ class DraftStore:
             if not stat.S_ISREG(st.st_mode):
                 raise DraftError(f"{shown} is not a regular file.")
             if st.st_size > self.max_bytes:
-                raise DraftError(f"{shown} is {st.st_size} bytes, over the limit of {self.max_bytes} "
-                                 "bytes (setting max_draft_bytes).")
+                raise DraftError(
+                    f"{shown} is {st.st_size} bytes, over the limit of {self.max_bytes} "
+                    "bytes (setting max_draft_bytes)."
+                )
             data = handle.read(self.max_bytes + 1)
         if len(data) > self.max_bytes:
             raise DraftError(f"{shown} grew past the limit of {self.max_bytes} bytes while being read.")
@@ -115,8 +117,9 @@ class DraftStore:
         except OSError as exc:
             raise DraftError(f"{quote_name(path.name)} cannot be checked ({exc.strerror or exc}).") from exc
 
-    def save(self, name: str, text: str, *, expected: DiskStamp | None = None,
-             overwrite_changed: bool = False) -> SavedDraft:
+    def save(
+        self, name: str, text: str, *, expected: DiskStamp | None = None, overwrite_changed: bool = False
+    ) -> SavedDraft:
         """Write atomically. `expected` is the stamp from when the writer opened the file: if someone
         else saved it since, refuse (DraftConflict) unless `overwrite_changed`."""
         canonical = self.normalise(name)
@@ -124,16 +127,22 @@ class DraftStore:
         try:
             data = text.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise DraftError(f"{canonical} was not saved: the text has a character that cannot be "
-                             "stored as UTF-8.") from exc
+            raise DraftError(
+                f"{canonical} was not saved: the text has a character that cannot be stored as UTF-8."
+            ) from exc
         if len(data) > self.max_bytes:
-            raise DraftError(f"{canonical} would be {len(data)} bytes, over the limit of "
-                             f"{self.max_bytes} bytes (setting max_draft_bytes).")
+            raise DraftError(
+                f"{canonical} would be {len(data)} bytes, over the limit of "
+                f"{self.max_bytes} bytes (setting max_draft_bytes)."
+            )
         if expected is not None and not overwrite_changed and not self._unchanged(path, expected):
             current = self.stamp(canonical)
             how = "was deleted" if current is None else "changed on disk"
-            raise DraftConflict(f"{canonical} {how} since it was opened (another program or window "
-                                "touched it); it was not overwritten.", current)
+            raise DraftConflict(
+                f"{canonical} {how} since it was opened (another program or window "
+                "touched it); it was not overwritten.",
+                current,
+            )
         mode, existed = 0o644 & ~umask(), path.exists()
         if existed:
             with contextlib.suppress(OSError):

@@ -113,8 +113,9 @@ class Engine:
             "messages": conversation.messages,
             "cache_control": cache,
         }
-        system = [{"type": "text", "text": text, "cache_control": cache}
-                  for text in self._system_texts() if text]
+        system = [
+            {"type": "text", "text": text, "cache_control": cache} for text in self._system_texts() if text
+        ]
         if system:
             params["system"] = system
         tools = self.tools.definitions()
@@ -145,8 +146,9 @@ class Engine:
         draft = self.workspace.draft.context_block() if self.workspace else ""
         return [self.config.system_prompt, draft]
 
-    async def run_turn(self, conversation: Conversation, model: str,
-                       stop: asyncio.Event | None = None) -> AsyncGenerator[Event, None]:
+    async def run_turn(
+        self, conversation: Conversation, model: str, stop: asyncio.Event | None = None
+    ) -> AsyncGenerator[Event, None]:
         """Answer the pending user message, running tool rounds until Claude ends its turn.
 
         On failure the user's message stays in `conversation`, so running the turn again retries it.
@@ -180,8 +182,11 @@ class Engine:
             if reply.stop_reason is None:  # no message_delta: the stream ended early
                 if reply.usage:
                     yield CostReported(_estimated_cost(model, reply, price))
-                yield TurnFailed("The reply was cut short",
-                                 "The stream ended before the reply was finished.", kind="truncated")
+                yield TurnFailed(
+                    "The reply was cut short",
+                    "The stream ended before the reply was finished.",
+                    kind="truncated",
+                )
                 return
             yield CostReported(price_reply(model, reply.token_usage, price))
             if reply.stop_reason == "refusal":
@@ -193,38 +198,58 @@ class Engine:
             # Every tool_use is answered before anything is yielded: whatever the UI does with
             # the events (even raise), the conversation stays one the API accepts.
             outcomes = [(call, self._answer(call, reply.stop_reason)) for call in reply.tool_uses]
-            conversation.add_tool_results([
-                {"type": "tool_result", "tool_use_id": call.id, "content": outcome.text,
-                 "is_error": outcome.is_error} for call, outcome in outcomes])
+            conversation.add_tool_results(
+                [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": call.id,
+                        "content": outcome.text,
+                        "is_error": outcome.is_error,
+                    }
+                    for call, outcome in outcomes
+                ]
+            )
             # The draft each call changed, as data kept beside the messages (a reopened chat
             # titles the call by it; the result's sentence is for Claude).
             conversation.touched.update(
                 (call.id, TouchedDraft(outcome.change.kind, outcome.change.name))
-                for call, outcome in outcomes if outcome.change is not None)
+                for call, outcome in outcomes
+                if outcome.change is not None
+            )
             for call, outcome in outcomes:
-                yield ToolFinished(call.id, call.name, call.input, outcome.text, outcome.is_error,
-                                   outcome.change)
+                yield ToolFinished(
+                    call.id, call.name, call.input, outcome.text, outcome.is_error, outcome.change
+                )
 
             if reply.stop_reason == "tool_use":
                 continue
             if reply.stop_reason == "max_tokens":
-                yield TurnDone(reply.stop_reason, can_continue=True, notice=(
-                    f"The reply was cut at the {self.config.max_tokens:,}-token output limit."))
+                yield TurnDone(
+                    reply.stop_reason,
+                    can_continue=True,
+                    notice=(f"The reply was cut at the {self.config.max_tokens:,}-token output limit."),
+                )
                 return
             if reply.stop_reason == "model_context_window_exceeded":
-                yield TurnDone(reply.stop_reason, remedy="larger_model", notice=(
-                    "The conversation has filled the model's context window, so the reply stopped."))
+                yield TurnDone(
+                    reply.stop_reason,
+                    remedy="larger_model",
+                    notice=("The conversation has filled the model's context window, so the reply stopped."),
+                )
                 return
             if reply.stop_reason == "pause_turn":
                 continue
             yield TurnDone(reply.stop_reason)
             return
-        yield TurnFailed("Too many tool rounds",
-                         f"Claude kept calling tools for {self.config.max_tool_rounds} rounds; "
-                         "stopped here.", kind="tool_loop")
+        yield TurnFailed(
+            "Too many tool rounds",
+            f"Claude kept calling tools for {self.config.max_tool_rounds} rounds; stopped here.",
+            kind="tool_loop",
+        )
 
-    async def _stream(self, conversation: Conversation, model: str, reply: ReplyBuilder,
-                      stop: asyncio.Event) -> AsyncIterator[Event]:
+    async def _stream(
+        self, conversation: Conversation, model: str, reply: ReplyBuilder, stop: asyncio.Event
+    ) -> AsyncIterator[Event]:
         """One request's events, fed into `reply`; returns early (closing the stream) on `stop`.
 
         Failures before the first byte are retried here, not in the SDK, each wait announced by a
@@ -263,8 +288,11 @@ class Engine:
     def _answer(self, call: ToolUse, stop_reason: str | None) -> ToolOutcome:
         """The tool_result for one call; broken or cut-off input is reported, never executed."""
         if not call.finished:
-            return ToolOutcome("Not executed: the tool call was cut off before its input was "
-                               f"complete (stop_reason {stop_reason}).", is_error=True)
+            return ToolOutcome(
+                "Not executed: the tool call was cut off before its input was "
+                f"complete (stop_reason {stop_reason}).",
+                is_error=True,
+            )
         if call.error:
             return ToolOutcome(f"Not executed: {call.error}.", is_error=True)
         try:
@@ -301,8 +329,7 @@ def _estimated_cost(model: str, reply: ReplyBuilder, price: Price | None) -> Rep
     """A reply that ended early: the API never reported its output tokens, so they are estimated
     from what arrived (text and tool input), and the cost is marked as an estimate (≈)."""
     produced = reply.text + "".join(call.json_text for call in reply.tool_uses)
-    usage = replace(reply.token_usage, output=max(reply.token_usage.output,
-                                                  estimate_tokens(produced)))
+    usage = replace(reply.token_usage, output=max(reply.token_usage.output, estimate_tokens(produced)))
     return price_reply(model, usage, price, estimated=True)
 
 
@@ -310,5 +337,7 @@ def _refusal_notice(details: dict[str, Any] | None) -> str:
     explanation = (details or {}).get("explanation") or ""
     category = (details or {}).get("category")
     why = f" ({category})" if category else ""
-    return (f"Claude declined this request{why}. {explanation} "
-            "The exchange is left out of the conversation, so you can rephrase.").replace("  ", " ")
+    return (
+        f"Claude declined this request{why}. {explanation} "
+        "The exchange is left out of the conversation, so you can rephrase."
+    ).replace("  ", " ")

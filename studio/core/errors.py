@@ -35,8 +35,9 @@ def _when(wait: float | None) -> str:
     if wait is None or wait <= 0:
         return "Try again shortly."
     if wait >= 120:
-        return (f"The API asks to wait {wait / 60:.0f} min, longer than studio waits by itself: "
-                "try again then.")
+        return (
+            f"The API asks to wait {wait / 60:.0f} min, longer than studio waits by itself: try again then."
+        )
     return f"Try again in {wait:.0f} s." if wait >= 10 else f"Try again in {wait:g} s."
 
 
@@ -56,30 +57,36 @@ def describe_failure(exc: BaseException, *, model: str, secret: str | None = Non
 
 def _describe(exc: BaseException, model: str) -> TurnFailed:
     if isinstance(exc, anthropic.AuthenticationError):
-        return TurnFailed("Invalid API key (401)",
-                          "The API did not accept the key.", kind="auth",
-                          remedy="new_key")
+        return TurnFailed(
+            "Invalid API key (401)", "The API did not accept the key.", kind="auth", remedy="new_key"
+        )
     if isinstance(exc, anthropic.PermissionDeniedError):
         return TurnFailed("Permission denied (403)", _api_message(exc), kind="auth")
     if isinstance(exc, anthropic.NotFoundError):
-        return TurnFailed(f"Model {model!r} not found (404)",
-                          f"{_api_message(exc)}.", kind="model", remedy="other_model")
+        return TurnFailed(
+            f"Model {model!r} not found (404)", f"{_api_message(exc)}.", kind="model", remedy="other_model"
+        )
     if isinstance(exc, anthropic.RateLimitError):
         wait = retry_after(exc.response.headers)
-        return TurnFailed("Rate limited (429)", f"{_api_message(exc)}. {_when(wait)}", wait,
-                          "rate_limit")
+        return TurnFailed("Rate limited (429)", f"{_api_message(exc)}. {_when(wait)}", wait, "rate_limit")
     if isinstance(exc, anthropic.OverloadedError):
         wait = retry_after(exc.response.headers)
-        return TurnFailed("Claude is overloaded (529)",
-                          "The API stayed overloaded through the automatic retries. "
-                          f"{_when(wait)}", wait, "overloaded", "lighter_model")
+        return TurnFailed(
+            "Claude is overloaded (529)",
+            f"The API stayed overloaded through the automatic retries. {_when(wait)}",
+            wait,
+            "overloaded",
+            "lighter_model",
+        )
     if isinstance(exc, anthropic.APIStatusError) and exc.status_code == 200:
         body = exc.body if isinstance(exc.body, dict) else {}
         error = body.get("error", {}) if isinstance(body.get("error"), dict) else {}
         kind = error.get("type", "error")
-        return TurnFailed("The reply broke off",
-                          f"The API sent an error mid-reply ({kind}: {error.get('message', '')}).",
-                          kind="stream_error")
+        return TurnFailed(
+            "The reply broke off",
+            f"The API sent an error mid-reply ({kind}: {error.get('message', '')}).",
+            kind="stream_error",
+        )
     if isinstance(exc, anthropic.BadRequestError):
         return TurnFailed("Request refused (400)", _api_message(exc), kind="bad_request")
     if isinstance(exc, anthropic.APIStatusError):
@@ -87,10 +94,13 @@ def _describe(exc: BaseException, model: str) -> TurnFailed:
     if isinstance(exc, anthropic.APITimeoutError):
         return TurnFailed("The API timed out", "No answer in time. Try again.", kind="connection")
     if isinstance(exc, anthropic.APIConnectionError):
-        return TurnFailed("Cannot reach the API",
-                          "Check your connection or ANTHROPIC_BASE_URL.", kind="connection")
+        return TurnFailed(
+            "Cannot reach the API", "Check your connection or ANTHROPIC_BASE_URL.", kind="connection"
+        )
     if isinstance(exc, httpx2.TransportError):
-        return TurnFailed("The connection dropped mid-reply",
-                          f"{type(exc).__name__}: the stream ended before the reply was complete.",
-                          kind="dropped")
+        return TurnFailed(
+            "The connection dropped mid-reply",
+            f"{type(exc).__name__}: the stream ended before the reply was complete.",
+            kind="dropped",
+        )
     return TurnFailed("Unexpected error", f"{type(exc).__name__}: {exc}", kind="unexpected")

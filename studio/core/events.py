@@ -76,8 +76,15 @@ class CostReported:
 
 # Why a reply ended, as the API says (the SDK's StopReason, spelled out so this module stays free of
 # the SDK), and "stopped": the writer stopped it.
-ApiStopReason = Literal["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal",
-                        "model_context_window_exceeded"]
+ApiStopReason = Literal[
+    "end_turn",
+    "max_tokens",
+    "stop_sequence",
+    "tool_use",
+    "pause_turn",
+    "refusal",
+    "model_context_window_exceeded",
+]
 StopReason = ApiStopReason | Literal["stopped"]
 
 
@@ -92,8 +99,21 @@ class TurnDone:
 
 
 # What kind of failure ended a turn, for a front end to act on (errors.describe_failure and the engine).
-FailureKind = Literal["auth", "model", "rate_limit", "overloaded", "stream_error", "bad_request", "server",
-                      "connection", "dropped", "truncated", "tool_loop", "unexpected", "error"]
+FailureKind = Literal[
+    "auth",
+    "model",
+    "rate_limit",
+    "overloaded",
+    "stream_error",
+    "bad_request",
+    "server",
+    "connection",
+    "dropped",
+    "truncated",
+    "tool_loop",
+    "unexpected",
+    "error",
+]
 
 
 @dataclass(frozen=True)
@@ -108,8 +128,9 @@ class TurnFailed:
     can_retry: bool = True
 
 
-Event = (ReplyStarted | TextDelta | ToolInputDelta | ToolFinished | Waiting | CostReported | TurnDone
-         | TurnFailed)
+Event = (
+    ReplyStarted | TextDelta | ToolInputDelta | ToolFinished | Waiting | CostReported | TurnDone | TurnFailed
+)
 
 TurnKind = Literal["send", "retry", "continue"]
 TurnEnd = Literal["done", "failed", "stopped"]

@@ -64,22 +64,23 @@ class History:
 
         keeper.submit(run)
 
-    def save(self, conversation: Conversation, start: int, model: str | None = None,
-             reply: int | None = None) -> None:
+    def save(
+        self, conversation: Conversation, start: int, model: str | None = None, reply: int | None = None
+    ) -> None:
         """Store the conversation from message `start` on, with the draft each of its tool calls
         touched (see `Store.save_messages`)."""
         snapshot = [dict(m, content=list(m["content"])) for m in conversation.messages]
         touched = dict(conversation.touched)
-        self._submit(lambda store, session: store.save_messages(session, snapshot, start,
-                                                                 model, reply, touched))
+        self._submit(
+            lambda store, session: store.save_messages(session, snapshot, start, model, reply, touched)
+        )
 
     def keep_context(self, draft: str | None, unsent: str) -> None:
         """Remember the open draft and the unsent message; a no-op when nothing changed."""
         if (draft, unsent) == self._context or (not self._created and not unsent.strip()):
             return
         self._context = (draft, unsent)
-        self._submit(lambda store, session: store.save_context(session, draft=draft,
-                                                                unsent=unsent))
+        self._submit(lambda store, session: store.save_context(session, draft=draft, unsent=unsent))
 
     def keep_partial(self, key: str, partial: SavedPartial) -> None:
         self._submit(lambda store, session: store.keep_partial(key, session, partial))
@@ -201,5 +202,6 @@ class RoundCopy:
     def _keep(self, status: PartialStatus, text: str) -> None:
         self._kept_at = time.monotonic()
         if self.key is not None:
-            self.history.keep_partial(self.key, SavedPartial(self.position, self.model,
-                                                             self.reply, text, status))
+            self.history.keep_partial(
+                self.key, SavedPartial(self.position, self.model, self.reply, text, status)
+            )

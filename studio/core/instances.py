@@ -46,8 +46,13 @@ class Instances:
         entry = (str(drafts_root.resolve()), name)
         if entry == self._open:
             return
-        record = {"pid": os.getpid(), "started_at": self.started_at, "drafts_root": entry[0],
-                  "name": name, "opened_at": time.time()}
+        record = {
+            "pid": os.getpid(),
+            "started_at": self.started_at,
+            "drafts_root": entry[0],
+            "name": name,
+            "opened_at": time.time(),
+        }
         with contextlib.suppress(OSError, DraftError):
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             atomic_write(self._path(self.id), json.dumps(record).encode(), 0o600, "the registry")

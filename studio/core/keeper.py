@@ -81,9 +81,11 @@ class Keeper:
                 self._report(f"A change could not be kept ({type(exc).__name__}: {exc}).")
                 return
             except (sqlite3.Error, OSError) as exc:
-                self._report(f"Conversations and costs are not being kept on disk right now "
-                             f"({type(exc).__name__}: {exc}). Nothing is lost: studio keeps "
-                             "trying, and will say when they are kept again.")
+                self._report(
+                    f"Conversations and costs are not being kept on disk right now "
+                    f"({type(exc).__name__}: {exc}). Nothing is lost: studio keeps "
+                    "trying, and will say when they are kept again."
+                )
                 time.sleep(delay)
                 delay = min(delay * 2, MAX_DELAY)
                 continue

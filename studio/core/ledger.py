@@ -20,8 +20,9 @@ class LedgerEntry:
     def add(self, cost: ReplyCost) -> None:
         self.usage = self.usage + cost.usage
         self.usd = None if self.usd is None or cost.usd is None else self.usd + cost.usd
-        self.saved_usd = (None if self.saved_usd is None or cost.saved_usd is None
-                          else self.saved_usd + cost.saved_usd)
+        self.saved_usd = (
+            None if self.saved_usd is None or cost.saved_usd is None else self.saved_usd + cost.saved_usd
+        )
         self.responses += 1
         self.estimated = self.estimated or cost.estimated
 

@@ -47,9 +47,14 @@ def _read_record(path: Path, root: str) -> tuple[str | None, str, float] | None:
     try:
         record = json.loads(path.read_bytes().decode("utf-8", "surrogatepass"))
         name, text, at = record["name"], record["text"], record["saved_at"]
-        if (record["version"] != 1 or record["drafts_root"] != root or not isinstance(text, str)
-                or not (name is None or isinstance(name, str))
-                or isinstance(at, bool) or not isinstance(at, int | float)):
+        if (
+            record["version"] != 1
+            or record["drafts_root"] != root
+            or not isinstance(text, str)
+            or not (name is None or isinstance(name, str))
+            or isinstance(at, bool)
+            or not isinstance(at, int | float)
+        ):
             return None
     except (OSError, ValueError, TypeError, KeyError):
         return None
@@ -70,8 +75,13 @@ class RecoveryStore:
         return f"{draft}.{self.instances.id}"
 
     def write(self, name: str | None, text: str, *, drafts_root: Path) -> None:
-        record = {"version": 1, "drafts_root": str(drafts_root.resolve()), "name": name,
-                  "text": text, "saved_at": time.time()}
+        record = {
+            "version": 1,
+            "drafts_root": str(drafts_root.resolve()),
+            "name": name,
+            "text": text,
+            "saved_at": time.time(),
+        }
         label = f"The recovery copy of {name or 'the untitled draft'}"
         _write_private(self.folder, f"{self._key(name, drafts_root)}.json", record, label)
 
@@ -115,8 +125,13 @@ class ReplacedVersions:
     def keep(self, name: str, text: str, *, drafts_root: Path) -> str:
         """Keep `text` as the previous version of `name`; its key (DraftError if it cannot be kept)."""
         key = f"{time.time_ns() // 1_000_000:013d}-{secrets.token_hex(4)}"
-        record = {"version": 1, "drafts_root": str(drafts_root.resolve()), "name": name,
-                  "text": text, "saved_at": time.time()}
+        record = {
+            "version": 1,
+            "drafts_root": str(drafts_root.resolve()),
+            "name": name,
+            "text": text,
+            "saved_at": time.time(),
+        }
         _write_private(self.folder, f"{key}.json", record, f"The previous version of {name}")
         return key
 

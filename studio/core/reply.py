@@ -119,16 +119,20 @@ class ReplyBuilder:
 
     def text_blocks(self) -> list[dict[str, Any]]:
         """Non-empty text so far: what a stopped reply leaves in the history."""
-        return [{"type": "text", "text": b["text"]} for b in self.blocks
-                if isinstance(b, dict) and b["type"] == "text" and b["text"]]
+        return [
+            {"type": "text", "text": b["text"]}
+            for b in self.blocks
+            if isinstance(b, dict) and b["type"] == "text" and b["text"]
+        ]
 
     def content_blocks(self) -> list[dict[str, Any]]:
         """The assistant message to keep: text and tool calls (broken inputs sent back as {})."""
         content: list[dict[str, Any]] = []
         for block in self.blocks:
             if isinstance(block, ToolUse):
-                content.append({"type": "tool_use", "id": block.id, "name": block.name,
-                                "input": block.input or {}})
+                content.append(
+                    {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input or {}}
+                )
             elif block["type"] == "text" and block["text"]:
                 content.append({"type": "text", "text": block["text"]})
         return content

@@ -6,12 +6,12 @@ budget, the calibrated estimate of the next request, and the engine (loaded off 
 frame: the SDK takes most of a second to import). A front end sends, stops, retries, switches
 model and opens conversations through it, and renders the events it yields.
 
-    session = Session.open(settings)
+    session, problem = Session.open(settings)  # problem: the store could not be opened
     await session.start()
     async with aclosing(session.send("Write a haiku about rain")) as events:
         async for event in events:
             ...
-    session.close()
+    await session.aclose(wait=2.0)
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import asyncio
 import importlib
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -44,6 +43,7 @@ from studio.core.events import (
 from studio.core.history import History, RoundCopy
 from studio.core.keeper import Keeper
 from studio.core.recovery import ReplacedVersions
+from studio.core.sizing import LARGE_REQUEST, NextRequest, SizeCheck, priced
 from studio.core.spending import Spending
 from studio.core.store import SavedSession, SessionSummary, Store
 from studio.core.tokens import ModelCalibrators, TokenizerUnavailable, estimate_request
@@ -54,7 +54,6 @@ if TYPE_CHECKING:
     from studio.core.engine import Engine
 
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
-LARGE_REQUEST = 50_000  # tokens: above this, the size check before sending asks the API to count
 
 
 class SessionSettings(Protocol):
@@ -85,32 +84,17 @@ class NothingToRetry(RuntimeError):
     """Retry was asked for, but no failed or cut reply is waiting."""
 
 
-@dataclass(frozen=True)
-class NextRequest:
-    """What is known about the request the next message would make."""
-
-    estimate: int | None = None
-    error: float | None = None  # typical relative error of the estimate, from earlier turns
-    exact: int | None = None
-    usd: float | None = None  # at the plain input price: the most it can cost to send
-    limit: int | None = None  # the model's context window
-
-
-@dataclass(frozen=True)
-class SizeCheck:
-    """The request a message would make, against what the model accepts."""
-
-    tokens: int
-    limit: int | None
-
-    @property
-    def too_big(self) -> bool:
-        return bool(self.limit) and self.tokens > (self.limit or 0)
-
-
 class Session:
-    def __init__(self, settings: SessionSettings, *, catalog: Catalog, workspace: Workspace,
-                 history: History, spending: Spending, keeper: Keeper | None = None) -> None:
+    def __init__(
+        self,
+        settings: SessionSettings,
+        *,
+        catalog: Catalog,
+        workspace: Workspace,
+        history: History,
+        spending: Spending,
+        keeper: Keeper | None = None,
+    ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.model = settings.model
@@ -133,13 +117,15 @@ class Session:
         self._sent_model = ""
 
     @classmethod
-    def open(cls, settings: SessionSettings,
-             on_store_status: Callable[[str | None], None] | None = None) -> tuple[Session, str | None]:
+    def open(
+        cls, settings: SessionSettings, on_store_status: Callable[[str | None], None] | None = None
+    ) -> tuple[Session, str | None]:
         """A session on the writer's own folders and store; also what went wrong opening the
         store (then conversations and costs are counted in memory only), in words."""
         state = locations.state_dir()
-        workspace = Workspace(DraftStore(settings.drafts_dir, settings.max_draft_bytes),
-                              ReplacedVersions(state / "replaced"))
+        workspace = Workspace(
+            DraftStore(settings.drafts_dir, settings.max_draft_bytes), ReplacedVersions(state / "replaced")
+        )
         # The demo's made-up replies and costs are kept apart from the writer's own.
         path = locations.data_dir() / ("demo.db" if settings.demo else "studio.db")
         store: Store | None = None
@@ -147,15 +133,24 @@ class Session:
         try:
             store = Store(path)
         except Exception as exc:  # a read-only or full disk, a damaged file: say so at start
-            problem = (f"{path} cannot be used ({type(exc).__name__}: {exc}). This conversation "
-                       "and its costs are counted, but will not be kept after you quit, and "
-                       "earlier spend is not in today's total.")
+            problem = (
+                f"{path} cannot be used ({type(exc).__name__}: {exc}). This conversation "
+                "and its costs are counted, but will not be kept after you quit, and "
+                "earlier spend is not in today's total."
+            )
         keeper = Keeper(on_store_status or (lambda _: None))  # store writes: off the caller's loop
-        spending = Spending(store, keeper, settings.session_budget, settings.daily_budget,
-                            TTL_SECONDS[settings.cache_ttl])
+        spending = Spending(
+            store, keeper, settings.session_budget, settings.daily_budget, TTL_SECONDS[settings.cache_ttl]
+        )
         catalog = Catalog.builtin().overridden(settings.models)
-        session = cls(settings, catalog=catalog, workspace=workspace,
-                      history=History(store, keeper), spending=spending, keeper=keeper)
+        session = cls(
+            settings,
+            catalog=catalog,
+            workspace=workspace,
+            history=History(store, keeper),
+            spending=spending,
+            keeper=keeper,
+        )
         return session, problem
 
     # -- the engine -------------------------------------------------------------------------
@@ -169,8 +164,13 @@ class Session:
     def _new_engine(self, module: object) -> Engine:
         s = self.settings
         config = module.EngineConfig(  # type: ignore[attr-defined]
-            api_key=s.api_key, base_url=s.base_url, system_prompt=s.system_prompt,
-            max_tokens=s.max_tokens, max_tool_rounds=s.max_tool_rounds, cache_ttl=s.cache_ttl)
+            api_key=s.api_key,
+            base_url=s.base_url,
+            system_prompt=s.system_prompt,
+            max_tokens=s.max_tokens,
+            max_tool_rounds=s.max_tool_rounds,
+            cache_ttl=s.cache_ttl,
+        )
         engine: Engine = module.Engine(config, self.catalog, self.workspace)  # type: ignore[attr-defined]
         return engine
 
@@ -229,14 +229,7 @@ class Session:
 
     def next_request(self, raw: int | None, exact: int | None = None) -> NextRequest:
         """The raw estimate calibrated by what the API reported for earlier turns, and priced."""
-        info = self.catalog.info(self.model)
-        if raw is None:
-            return NextRequest(limit=info.context_window)
-        calibrator = self.calibrators.for_model(self.model)
-        estimate = calibrator.calibrated(raw)
-        size = exact or estimate
-        usd = size * info.price.input / 1_000_000 if info.price else None
-        return NextRequest(estimate, calibrator.error, exact, usd, info.context_window)
+        return priced(self.catalog.info(self.model), self.calibrators.for_model(self.model), raw, exact)
 
     async def size_check(self, text: str) -> SizeCheck:
         """Before sending: the request's size (counted exactly when large) and the model's limit.
@@ -316,15 +309,15 @@ class Session:
                     match event:
                         case ReplyStarted(round=round_no):
                             if round_no > 1:  # the rounds so far are complete: keep them
-                                self.history.save(self.conversation, self._turn_start, model,
-                                                  entry.number)
+                                self.history.save(self.conversation, self._turn_start, model, entry.number)
                             copy.start(len(self.conversation.messages))
                         case TextDelta(text=text):
                             copy.add(text)
                         case CostReported(cost=cost):
                             if entry.responses == 0:
-                                self._calibrate(cost.usage.input + cost.usage.cache_read
-                                                + cost.usage.cache_write)
+                                self._calibrate(
+                                    cost.usage.input + cost.usage.cache_read + cost.usage.cache_write
+                                )
                             self.spending.record(entry, cost, self.history.session)
                         case TurnDone(stop_reason=stop, can_continue=can_continue):
                             ended = "stopped" if stop == "stopped" else "done"
@@ -384,8 +377,7 @@ class Session:
         self._clear()
         self.spending.restart()
 
-    async def open_conversation(self, conversation_id: int, keep_model: bool = False
-                                ) -> SavedSession | None:
+    async def open_conversation(self, conversation_id: int, keep_model: bool = False) -> SavedSession | None:
         """Reopen a kept conversation (None if it cannot be read). It goes on with the model it
         last used, unless `keep_model` or that model is not in the catalogue any more."""
         self._idle()

@@ -18,9 +18,14 @@ class Spending:
     """Records every priced response; the write is queued on the Keeper (never on the UI loop)
     and retried there until it lands."""
 
-    def __init__(self, store: Store | None, keeper: Keeper | None = None,
-                 session_limit: float | None = None, daily_limit: float | None = None,
-                 cache_ttl_seconds: float = 300.0):
+    def __init__(
+        self,
+        store: Store | None,
+        keeper: Keeper | None = None,
+        session_limit: float | None = None,
+        daily_limit: float | None = None,
+        cache_ttl_seconds: float = 300.0,
+    ):
         self.store = store
         self.keeper = keeper
         self.session_limit = session_limit
@@ -41,11 +46,13 @@ class Spending:
         store, number = self.store, entry.number
         if store is None or self.keeper is None:
             return
-        self.keeper.submit(lambda: store.record(cost, at, session=session.id if session else None,
-                                                reply=number))
+        self.keeper.submit(
+            lambda: store.record(cost, at, session=session.id if session else None, reply=number)
+        )
 
-    def restart(self, responses: Sequence[SavedResponse] = (),
-                prices: Callable[[str], Price | None] | None = None) -> None:
+    def restart(
+        self, responses: Sequence[SavedResponse] = (), prices: Callable[[str], Price | None] | None = None
+    ) -> None:
         """A new conversation, or a reopened one: its replies come back into the ledger, priced
         at today's catalogue. Today's spend already counts them: they must not count twice."""
         self.ledger = CostLedger(cache_ttl_seconds=self.ledger.cache_ttl_seconds)
@@ -54,8 +61,7 @@ class Spending:
         for response in responses:
             entry = entries.setdefault(response.reply, LedgerEntry(response.reply, response.model))
             price = prices(response.model) if prices is not None else None
-            cost = price_reply(response.model, response.usage, price,
-                               estimated=response.estimated)
+            cost = price_reply(response.model, response.usage, price, estimated=response.estimated)
             entry.add(cost)
             self.ledger.note_cache(cost, response.at)
             if cost.usd and datetime.fromtimestamp(response.at).date() == self._day:

@@ -178,8 +178,14 @@ class Store:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 
-    def record(self, cost: ReplyCost, at: float | None = None, *, session: int | None = None,
-               reply: int | None = None) -> None:
+    def record(
+        self,
+        cost: ReplyCost,
+        at: float | None = None,
+        *,
+        session: int | None = None,
+        reply: int | None = None,
+    ) -> None:
         at = time.time() if at is None else at
         u = cost.usage
         with self._connect() as db:
@@ -187,9 +193,21 @@ class Store:
                 "INSERT INTO responses (at, day, model, input_tokens, output_tokens, "
                 "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd, estimated, "
                 "session_id, reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (at, datetime.fromtimestamp(at).date().isoformat(), cost.model, u.input, u.output,
-                 u.cache_read, u.cache_write_5m, u.cache_write_1h, cost.usd, int(cost.estimated),
-                 session, reply))
+                (
+                    at,
+                    datetime.fromtimestamp(at).date().isoformat(),
+                    cost.model,
+                    u.input,
+                    u.output,
+                    u.cache_read,
+                    u.cache_write_5m,
+                    u.cache_write_1h,
+                    cost.usd,
+                    int(cost.estimated),
+                    session,
+                    reply,
+                ),
+            )
 
     # -- conversations ------------------------------------------------------------------------
 
@@ -200,36 +218,71 @@ class Store:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    def save_messages(self, session: int, messages: list[dict[str, Any]], start: int,
-                      model: str | None = None, reply: int | None = None,
-                      touched: dict[str, TouchedDraft] | None = None) -> None:
+    def save_messages(
+        self,
+        session: int,
+        messages: list[dict[str, Any]],
+        start: int,
+        model: str | None = None,
+        reply: int | None = None,
+        touched: dict[str, TouchedDraft] | None = None,
+    ) -> None:
         """Make the stored conversation equal `messages`, rewriting only from `start` on (the
         history before it never changes). Assistant messages from `start` are marked as written
         by `model` in reply number `reply`; earlier ones keep their marks. The tool calls from
         `start` on are stored with the draft each touched, if `touched` names one."""
-        rows = [(session, position, m["role"], json.dumps(m["content"], ensure_ascii=False),
-                 model if m["role"] == "assistant" else None,
-                 reply if m["role"] == "assistant" else None)
-                for position, m in enumerate(messages[start:], start=start)]
-        calls = [block["id"] for m in messages[start:] if m["role"] == "assistant"
-                 for block in m["content"] if block.get("type") == "tool_use"]
+        rows = [
+            (
+                session,
+                position,
+                m["role"],
+                json.dumps(m["content"], ensure_ascii=False),
+                model if m["role"] == "assistant" else None,
+                reply if m["role"] == "assistant" else None,
+            )
+            for position, m in enumerate(messages[start:], start=start)
+        ]
+        calls = [
+            block["id"]
+            for m in messages[start:]
+            if m["role"] == "assistant"
+            for block in m["content"]
+            if block.get("type") == "tool_use"
+        ]
         touched = touched or {}
         with self._connect() as db:
             db.execute("DELETE FROM messages WHERE session_id = ? AND position >= ?", (session, start))
             db.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)", rows)
-            db.executemany("DELETE FROM tool_calls WHERE session_id = ? AND tool_use_id = ?",
-                           [(session, call) for call in calls])
-            db.executemany("INSERT INTO tool_calls VALUES (?, ?, ?, ?)",
-                           [(session, call, touched[call].kind, touched[call].name)
-                            for call in calls if call in touched])
-            db.execute("UPDATE sessions SET updated = ?, title = ? WHERE id = ?",
-                       (time.time(), title_of(messages), session))
+            db.executemany(
+                "DELETE FROM tool_calls WHERE session_id = ? AND tool_use_id = ?",
+                [(session, call) for call in calls],
+            )
+            db.executemany(
+                "INSERT INTO tool_calls VALUES (?, ?, ?, ?)",
+                [
+                    (session, call, touched[call].kind, touched[call].name)
+                    for call in calls
+                    if call in touched
+                ],
+            )
+            db.execute(
+                "UPDATE sessions SET updated = ?, title = ? WHERE id = ?",
+                (time.time(), title_of(messages), session),
+            )
 
     def rewrite_messages(self, session: int, messages: list[SavedMessage]) -> None:
         """Replace a conversation's messages, each with its own marks (a repaired conversation)."""
-        rows = [(session, position, m.message["role"],
-                 json.dumps(m.message["content"], ensure_ascii=False), m.model, m.reply)
-                for position, m in enumerate(messages)]
+        rows = [
+            (
+                session,
+                position,
+                m.message["role"],
+                json.dumps(m.message["content"], ensure_ascii=False),
+                m.model,
+                m.reply,
+            )
+            for position, m in enumerate(messages)
+        ]
         with self._connect() as db:
             db.execute("DELETE FROM messages WHERE session_id = ?", (session,))
             db.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -237,9 +290,19 @@ class Store:
     def keep_partial(self, key: str, session: int, partial: SavedPartial) -> None:
         """Write (or overwrite) one round's text so far, under a key the UI chose for it."""
         with self._connect() as db:
-            db.execute("INSERT OR REPLACE INTO partials VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (key, session, partial.position, partial.model, partial.reply,
-                        partial.text, partial.status, time.time()))
+            db.execute(
+                "INSERT OR REPLACE INTO partials VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    session,
+                    partial.position,
+                    partial.model,
+                    partial.reply,
+                    partial.text,
+                    partial.status,
+                    time.time(),
+                ),
+            )
             db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (time.time(), session))
 
     def drop_partial(self, key: str) -> None:
@@ -250,8 +313,7 @@ class Store:
     def save_context(self, session: int, *, draft: str | None, unsent: str) -> None:
         """The draft that was open and the text typed but not sent: what a resume brings back."""
         with self._connect() as db:
-            db.execute("UPDATE sessions SET draft = ?, unsent = ? WHERE id = ?",
-                       (draft, unsent, session))
+            db.execute("UPDATE sessions SET draft = ?, unsent = ? WHERE id = ?", (draft, unsent, session))
 
     def delete_session(self, session: int) -> None:
         """Forget a conversation's messages; what its replies cost still counts in the day's spend."""
@@ -260,8 +322,9 @@ class Store:
             db.execute("DELETE FROM partials WHERE session_id = ?", (session,))
             db.execute("DELETE FROM tool_calls WHERE session_id = ?", (session,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session,))
-            db.execute("UPDATE responses SET session_id = NULL, reply = NULL WHERE session_id = ?",
-                       (session,))
+            db.execute(
+                "UPDATE responses SET session_id = NULL, reply = NULL WHERE session_id = ?", (session,)
+            )
 
     def sessions(self, limit: int = 200) -> list[SessionSummary]:
         """Conversations with anything in them, most recently used first."""
@@ -272,45 +335,72 @@ class Store:
                 "   WHERE m.session_id = s.id AND m.reply IS NOT NULL),"
                 " (SELECT COALESCE(SUM(usd), 0) FROM responses r WHERE r.session_id = s.id)"
                 " FROM sessions s WHERE s.title != '' OR s.unsent != ''"
-                " ORDER BY s.updated DESC, s.id DESC LIMIT ?", (limit,)).fetchall()
-        return [SessionSummary(id, updated, title, replies, usd)
-                for id, updated, title, replies, usd in rows]
+                " ORDER BY s.updated DESC, s.id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [SessionSummary(id, updated, title, replies, usd) for id, updated, title, replies, usd in rows]
 
     def load_session(self, session: int) -> SavedSession | None:
         with self._connect() as db:
-            found = db.execute("SELECT draft, unsent FROM sessions WHERE id = ?",
-                               (session,)).fetchone()
+            found = db.execute("SELECT draft, unsent FROM sessions WHERE id = ?", (session,)).fetchone()
             if found is None:
                 return None
-            messages = db.execute("SELECT role, content, model, reply FROM messages "
-                                  "WHERE session_id = ? ORDER BY position", (session,)).fetchall()
+            messages = db.execute(
+                "SELECT role, content, model, reply FROM messages WHERE session_id = ? ORDER BY position",
+                (session,),
+            ).fetchall()
             responses = db.execute(
                 "SELECT reply, model, input_tokens, output_tokens, cache_read_tokens, "
                 "cache_write_5m_tokens, cache_write_1h_tokens, at, estimated FROM responses "
-                "WHERE session_id = ? AND reply IS NOT NULL ORDER BY id", (session,)).fetchall()
-            partials = db.execute("SELECT position, model, reply, text, status FROM partials "
-                                  "WHERE session_id = ? ORDER BY at", (session,)).fetchall()
-            calls = db.execute("SELECT tool_use_id, kind, draft FROM tool_calls "
-                               "WHERE session_id = ?", (session,)).fetchall()
-        kept = [SavedMessage({"role": role, "content": json.loads(content)}, model, reply)
-                for role, content, model, reply in messages]
+                "WHERE session_id = ? AND reply IS NOT NULL ORDER BY id",
+                (session,),
+            ).fetchall()
+            partials = db.execute(
+                "SELECT position, model, reply, text, status FROM partials WHERE session_id = ? ORDER BY at",
+                (session,),
+            ).fetchall()
+            calls = db.execute(
+                "SELECT tool_use_id, kind, draft FROM tool_calls WHERE session_id = ?", (session,)
+            ).fetchall()
+        kept = [
+            SavedMessage({"role": role, "content": json.loads(content)}, model, reply)
+            for role, content, model, reply in messages
+        ]
         # A call rolled back after it was stored (a refused exchange) may have left its row.
-        present = {block.get("id") for m in kept if isinstance(m.message["content"], list)
-                   for block in m.message["content"]
-                   if isinstance(block, dict) and block.get("type") == "tool_use"}
+        present = {
+            block.get("id")
+            for m in kept
+            if isinstance(m.message["content"], list)
+            for block in m.message["content"]
+            if isinstance(block, dict) and block.get("type") == "tool_use"
+        }
         return SavedSession(
-            session, kept,
-            [SavedResponse(reply, model, TokenUsage(input=i, output=o, cache_read=r,
-                                                    cache_write_5m=w5, cache_write_1h=w1h),
-                           at, bool(estimated))
-             for reply, model, i, o, r, w5, w1h, at, estimated in responses],
-            found[0], found[1], [SavedPartial(*row) for row in partials],
-            {call: TouchedDraft(kind, draft) for call, kind, draft in calls
-             if call in present and kind in ("saved", "edited")})
+            session,
+            kept,
+            [
+                SavedResponse(
+                    reply,
+                    model,
+                    TokenUsage(input=i, output=o, cache_read=r, cache_write_5m=w5, cache_write_1h=w1h),
+                    at,
+                    bool(estimated),
+                )
+                for reply, model, i, o, r, w5, w1h, at, estimated in responses
+            ],
+            found[0],
+            found[1],
+            [SavedPartial(*row) for row in partials],
+            {
+                call: TouchedDraft(kind, draft)
+                for call, kind, draft in calls
+                if call in present and kind in ("saved", "edited")
+            },
+        )
 
     def spent_on(self, day: date) -> float:
         """Dollars of known-price responses on `day` (local time)."""
         with self._connect() as db:
-            row = db.execute("SELECT COALESCE(SUM(usd), 0) FROM responses WHERE day = ?",
-                             (day.isoformat(),)).fetchone()
+            row = db.execute(
+                "SELECT COALESCE(SUM(usd), 0) FROM responses WHERE day = ?", (day.isoformat(),)
+            ).fetchone()
         return float(row[0])

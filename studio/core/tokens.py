@@ -31,8 +31,13 @@ CL100K_PAT_STR = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|"""
     r"""\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
 )
-CL100K_SPECIAL_TOKENS = {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
-                         "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276}
+CL100K_SPECIAL_TOKENS = {
+    "<|endoftext|>": 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    "<|endofprompt|>": 100276,
+}
 # sha256 of the *uncompressed* cl100k_base.tiktoken: the hash tiktoken itself expects of its download.
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 
@@ -87,10 +92,16 @@ def _load() -> tiktoken.Encoding:
         raise TokenizerUnavailable(f"cannot read {path}: {exc}") from exc
     if hashlib.sha256(data).hexdigest() != CL100K_SHA256:
         raise TokenizerUnavailable(f"{path} is not the cl100k_base vocabulary (sha256 mismatch)")
-    ranks = {base64.b64decode(token): int(rank)
-             for token, rank in (line.split() for line in data.splitlines() if line)}
-    return tiktoken.Encoding(name="cl100k_base", pat_str=CL100K_PAT_STR, mergeable_ranks=ranks,
-                             special_tokens=CL100K_SPECIAL_TOKENS)
+    ranks = {
+        base64.b64decode(token): int(rank)
+        for token, rank in (line.split() for line in data.splitlines() if line)
+    }
+    return tiktoken.Encoding(
+        name="cl100k_base",
+        pat_str=CL100K_PAT_STR,
+        mergeable_ranks=ranks,
+        special_tokens=CL100K_SPECIAL_TOKENS,
+    )
 
 
 def encoding() -> tiktoken.Encoding:
@@ -205,7 +216,7 @@ class Calibrator:
             predicted = self.calibrated(raw_estimate)
             self._error_sum += abs(predicted - reported_input_tokens) / reported_input_tokens
             self._error_count += 1
-        self._ratios = [*self._ratios, reported_input_tokens / raw_estimate][-self.window:]
+        self._ratios = [*self._ratios, reported_input_tokens / raw_estimate][-self.window :]
 
     @property
     def learned(self) -> bool:
@@ -216,7 +227,7 @@ class Calibrator:
     def ratio(self) -> float:
         if not self._ratios:
             return 1.0
-        weighted = sorted((r, self.decay ** age) for age, r in enumerate(reversed(self._ratios)))
+        weighted = sorted((r, self.decay**age) for age, r in enumerate(reversed(self._ratios)))
         half, running = sum(w for _, w in weighted) / 2, 0.0
         for value, weight in weighted[:-1]:
             running += weight

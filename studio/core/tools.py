@@ -47,8 +47,11 @@ class Tool:
     stream_input: bool = False
 
     def definition(self) -> dict[str, Any]:
-        definition: dict[str, Any] = {"name": self.name, "description": self.description,
-                                      "input_schema": self.schema}
+        definition: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "input_schema": self.schema,
+        }
         if self.stream_input:
             # Fine-grained streaming: long text arrives as it is written, not in one late burst.
             definition["eager_input_streaming"] = True

@@ -95,12 +95,10 @@ class ReplyCost:
     estimated: bool = False
 
 
-def price_reply(model: str, usage: TokenUsage, price: Price | None, *,
-                estimated: bool = False) -> ReplyCost:
+def price_reply(model: str, usage: TokenUsage, price: Price | None, *, estimated: bool = False) -> ReplyCost:
     if price is None:
         return ReplyCost(model, usage, None, None, estimated)
-    return ReplyCost(model, usage, cost_usd(usage, price), saved_by_cache_usd(usage, price),
-                     estimated)
+    return ReplyCost(model, usage, cost_usd(usage, price), saved_by_cache_usd(usage, price), estimated)
 
 
 def estimate_tokens(text: str) -> int:

@@ -17,13 +17,13 @@ from .server import LoopbackServer
 
 def main(argv: list[str] | None = None) -> int:
     """Serve until Ctrl+C, logging one line per request."""
-    parser = argparse.ArgumentParser(prog="python -m studio.loopback",
-                                     description="Offline stand-in for the Claude Messages API.")
+    parser = argparse.ArgumentParser(
+        prog="python -m studio.loopback", description="Offline stand-in for the Claude Messages API."
+    )
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
     parser.add_argument("--key", default=None, help="API key to require (default: accept any)")
     args = parser.parse_args(argv)
-    server = LoopbackServer(api_key=args.key, port=args.port,
-                            log=lambda line: print(line, flush=True))
+    server = LoopbackServer(api_key=args.key, port=args.port, log=lambda line: print(line, flush=True))
     try:
         server.start()
     except OSError as exc:

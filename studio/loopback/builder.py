@@ -14,6 +14,7 @@ DEFAULT_MODEL = "claude-sonnet-4-6"
 STREAM_HEADERS = {"content-type": "text/event-stream", "cache-control": "no-cache"}
 JSON_HEADERS = {"content-type": "application/json"}
 
+
 @dataclass
 class Context:
     """What a reply script needs to know about the request it answers."""
@@ -59,15 +60,21 @@ def error_body(error_type: str, message: str, request_id: str) -> dict[str, Any]
 
 def json_outcome(status: int, data: Any, headers: dict[str, str] | None = None) -> Outcome:
     """A plain JSON answer."""
-    return Outcome(status=status, headers={**JSON_HEADERS, **(headers or {})},
-                   body=dumps(data).encode())
+    return Outcome(status=status, headers={**JSON_HEADERS, **(headers or {})}, body=dumps(data).encode())
 
 
 class MessageBuilder:
     """Writes one generated message as SSE events while keeping its final JSON in step."""
 
-    def __init__(self, *, model: str, input_tokens: int, cache_read: int = 0,
-                 cache_creation: int = 0, cache_ttl: Ttl = "5m") -> None:
+    def __init__(
+        self,
+        *,
+        model: str,
+        input_tokens: int,
+        cache_read: int = 0,
+        cache_creation: int = 0,
+        cache_ttl: Ttl = "5m",
+    ) -> None:
         one_hour = cache_ttl == "1h"
         self.usage: dict[str, Any] = {
             "input_tokens": input_tokens,
@@ -91,28 +98,40 @@ class MessageBuilder:
             "usage": self.usage,
         }
         self.events: list[bytes] = [
-            encode_event("message_start",
-                         {"type": "message_start", "message": copy.deepcopy(self.message)})
+            encode_event("message_start", {"type": "message_start", "message": copy.deepcopy(self.message)})
         ]
 
     def _block_start(self, block: dict[str, Any]) -> int:
         index = len(self.message["content"])
         self.message["content"].append(block)
-        self.events.append(encode_event("content_block_start", {
-            "type": "content_block_start", "index": index, "content_block": copy.deepcopy(block),
-        }))
+        self.events.append(
+            encode_event(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": copy.deepcopy(block),
+                },
+            )
+        )
         if index == 0:  # the API pings once after the first block opens
             self.events.append(encode_event("ping", {"type": "ping"}))
         return index
 
     def _delta(self, index: int, delta: dict[str, Any]) -> None:
-        self.events.append(encode_event("content_block_delta", {
-            "type": "content_block_delta", "index": index, "delta": delta,
-        }))
+        self.events.append(
+            encode_event(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": delta,
+                },
+            )
+        )
 
     def _block_stop(self, index: int) -> None:
-        self.events.append(encode_event("content_block_stop",
-                                        {"type": "content_block_stop", "index": index}))
+        self.events.append(encode_event("content_block_stop", {"type": "content_block_stop", "index": index}))
 
     def text(self, chunks: list[str], *, close: bool = True) -> None:
         """A text block streamed as the given pieces; ``close=False`` leaves it open."""
@@ -124,8 +143,7 @@ class MessageBuilder:
         if close:
             self._block_stop(index)
 
-    def tool_use(self, tool_id: str, name: str, tool_input: dict[str, Any],
-                 json_chunk_size: int) -> None:
+    def tool_use(self, tool_id: str, name: str, tool_input: dict[str, Any], json_chunk_size: int) -> None:
         """A tool_use block whose input arrives as ``input_json_delta`` pieces."""
         index = self._block_start({"type": "tool_use", "id": tool_id, "name": name, "input": {}})
         self._delta(index, {"type": "input_json_delta", "partial_json": ""})
@@ -136,29 +154,39 @@ class MessageBuilder:
 
     def error(self, error_type: str, message: str) -> None:
         """An ``event: error`` as the API sends when it fails after the 200."""
-        self.events.append(encode_event("error", {
-            "type": "error", "error": {"type": error_type, "message": message},
-        }))
+        self.events.append(
+            encode_event(
+                "error",
+                {
+                    "type": "error",
+                    "error": {"type": error_type, "message": message},
+                },
+            )
+        )
 
     def finish(self, stop_reason: str, output_tokens: int) -> None:
         """message_delta with cumulative usage, then message_stop."""
         self.message["stop_reason"] = stop_reason
         self.usage["output_tokens"] = output_tokens
-        self.events.append(encode_event("message_delta", {
-            "type": "message_delta",
-            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-            "usage": {
-                "input_tokens": self.usage["input_tokens"],
-                "cache_creation_input_tokens": self.usage["cache_creation_input_tokens"],
-                "cache_read_input_tokens": self.usage["cache_read_input_tokens"],
-                "output_tokens": output_tokens,
-            },
-        }))
+        self.events.append(
+            encode_event(
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                    "usage": {
+                        "input_tokens": self.usage["input_tokens"],
+                        "cache_creation_input_tokens": self.usage["cache_creation_input_tokens"],
+                        "cache_read_input_tokens": self.usage["cache_read_input_tokens"],
+                        "output_tokens": output_tokens,
+                    },
+                },
+            )
+        )
         self.events.append(encode_event("message_stop", {"type": "message_stop"}))
 
     def outcome(self, ctx: Context, chunk_delay: float) -> Outcome:
         """Stream the events, or send the final message as JSON, as the request asked."""
         if ctx.stream:
-            return Outcome(headers=dict(STREAM_HEADERS), chunks=list(self.events),
-                           chunk_delay=chunk_delay)
+            return Outcome(headers=dict(STREAM_HEADERS), chunks=list(self.events), chunk_delay=chunk_delay)
         return json_outcome(200, self.message)

@@ -84,8 +84,7 @@ class PromptCache:
         breakpoints = [i for i, (_, marked) in enumerate(blocks) if marked]
         ttl = _ttl(body)
         with self.lock:
-            read_at = max((i for i, h in enumerate(hashes) if self.entries.get(h, 0) > now),
-                          default=-1)
+            read_at = max((i for i, h in enumerate(hashes) if self.entries.get(h, 0) > now), default=-1)
             read = sizes[read_at] if read_at >= 0 else 0
             if read_at >= 0:
                 self.entries[hashes[read_at]] = now + TTL_SECONDS[ttl]  # a hit refreshes it
@@ -96,8 +95,7 @@ class PromptCache:
                 for i in breakpoints:
                     if sizes[i] >= MIN_CACHEABLE_TOKENS:
                         self.entries.setdefault(hashes[i], 0)
-                        self.entries[hashes[i]] = max(self.entries[hashes[i]],
-                                                      now + TTL_SECONDS[ttl])
+                        self.entries[hashes[i]] = max(self.entries[hashes[i]], now + TTL_SECONDS[ttl])
         if read < MIN_CACHEABLE_TOKENS:
             read = 0
         read, created = min(read, total), min(created, max(0, total - read))

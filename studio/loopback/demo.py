@@ -12,21 +12,51 @@ QUOTE_LENGTH = 60
 
 # Served by GET /v1/models; the last one is in no price list, to exercise unknown models.
 MODELS: list[dict[str, Any]] = [
-    {"id": "claude-opus-4-7", "display_name": "Claude Opus 4.7", "line": "opus",
-     "created_at": "2025-11-24T00:00:00Z", "max_input_tokens": 1_000_000, "max_tokens": 128_000},
-    {"id": "claude-sonnet-4-6", "display_name": "Claude Sonnet 4.6", "line": "sonnet",
-     "created_at": "2025-09-29T00:00:00Z", "max_input_tokens": 1_000_000, "max_tokens": 64_000},
-    {"id": "claude-haiku-4-5-20251001", "display_name": "Claude Haiku 4.5", "line": "haiku",
-     "created_at": "2025-10-01T00:00:00Z", "max_input_tokens": 200_000, "max_tokens": 64_000},
-    {"id": "claude-fable-5-1", "display_name": "Claude Fable 5.1", "line": "fable",
-     "created_at": "2025-12-01T00:00:00Z", "max_input_tokens": 200_000, "max_tokens": 32_000},
+    {
+        "id": "claude-opus-4-7",
+        "display_name": "Claude Opus 4.7",
+        "line": "opus",
+        "created_at": "2025-11-24T00:00:00Z",
+        "max_input_tokens": 1_000_000,
+        "max_tokens": 128_000,
+    },
+    {
+        "id": "claude-sonnet-4-6",
+        "display_name": "Claude Sonnet 4.6",
+        "line": "sonnet",
+        "created_at": "2025-09-29T00:00:00Z",
+        "max_input_tokens": 1_000_000,
+        "max_tokens": 64_000,
+    },
+    {
+        "id": "claude-haiku-4-5-20251001",
+        "display_name": "Claude Haiku 4.5",
+        "line": "haiku",
+        "created_at": "2025-10-01T00:00:00Z",
+        "max_input_tokens": 200_000,
+        "max_tokens": 64_000,
+    },
+    {
+        "id": "claude-fable-5-1",
+        "display_name": "Claude Fable 5.1",
+        "line": "fable",
+        "created_at": "2025-12-01T00:00:00Z",
+        "max_input_tokens": 200_000,
+        "max_tokens": 32_000,
+    },
 ]
 
 
 def model_entry(model: dict[str, Any]) -> dict[str, Any]:
     """One ModelInfo object as the API writes it."""
-    return {"type": "model", **model, "lifecycle": "active", "deprecated_at": None,
-            "retires_at": None, "capabilities": None}
+    return {
+        "type": "model",
+        **model,
+        "lifecycle": "active",
+        "deprecated_at": None,
+        "retires_at": None,
+        "capabilities": None,
+    }
 
 
 def find_model(model_id: str) -> dict[str, Any] | None:
@@ -141,12 +171,16 @@ def demo_plan(body: Any) -> DemoPlan:
     draft = _draft_text(body.get("system"))
     line = _line_to_tighten(draft) if EDIT_WORDS.search(said) else None
     if line is not None and "edit_draft" in _offered(body):
-        return DemoPlan("Here is a tighter version of one line…",
-                        ("edit_draft", {"old_text": line, "new_text": _shorter(line)}))
+        return DemoPlan(
+            "Here is a tighter version of one line…",
+            ("edit_draft", {"old_text": line, "new_text": _shorter(line)}),
+        )
     if SAVE_WORDS.search(said):
         filename = _filename(said)
-        return DemoPlan(f"Here is a draft… I am writing it into drafts/{filename}.",
-                        ("save_draft", {"filename": filename, "content": demo_draft(said)}))
+        return DemoPlan(
+            f"Here is a draft… I am writing it into drafts/{filename}.",
+            ("save_draft", {"filename": filename, "content": demo_draft(said)}),
+        )
     return DemoPlan(demo_text(body))
 
 
@@ -180,8 +214,11 @@ def _filename(said: str) -> str:
 
 def _tool_results(message: dict[str, Any]) -> list[dict[str, Any]]:
     content = message.get("content")
-    return [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"] \
-        if isinstance(content, list) else []
+    return (
+        [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
+        if isinstance(content, list)
+        else []
+    )
 
 
 def _draft_tool_result(messages: list[Any]) -> tuple[str, str, bool] | None:
@@ -203,18 +240,21 @@ def _confirmation(name: str, result: str, is_error: bool) -> str:
     if is_error:
         return f"That did not work: {result}"
     if name == "save_draft":
-        return ("Saved — the draft is open in the editor. Ask me to tighten a paragraph, or edit "
-                "it yourself and press Ctrl+S.")
-    return ("Done — one line is shorter now. The change is selected in the editor; Ctrl+Z "
-            "undoes it, Ctrl+S saves it.")
+        return (
+            "Saved — the draft is open in the editor. Ask me to tighten a paragraph, or edit "
+            "it yourself and press Ctrl+S."
+        )
+    return (
+        "Done — one line is shorter now. The change is selected in the editor; Ctrl+Z "
+        "undoes it, Ctrl+S saves it."
+    )
 
 
 def _draft_text(system: Any) -> str:
     """The draft the app put in the system prompt (a string or a list of text blocks)."""
     blocks = [system] if isinstance(system, str) else system if isinstance(system, list) else []
     for block in blocks:
-        text = block if isinstance(block, str) else block.get("text") if isinstance(block, dict) \
-            else None
+        text = block if isinstance(block, str) else block.get("text") if isinstance(block, dict) else None
         found = DRAFT_BLOCK.search(text) if isinstance(text, str) else None
         if found:
             return found.group(1)
@@ -223,8 +263,7 @@ def _draft_text(system: Any) -> str:
 
 def _line_to_tighten(draft: str) -> str | None:
     """The longest line of four words or more that occurs exactly once in the draft (None if none)."""
-    lines = [line for line in draft.splitlines()
-             if len(line.split()) >= 4 and draft.count(line) == 1]
+    lines = [line for line in draft.splitlines() if len(line.split()) >= 4 and draft.count(line) == 1]
     return max(lines, key=len, default=None)
 
 

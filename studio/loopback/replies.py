@@ -44,8 +44,9 @@ class TextReply(Reply):
     chunk_delay: float = 0.0
 
     def build(self, ctx: Context) -> Outcome:
-        builder = builder_for(ctx, self.model, self.input_tokens, self.cache_read_input_tokens,
-                           self.cache_creation_input_tokens)
+        builder = builder_for(
+            ctx, self.model, self.input_tokens, self.cache_read_input_tokens, self.cache_creation_input_tokens
+        )
         builder.text(char_chunks(self.text, self.chunk_size))
         builder.finish(self.stop_reason, _or(self.output_tokens, estimate_output_tokens(self.text)))
         return builder.outcome(ctx, self.chunk_delay)
@@ -69,8 +70,7 @@ class ToolUseReply(Reply):
         builder = builder_for(ctx, self.model, self.input_tokens, 0, 0)
         if self.text:
             builder.text(char_chunks(self.text, 12))
-        builder.tool_use(self.tool_id or next_id("toolu"), self.name, self.input,
-                         self.json_chunk_size)
+        builder.tool_use(self.tool_id or next_id("toolu"), self.name, self.input, self.json_chunk_size)
         produced = self.text + json.dumps(self.input)
         builder.finish("tool_use", _or(self.output_tokens, estimate_output_tokens(produced)))
         return builder.outcome(ctx, self.chunk_delay)
@@ -93,27 +93,42 @@ class DemoReply(Reply):
         plan = demo_plan(ctx.body)
         if plan.tool is not None:
             name, tool_input = plan.tool
-            return ToolUseReply(name, tool_input, text=plan.text, json_chunk_size=self.json_chunk_size,
-                                chunk_delay=self.chunk_delay).build(ctx)
+            return ToolUseReply(
+                name,
+                tool_input,
+                text=plan.text,
+                json_chunk_size=self.json_chunk_size,
+                chunk_delay=self.chunk_delay,
+            ).build(ctx)
         builder = builder_for(ctx, None, None, 0, 0)
         builder.text(word_chunks(plan.text, self.words_per_chunk))
         builder.finish("end_turn", estimate_output_tokens(plan.text))
         return builder.outcome(ctx, self.chunk_delay)
 
 
-def builder_for(ctx: Context, model: str | None, input_tokens: int | None, cache_read: int,
-                cache_creation: int) -> MessageBuilder:
+def builder_for(
+    ctx: Context, model: str | None, input_tokens: int | None, cache_read: int, cache_creation: int
+) -> MessageBuilder:
     """A message builder with the model echoed and input tokens estimated when not given.
 
     With no token figures given at all, the server's simulated prompt cache decides how the
     input splits into plain, cache-read and cache-written tokens, as the API would report it.
     """
-    if (input_tokens is None and not cache_read and not cache_creation and ctx.cache is not None
-            and isinstance(ctx.body, dict)):
+    if (
+        input_tokens is None
+        and not cache_read
+        and not cache_creation
+        and ctx.cache is not None
+        and isinstance(ctx.body, dict)
+    ):
         usage = ctx.cache.account(ctx.body)
-        return MessageBuilder(model=model or ctx.model, input_tokens=usage.input_tokens,
-                              cache_read=usage.cache_read, cache_creation=usage.cache_creation,
-                              cache_ttl=usage.ttl)
+        return MessageBuilder(
+            model=model or ctx.model,
+            input_tokens=usage.input_tokens,
+            cache_read=usage.cache_read,
+            cache_creation=usage.cache_creation,
+            cache_ttl=usage.ttl,
+        )
     return MessageBuilder(
         model=model or ctx.model,
         input_tokens=_or(input_tokens, estimate_input_tokens(ctx.body)),

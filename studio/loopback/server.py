@@ -154,8 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("request-id", request_id)
             if outcome.chunks is None:
                 length = outcome.declared_length
-                self.send_header("content-length", str(len(outcome.body) if length is None
-                                                       else length))
+                self.send_header("content-length", str(len(outcome.body) if length is None else length))
                 self.end_headers()
                 self.wfile.write(outcome.body)
             else:
@@ -194,8 +193,14 @@ class LoopbackServer:
     When the queue is empty, ``default`` answers, or else the built-in demo reply.
     """
 
-    def __init__(self, api_key: str | None = None, default: Reply | None = None, *,
-                 port: int = 0, log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str | None = None,
+        default: Reply | None = None,
+        *,
+        port: int = 0,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         self.api_key = api_key
         self.default: Reply = default if default is not None else DemoReply()
         self._port = port
@@ -212,8 +217,12 @@ class LoopbackServer:
         if self._httpd is not None:
             return self
         self._httpd = _HTTPServer(("127.0.0.1", self._port), self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={
-            "poll_interval": 0.05}, name="studio-loopback", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="studio-loopback",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -341,6 +350,5 @@ def _list_models(query: str, request_id: str) -> Outcome:
     except ValueError:
         limit = 0
     if not 1 <= limit <= 1000:
-        return _error(400, "invalid_request_error", "limit: must be between 1 and 1000",
-                      request_id)
+        return _error(400, "invalid_request_error", "limit: must be between 1 and 1000", request_id)
     return json_outcome(200, models_page(limit, params.get("after_id"), params.get("before_id")))

@@ -19,8 +19,10 @@ def remedy_words(remedy: Remedy | None, key: KeyName) -> str:
         case "lighter_model":
             return f"Or pick a lighter model with {key('pick_model')}."
         case "larger_model":
-            return (f"Start a new conversation ({key('conversations')}), or choose a model with a "
-                    f"larger window ({key('pick_model')}).")
+            return (
+                f"Start a new conversation ({key('conversations')}), or choose a model with a "
+                f"larger window ({key('pick_model')})."
+            )
         case None:
             return ""
 

@@ -46,10 +46,10 @@ class StudioApp(App[None]):
         self.settings = settings
         self._loop: asyncio.AbstractEventLoop | None = None
         self.session, store_problem = Session.open(settings, self._store_status)
-        self.recovery = RecoveryStore(locations.state_dir() / "recovery",
-                                      Instances(locations.state_dir() / "instances"))
-        self._notices: list[tuple[str, NoticeLevel]] = (
-            [(store_problem, "warn")] if store_problem else [])
+        self.recovery = RecoveryStore(
+            locations.state_dir() / "recovery", Instances(locations.state_dir() / "instances")
+        )
+        self._notices: list[tuple[str, NoticeLevel]] = [(store_problem, "warn")] if store_problem else []
         self._notices += [(w, "warn") for w in keymap_problems(settings.keymap, STUDIO_BINDINGS)]
         if settings.keymap:
             self.set_keymap(settings.keymap)
@@ -72,11 +72,19 @@ class StudioApp(App[None]):
         """Textual's filters, then one that keeps control characters from the terminal."""
         return [*super().get_line_filters(), self._no_controls]
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every notification quotes names and messages from outside: never markup, never obeyed."""
-        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout,
-                       markup=False)
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def _store_status(self, problem: str | None) -> None:
         """From the Keeper's thread: keeping stalled (`problem`) or recovered (None)."""
@@ -92,11 +100,15 @@ class StudioApp(App[None]):
         main = self.main_screen
         for title, help_text, action in PALETTE_COMMANDS:
             namespace = self if action == "help" else main
-            yield SystemCommand(title, f"{help_text} ({key_label(self, action)})",
-                                partial(self.run_action, action, namespace))
+            yield SystemCommand(
+                title, f"{help_text} ({key_label(self, action)})", partial(self.run_action, action, namespace)
+            )
         if main.can_retry and not main.turn_running:
-            yield SystemCommand("Retry", "Retry the failed reply or continue a cut one "
-                                f"({key_label(self, 'retry')})", main.action_retry)
+            yield SystemCommand(
+                "Retry",
+                f"Retry the failed reply or continue a cut one ({key_label(self, 'retry')})",
+                main.action_retry,
+            )
 
     def _match_settled_replies(self, *_: object) -> None:
         from rich.theme import Theme
@@ -158,9 +170,12 @@ class StudioApp(App[None]):
         session = self.session
         draft = session.workspace.draft
         if draft.dirty and draft.text.strip():
-            answer = await self.push_screen_wait(Choice(
-                f"{draft.title} has unsaved changes. Save before quitting?",
-                [("save", "Save"), ("discard", "Quit without saving"), ("cancel", "Cancel")]))
+            answer = await self.push_screen_wait(
+                Choice(
+                    f"{draft.title} has unsaved changes. Save before quitting?",
+                    [("save", "Save"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
+                )
+            )
             if answer == "cancel":
                 return
             if answer == "save":
@@ -173,10 +188,14 @@ class StudioApp(App[None]):
                 self.recovery.clear(draft.name, drafts_root=session.workspace.store.root)
         session.keep_context()
         while not await asyncio.to_thread(session.flush, QUIT_WAIT):
-            answer = await self.push_screen_wait(Choice(
-                f"{session.unkept} change(s) to the conversation or its costs are not on disk yet "
-                f"({session.keeping_problem or 'the database is busy'}). They are lost if you quit "
-                "now.", [("wait", "Keep trying"), ("quit", "Quit anyway")]))
+            answer = await self.push_screen_wait(
+                Choice(
+                    f"{session.unkept} change(s) to the conversation or its costs are not on disk yet "
+                    f"({session.keeping_problem or 'the database is busy'}). They are lost if you quit "
+                    "now.",
+                    [("wait", "Keep trying"), ("quit", "Quit anyway")],
+                )
+            )
             if answer != "wait":
                 break
         self.exit()

@@ -21,30 +21,64 @@ APP_BINDINGS = [
 
 # The writing screen's: a dialog on top keeps its own keys.
 SCREEN_BINDINGS = [
-    Binding("f2", "pick_model", "Model", id="pick_model",
-            tooltip="Choose the model for the next message"),
-    Binding("escape", "stop_reply", "Stop", id="stop_reply",
-            tooltip="Stop the reply; the text so far is kept"),
-    Binding("ctrl+r", "retry", "Retry", id="retry",
-            tooltip="Retry the failed reply, or continue a cut one"),
+    Binding("f2", "pick_model", "Model", id="pick_model", tooltip="Choose the model for the next message"),
+    Binding(
+        "escape", "stop_reply", "Stop", id="stop_reply", tooltip="Stop the reply; the text so far is kept"
+    ),
+    Binding("ctrl+r", "retry", "Retry", id="retry", tooltip="Retry the failed reply, or continue a cut one"),
     Binding("f4", "api_key", "Key", id="api_key", tooltip="Enter or change the API key"),
-    Binding("f5", "conversations", "Chats", id="conversations",
-            tooltip="Start a new conversation or reopen a kept one"),
-    Binding("ctrl+s", "save_draft", "Save", id="save_draft",
-            tooltip="Save the draft (asks for a name the first time)"),
+    Binding(
+        "f5",
+        "conversations",
+        "Chats",
+        id="conversations",
+        tooltip="Start a new conversation or reopen a kept one",
+    ),
+    Binding(
+        "ctrl+s",
+        "save_draft",
+        "Save",
+        id="save_draft",
+        tooltip="Save the draft (asks for a name the first time)",
+    ),
     Binding("ctrl+o", "open_draft", "Open", id="open_draft", tooltip="Open a draft"),
-    Binding("ctrl+n", "new_draft", "New", id="new_draft", show=False,
-            tooltip="Start a new, empty draft"),
-    Binding("f3", "save_draft_as", "Save as", id="save_draft_as", show=False,
-            tooltip="Save the draft under a new name"),
-    Binding("f8", "restore_replaced", "Bring back", id="restore_replaced", show=False,
-            tooltip="Bring back the draft Claude's save_draft replaced (again: swap back)"),
+    Binding("ctrl+n", "new_draft", "New", id="new_draft", show=False, tooltip="Start a new, empty draft"),
+    Binding(
+        "f3",
+        "save_draft_as",
+        "Save as",
+        id="save_draft_as",
+        show=False,
+        tooltip="Save the draft under a new name",
+    ),
+    Binding(
+        "f8",
+        "restore_replaced",
+        "Bring back",
+        id="restore_replaced",
+        show=False,
+        tooltip="Bring back the draft Claude's save_draft replaced (again: swap back)",
+    ),
     # Priority: checked as the key arrives, before the next keys are handed to the focused box, so
     # words typed right after Tab land where Tab moved to.
-    Binding("tab", "focus_next", "Next box", id="focus_next", show=False, priority=True,
-            tooltip="Go between the message box and the draft"),
-    Binding("shift+tab", "focus_previous", "Previous box", id="focus_previous", show=False,
-            priority=True, tooltip="Go between the message box and the draft"),
+    Binding(
+        "tab",
+        "focus_next",
+        "Next box",
+        id="focus_next",
+        show=False,
+        priority=True,
+        tooltip="Go between the message box and the draft",
+    ),
+    Binding(
+        "shift+tab",
+        "focus_previous",
+        "Previous box",
+        id="focus_previous",
+        show=False,
+        priority=True,
+        tooltip="Go between the message box and the draft",
+    ),
 ]
 
 STUDIO_BINDINGS = [*APP_BINDINGS, *SCREEN_BINDINGS]

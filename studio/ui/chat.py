@@ -57,8 +57,8 @@ def _diff(change: DraftChange) -> Text:
     first = change.before_text.rfind("\n", 0, change.start) + 1
     old_end = change.before_text.find("\n", change.start + len(change.old))
     new_end = change.text.find("\n", change.start + len(change.new))
-    before = change.before_text[first: None if old_end < 0 else old_end]
-    after = change.text[first: None if new_end < 0 else new_end]
+    before = change.before_text[first : None if old_end < 0 else old_end]
+    after = change.text[first : None if new_end < 0 else new_end]
     text = Text()
     for line in before.splitlines() or [""]:
         text.append(f"- {visible(line)}\n", style="red")
@@ -72,16 +72,24 @@ def _summary(args: dict[str, Any] | None, limit: int = 400) -> str:
     """Arguments as JSON, long strings shortened: a draft's full text belongs in the editor."""
     if args is None:
         return "(none)"
-    short = {k: (v[:limit] + f"… ({len(v):,} characters)" if isinstance(v, str) and len(v) > limit
-                 else v) for k, v in args.items()}
+    short = {
+        k: (v[:limit] + f"… ({len(v):,} characters)" if isinstance(v, str) and len(v) > limit else v)
+        for k, v in args.items()
+    }
     return json.dumps(short, ensure_ascii=False, indent=1)
 
 
 class ToolEntry(Collapsible):
     """A compact, expandable record of one tool call; an edit shows its diff at once."""
 
-    def __init__(self, name: str, args: dict[str, Any] | None, result: str, is_error: bool,
-                 change: DraftChange | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: dict[str, Any] | None,
+        result: str,
+        is_error: bool,
+        change: DraftChange | None = None,
+    ) -> None:
         mark = "✗" if is_error else "✓"
         body: Static
         if change is not None and change.kind == "edited":
@@ -94,8 +102,12 @@ class ToolEntry(Collapsible):
         # Open what the writer should read: a refusal's reason, an edit's diff.
         shown = is_error or (change is not None and change.kind == "edited")
         # Content, not str: a Collapsible parses a str title as markup (a tool named "[/]").
-        super().__init__(body, title=Content(visible(title)),  # type: ignore[arg-type]
-                         collapsed=not shown, classes="error" if is_error else "")
+        super().__init__(
+            body,
+            title=Content(visible(title)),  # type: ignore[arg-type]
+            collapsed=not shown,
+            classes="error" if is_error else "",
+        )
 
 
 def settled_styles(variables: dict[str, str]) -> dict[str, str]:
@@ -106,8 +118,7 @@ def settled_styles(variables: dict[str, str]) -> dict[str, str]:
     def colour(name: str) -> str:
         """A theme colour as rich takes it: any transparency blended into the background."""
         try:
-            return (Color.parse(variables.get("background", "black"))
-                    + Color.parse(variables[name])).hex6
+            return (Color.parse(variables.get("background", "black")) + Color.parse(variables[name])).hex6
         except (KeyError, ColorParseError):
             return ""
 
@@ -135,7 +146,7 @@ async def _retire(body: Markdown, batch: int = 40) -> None:
     block widgets at once stops the event loop for ~300 ms; in batches, frames keep flowing."""
     children = list(body.children)
     for start in range(0, len(children), batch):
-        await body.remove_children(children[start:start + batch])
+        await body.remove_children(children[start : start + batch])
         await asyncio.sleep(0.01)
     await body.remove()
 
@@ -244,21 +255,20 @@ class ChatView(VerticalScroll):
         self.workers.cancel_group(self, "history")
         await self.remove_children()
 
-    async def add_history(self, makers: list[Callable[[], Widget]], shown_first: int = 20,
-                          batch: int = 10) -> None:
+    async def add_history(
+        self, makers: list[Callable[[], Widget]], shown_first: int = 20, batch: int = 10
+    ) -> None:
         """A reopened conversation, newest first: its end shows at once, and earlier messages are
         built and mounted above it in batches, so a long one never stops the event loop long."""
         tail = [make() for make in makers[-shown_first:]]
         await self.mount_all(tail)
         self.anchor()
         if head := makers[:-shown_first]:
-            self.run_worker(self._add_earlier(head, tail[0], batch), group="history",
-                            exclusive=True)
+            self.run_worker(self._add_earlier(head, tail[0], batch), group="history", exclusive=True)
 
-    async def _add_earlier(self, makers: list[Callable[[], Widget]], before: Widget,
-                           batch: int) -> None:
+    async def _add_earlier(self, makers: list[Callable[[], Widget]], before: Widget, batch: int) -> None:
         for end in range(len(makers), 0, -batch):
-            part = [make() for make in makers[max(0, end - batch):end]]
+            part = [make() for make in makers[max(0, end - batch) : end]]
             await self.mount_all(part, before=before)
             before = part[0]
             await asyncio.sleep(0.01)  # let a frame and the writer's keys through

@@ -30,8 +30,12 @@ from studio.ui.cost_words import reply_meta
 from studio.ui.prompt import PromptArea
 from studio.ui.reopen import reopened_widgets
 
-WAITING: dict[WaitKind, str] = {"rate_limit": "Rate limited", "overloaded": "Claude is overloaded",
-                                 "server": "The API had an error", "connection": "Cannot reach the API"}
+WAITING: dict[WaitKind, str] = {
+    "rate_limit": "Rate limited",
+    "overloaded": "Claude is overloaded",
+    "server": "The API had an error",
+    "connection": "Cannot reach the API",
+}
 ENDED = {"refusal": "declined", "stopped": "stopped"}
 
 
@@ -70,8 +74,7 @@ class ChatPane(Vertical):
     async def show(self, event: SessionEvent) -> None:
         if isinstance(event, TurnStarted):
             if event.kind != "send":
-                await self.say("Continuing the cut reply …" if event.kind == "continue"
-                               else "Retrying …")
+                await self.say("Continuing the cut reply …" if event.kind == "continue" else "Retrying …")
             self._reply, self._entry = AssistantMessage(self.model_name(event.model)), event.entry
             await self.chat.add(self._reply)
             self._reply.set_meta("writing …")
@@ -85,8 +88,11 @@ class ChatPane(Vertical):
             case ToolFinished(name=name, input=args, result=result, is_error=is_error, change=change):
                 await reply.add_part(ToolEntry(name, args, result, is_error, change))
             case Waiting(kind=kind, seconds=seconds):
-                reply.count_down(f"{WAITING[kind]}: retrying in {{}} s · {self.key('stop_reply')} "
-                                 "stops", seconds, "writing …")
+                reply.count_down(
+                    f"{WAITING[kind]}: retrying in {{}} s · {self.key('stop_reply')} stops",
+                    seconds,
+                    "writing …",
+                )
             case CostReported():
                 reply.set_meta(reply_meta(entry, "writing …"))
             case TurnDone():
@@ -119,21 +125,27 @@ class ChatPane(Vertical):
 
     # -- conversations ------------------------------------------------------------------------
 
-    async def show_conversation(self, saved: SavedSession | None, entries: list[LedgerEntry],
-                                pending: bool) -> None:
+    async def show_conversation(
+        self, saved: SavedSession | None, entries: list[LedgerEntry], pending: bool
+    ) -> None:
         """Replace the chat with a reopened conversation, or with a fresh one (None)."""
         await self.chat.clear()
         if saved is None:
-            await self.say("A new conversation. "
-                           f"{self.key('conversations')} reopens earlier ones.", "tip")
+            await self.say(f"A new conversation. {self.key('conversations')} reopens earlier ones.", "tip")
             return
         when = max((r.at for r in saved.responses), default=None)
-        await self.say("Reopened conversation" + (
-            f" (last reply {datetime.fromtimestamp(when):%Y-%m-%d %H:%M})" if when else "")
-            + ". Claude sees all of it with your next message.", "tip")
+        await self.say(
+            "Reopened conversation"
+            + (f" (last reply {datetime.fromtimestamp(when):%Y-%m-%d %H:%M})" if when else "")
+            + ". Claude sees all of it with your next message.",
+            "tip",
+        )
         await self.chat.add_history(reopened_widgets(saved, self.model_name, entries))
         if pending:
-            await self.say("Your last message has no reply yet (it failed, or studio closed "
-                           f"first). {self.key('retry')} sends it again.", "warn")
+            await self.say(
+                "Your last message has no reply yet (it failed, or studio closed "
+                f"first). {self.key('retry')} sends it again.",
+                "warn",
+            )
         if saved.unsent and not self.prompt.text.strip():
             self.prompt.load_text(saved.unsent)

@@ -14,9 +14,11 @@ def entry_cost(entry: LedgerEntry) -> str:
 def reply_meta(entry: LedgerEntry, status: str = "") -> str:
     """The line under a reply in the chat: its cost and tokens, and how it ended."""
     u = entry.usage
-    parts = [entry_cost(entry) if entry.responses else "",
-             f"in {format_tokens(u.input)} · out {format_tokens(u.output)}" if entry.responses
-             else "", status]
+    parts = [
+        entry_cost(entry) if entry.responses else "",
+        f"in {format_tokens(u.input)} · out {format_tokens(u.output)}" if entry.responses else "",
+        status,
+    ]
     if entry.responses and u.cache_read:
         parts.insert(2, f"cache read {format_tokens(u.cache_read)}")
     return " · ".join(p for p in parts if p)

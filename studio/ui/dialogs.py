@@ -86,12 +86,14 @@ class OpenDraft(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(f"Open a draft from {self.folder}", classes="question", markup=False)
             if not self.files:
-                yield Static("No drafts yet. Ask Claude to save one, or press "
-                             f"{key_label(self.app, 'save_draft')}.",
-                             classes="hint")
+                yield Static(
+                    f"No drafts yet. Ask Claude to save one, or press {key_label(self.app, 'save_draft')}.",
+                    classes="hint",
+                )
             else:
-                yield OptionList(*(Option(_describe(f), id=f.name) for f in self.files),
-                                 id="open-list", markup=False)  # file names are not markup
+                yield OptionList(
+                    *(Option(_describe(f), id=f.name) for f in self.files), id="open-list", markup=False
+                )  # file names are not markup
             yield Static("↑↓ and Enter open · Escape cancels", classes="hint")
 
     def on_mount(self) -> None:
@@ -123,8 +125,9 @@ class Conversations(ModalScreen[str | None]):
         Binding("delete", "delete", "Delete", id="conversations.delete"),
     ]
 
-    def __init__(self, sessions: list[SessionSummary], current: int | None,
-                 delete: Callable[[int], bool]) -> None:
+    def __init__(
+        self, sessions: list[SessionSummary], current: int | None, delete: Callable[[int], bool]
+    ) -> None:
         super().__init__()
         self.sessions = sessions
         self.current = current
@@ -134,11 +137,15 @@ class Conversations(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static("Conversations", classes="question")
             options = [Option("+ New conversation", id=NEW_CONVERSATION)]
-            options += [Option(_describe_session(s, s.id == self.current), id=str(s.id))
-                        for s in self.sessions]
+            options += [
+                Option(_describe_session(s, s.id == self.current), id=str(s.id)) for s in self.sessions
+            ]
             yield OptionList(*options, id="conversation-list")
-            yield Static("Every conversation is kept as it happens. ↑↓ and Enter open · "
-                         "Delete forgets one · Escape cancels", classes="hint")
+            yield Static(
+                "Every conversation is kept as it happens. ↑↓ and Enter open · "
+                "Delete forgets one · Escape cancels",
+                classes="hint",
+            )
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -158,13 +165,16 @@ class Conversations(ModalScreen[str | None]):
             return
         option = options.get_option_at_index(options.highlighted)
         if option.id in (NEW_CONVERSATION, str(self.current)):
-            self.notify("That one is open: start or open another conversation first.",
-                        severity="warning")
+            self.notify("That one is open: start or open another conversation first.", severity="warning")
             return
         assert option.id is not None
-        answer = await self.app.push_screen_wait(Choice(
-            "Forget this conversation? Its messages are deleted; what it cost still counts "
-            "towards today's spend.", [("delete", "Delete"), ("cancel", "Cancel")]))
+        answer = await self.app.push_screen_wait(
+            Choice(
+                "Forget this conversation? Its messages are deleted; what it cost still counts "
+                "towards today's spend.",
+                [("delete", "Delete"), ("cancel", "Cancel")],
+            )
+        )
         if answer == "delete":
             if self.delete(int(option.id)):
                 options.remove_option(option.id)
@@ -177,6 +187,8 @@ def _describe_session(session: SessionSummary, current: bool) -> Text:
     when = datetime.fromtimestamp(session.updated).strftime("%Y-%m-%d %H:%M")
     replies = f"{session.replies} repl{'y' if session.replies == 1 else 'ies'}"
     text = Text(visible(session.title or "(nothing sent yet)"), overflow="ellipsis", no_wrap=True)
-    text.append(f"\n  {when} · {replies} · {format_usd(session.usd)}"
-                + (" · open now" if current else ""), style="dim")
+    text.append(
+        f"\n  {when} · {replies} · {format_usd(session.usd)}" + (" · open now" if current else ""),
+        style="dim",
+    )
     return text

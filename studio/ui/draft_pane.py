@@ -70,8 +70,11 @@ class DraftPane(Vertical):
         """Half-written temp files of studios killed mid-save: walking a big drafts folder is
         slow disk work, kept off the start-up path."""
         self.workspace.store.remove_stale_temps()
-        for folder in (self.recovery.folder, self.recovery.instances.folder,
-                       *([self.workspace.versions.folder] if self.workspace.versions else [])):
+        for folder in (
+            self.recovery.folder,
+            self.recovery.instances.folder,
+            *([self.workspace.versions.folder] if self.workspace.versions else []),
+        ):
             remove_stale_temps(folder, recursive=False)
 
     def on_unmount(self) -> None:
@@ -106,8 +109,11 @@ class DraftPane(Vertical):
         except (OSError, DraftError) as exc:
             if not self._recovery_failed:  # once, not every two seconds
                 self._recovery_failed = True
-                self.notify(f"{exc} Save the draft with {self._key_name('save_draft')}.",
-                            severity="warning", timeout=10)
+                self.notify(
+                    f"{exc} Save the draft with {self._key_name('save_draft')}.",
+                    severity="warning",
+                    timeout=10,
+                )
         else:
             self._recovery_failed = False
 
@@ -120,8 +126,7 @@ class DraftPane(Vertical):
             self.editor.preview(content)
             name = partial.get("filename")
             name = name if isinstance(name, str) and name else None
-            self.editor.show_title(name or self.draft.name, False,
-                                   f"Claude is writing {name or 'a draft'}…")
+            self.editor.show_title(name or self.draft.name, False, f"Claude is writing {name or 'a draft'}…")
 
     def abandon_preview(self) -> None:
         """The tool never ran (stopped, failed, refused): the writer's text comes back."""
@@ -143,13 +148,17 @@ class DraftPane(Vertical):
         else:
             # The writer had unsaved text in another draft: keep it, in undo and in recovery.
             try:
-                self.recovery.write(change.before_name, change.before_text,
-                                    drafts_root=self.workspace.store.root)
+                self.recovery.write(
+                    change.before_name, change.before_text, drafts_root=self.workspace.store.root
+                )
             except (OSError, DraftError) as exc:  # undo still has it; the copy on disk does not
                 self.notify(f"{exc} Ctrl+Z in the draft still brings it back.", severity="warning")
             self.editor.replace_all(change.text)
-            self.notify(f"Your unsaved {change.before_name or 'untitled draft'} is kept: Ctrl+Z in "
-                        "the draft brings it back.", timeout=8)
+            self.notify(
+                f"Your unsaved {change.before_name or 'untitled draft'} is kept: Ctrl+Z in "
+                "the draft brings it back.",
+                timeout=8,
+            )
         self._recovered_text = None
         if change.replaced_key is None:
             self._show_title(f"saved by Claude {datetime.now():%H:%M}")
@@ -157,8 +166,10 @@ class DraftPane(Vertical):
         self._replaced = change.replaced_key
         key = self._key_name(RESTORE_ID)
         self._show_title(f"replaced by Claude · {key}: previous version")
-        said = (f"Claude replaced drafts/{change.name} ({change.replaced_words} words); {key} brings "
-                "the previous version back.")
+        said = (
+            f"Claude replaced drafts/{change.name} ({change.replaced_words} words); {key} brings "
+            "the previous version back."
+        )
         self.post_message(self.Said(said, "warn"))
 
     # -- the writer's commands -------------------------------------------------------------
@@ -169,21 +180,28 @@ class DraftPane(Vertical):
         name = self.draft.name
         if ask_name or name is None:
             name = await self.app.push_screen_wait(
-                AskName("Save the draft as (in the drafts folder):", name or ""))
+                AskName("Save the draft as (in the drafts folder):", name or "")
+            )
             if name is None:
                 return False
         store, text = self.workspace.store, self.draft.text
         try:
             name = store.normalise(name)
             same_file = name == self.draft.name
-            if not same_file and store.stamp(name) is not None and not await self._confirm(
-                    f"{name} already exists in the drafts folder. Replace it?", "Replace"):
+            if (
+                not same_file
+                and store.stamp(name) is not None
+                and not await self._confirm(
+                    f"{name} already exists in the drafts folder. Replace it?", "Replace"
+                )
+            ):
                 return False
             try:
                 saved = store.save(name, text, expected=self.draft.stamp if same_file else None)
             except DraftConflict as conflict:
-                if not await self._confirm(f"{conflict} Overwrite it with the text in the editor?",
-                                           "Overwrite"):
+                if not await self._confirm(
+                    f"{conflict} Overwrite it with the text in the editor?", "Overwrite"
+                ):
                     return False
                 saved = store.save(name, text, overwrite_changed=True)
         except DraftError as exc:
@@ -205,9 +223,12 @@ class DraftPane(Vertical):
         """Before replacing the open draft: save, discard or stay. Never drops text silently."""
         if not self.draft.dirty or not self.draft.text.strip():
             return True
-        answer = await self.app.push_screen_wait(Choice(
-            f"{self.draft.title} has unsaved changes. Save them before {doing}?",
-            [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")]))
+        answer = await self.app.push_screen_wait(
+            Choice(
+                f"{self.draft.title} has unsaved changes. Save them before {doing}?",
+                [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")],
+            )
+        )
         if answer == "save":
             worker = self.save()
             await worker.wait()
@@ -278,15 +299,18 @@ class DraftPane(Vertical):
         others = self.recovery.instances.others_with(self.workspace.store.root, name)
         if not others or name == self.draft.name:
             return None
-        return ", ".join(f"process {o.pid}, since {datetime.fromtimestamp(o.since):%Y-%m-%d %H:%M}"
-                         for o in others)
+        return ", ".join(
+            f"process {o.pid}, since {datetime.fromtimestamp(o.since):%Y-%m-%d %H:%M}" for o in others
+        )
 
     async def _open_elsewhere_ok(self, name: str) -> bool:
         """Like vim's swap file: another running studio has this draft open; open it anyway?"""
         who = self._open_elsewhere(name)
         return who is None or await self._confirm(
             f"{name} is open in another studio ({who}). Each studio keeps its own unsaved text, and "
-            "a save over the other's asks first. Open it here too?", "Open anyway")
+            "a save over the other's asks first. Open it here too?",
+            "Open anyway",
+        )
 
     def reopen(self, name: str) -> None:
         """The draft a reopened conversation worked on, unless the open one has unsaved text or
@@ -294,8 +318,11 @@ class DraftPane(Vertical):
         if self.draft.dirty and self.draft.text.strip():
             return
         if who := self._open_elsewhere(name):
-            self.notify(f"{name} is open in another studio ({who}), so it was not reopened here. "
-                        f"{self._key_name('open_draft')} opens it anyway.", timeout=10)
+            self.notify(
+                f"{name} is open in another studio ({who}), so it was not reopened here. "
+                f"{self._key_name('open_draft')} opens it anyway.",
+                timeout=10,
+            )
             return
         try:
             text, stamp = self.workspace.store.read(name)
@@ -316,10 +343,13 @@ class DraftPane(Vertical):
         store = self.workspace.store
         for found in self.recovery.pending(drafts_root=store.root):
             when = datetime.fromtimestamp(found.saved_at).strftime("%Y-%m-%d %H:%M")
-            answer = await self.app.push_screen_wait(Choice(
-                f"Unsaved text of {found.name or 'an untitled draft'} from {when} "
-                f"({count_words(found.text)} words) was kept when studio last stopped. Restore it?",
-                [("restore", "Restore"), ("discard", "Discard")]))
+            answer = await self.app.push_screen_wait(
+                Choice(
+                    f"Unsaved text of {found.name or 'an untitled draft'} from {when} "
+                    f"({count_words(found.text)} words) was kept when studio last stopped. Restore it?",
+                    [("restore", "Restore"), ("discard", "Discard")],
+                )
+            )
             if answer == "restore":
                 on_disk, stamp = "", None
                 if found.name is not None:

@@ -31,8 +31,9 @@ def _cell(text: str) -> str:
 
 
 def _table(rows: list[tuple[str, str]]) -> str:
-    return "\n".join(["| Key | What it does |", "|---|---|",
-                      *(f"| {_cell(key)} | {what} |" for key, what in rows)])
+    return "\n".join(
+        ["| Key | What it does |", "|---|---|", *(f"| {_cell(key)} | {what} |" for key, what in rows)]
+    )
 
 
 def keys_markdown(app: App[Any], screen: DOMNode) -> str:
@@ -47,12 +48,10 @@ def keys_markdown(app: App[Any], screen: DOMNode) -> str:
         else:
             ours.append((key, what))
     palette = (key_name(app.COMMAND_PALETTE_BINDING), "Command palette")
-    close = " or ".join(key_label(screen, binding_id) for binding_id in ("help.close",
-                                                                         "help.close_f1"))
-    return "\n\n".join(["# Keys", _table(ours),
-                        "## Other keys",
-                        _table([*OTHER_KEYS, palette]),
-                        f"Press {close} to close."])
+    close = " or ".join(key_label(screen, binding_id) for binding_id in ("help.close", "help.close_f1"))
+    return "\n\n".join(
+        ["# Keys", _table(ours), "## Other keys", _table([*OTHER_KEYS, palette]), f"Press {close} to close."]
+    )
 
 
 class HelpScreen(ModalScreen[None]):

@@ -27,12 +27,15 @@ def keymap_problems(keymap: dict[str, str], bindings: Iterable[object]) -> list[
     problems = []
     for binding_id, keys in keymap.items():
         if binding_id not in known:
-            problems.append(f"keymap: there is no action called {binding_id!r} (the ids are "
-                            f"{', '.join(sorted(known))}).")
+            problems.append(
+                f"keymap: there is no action called {binding_id!r} (the ids are {', '.join(sorted(known))})."
+            )
             continue
         for key in (k.strip() for k in keys.split(",")):
             if key in taken:
-                problems.append(f"keymap: {key} for {binding_id} is also a key of the message box "
-                                "and the draft, which keep it while they have focus; choose a free "
-                                "key such as f9.")
+                problems.append(
+                    f"keymap: {key} for {binding_id} is also a key of the message box "
+                    "and the draft, which keep it while they have focus; choose a free "
+                    "key such as f9."
+                )
     return problems

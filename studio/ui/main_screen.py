@@ -58,8 +58,13 @@ class MainScreen(Screen[None]):
     turn_running: reactive[bool] = reactive(False, bindings=True)
     can_retry: reactive[bool] = reactive(False, bindings=True)
 
-    def __init__(self, settings: Settings, session: Session, recovery: RecoveryStore,
-                 notices: list[tuple[str, NoticeLevel]]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        session: Session,
+        recovery: RecoveryStore,
+        notices: list[tuple[str, NoticeLevel]],
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.session = session
@@ -92,25 +97,32 @@ class MainScreen(Screen[None]):
     async def on_mount(self) -> None:
         session, chat = self.session, self.chat_pane
         chat.model_name = lambda model: session.catalog.info(model).name
-        self.watcher = NextRequestWatcher(self, session, lambda: chat.prompt.text,
-                                          self.sidebar.show_next)
+        self.watcher = NextRequestWatcher(self, session, lambda: chat.prompt.text, self.sidebar.show_next)
         self.show_model()
         self.show_ledger()
-        await chat.say(f"Write to Claude below: Enter sends, Shift+Enter or Ctrl+J adds a line, "
-                       f"{self.key('stop_reply')} stops a reply, {self.key('pick_model')} picks the "
-                       "model. The draft is on the right.", "tip")
+        await chat.say(
+            f"Write to Claude below: Enter sends, Shift+Enter or Ctrl+J adds a line, "
+            f"{self.key('stop_reply')} stops a reply, {self.key('pick_model')} picks the "
+            "model. The draft is on the right.",
+            "tip",
+        )
         settings = self.settings
         if settings.demo:
-            await chat.say("Demo mode: replies come from studio's built-in offline server, not "
-                           "from Claude. Prices are real; the text is simulated.", "warn")
+            await chat.say(
+                "Demo mode: replies come from studio's built-in offline server, not "
+                "from Claude. Prices are real; the text is simulated.",
+                "warn",
+            )
         earlier = session.earlier_conversations()
         if settings.resume and earlier:
             model = session.model
-            await self._show_reopened(session.open_latest_now(keep_model=settings.model_chosen),
-                                      model)
+            await self._show_reopened(session.open_latest_now(keep_model=settings.model_chosen), model)
         elif earlier:
-            await chat.say(f"{self.key('conversations')} reopens one of your {len(earlier)} "
-                           f"earlier conversation{'s' if len(earlier) > 1 else ''}.", "tip")
+            await chat.say(
+                f"{self.key('conversations')} reopens one of your {len(earlier)} "
+                f"earlier conversation{'s' if len(earlier) > 1 else ''}.",
+                "tip",
+            )
         elif settings.resume:
             await chat.say("No earlier conversation to continue: this one is new.", "warn")
         for text, level in self._notices:
@@ -157,8 +169,11 @@ class MainScreen(Screen[None]):
         if not self.showing:
             return
         s = self.session.spending
-        budget = (Budget(s.session_usd, s.daily_usd, s.session_limit, s.daily_limit)
-                  if s.session_limit or s.daily_limit else None)
+        budget = (
+            Budget(s.session_usd, s.daily_usd, s.session_limit, s.daily_limit)
+            if s.session_limit or s.daily_limit
+            else None
+        )
         self.sidebar.show_ledger(s.ledger, self.chat_pane.model_name, budget)
 
     def _flags(self) -> None:
@@ -170,9 +185,13 @@ class MainScreen(Screen[None]):
 
     def keeping_changed(self, problem: str | None) -> None:
         """The store stalled (`problem`) or recovered (None): say so in the conversation."""
-        self.run_worker(self.say(
-            problem or "Conversations and costs are kept on disk again; nothing was lost.",
-            "warn" if problem else "tip"), group="store-status")
+        self.run_worker(
+            self.say(
+                problem or "Conversations and costs are kept on disk again; nothing was lost.",
+                "warn" if problem else "tip",
+            ),
+            group="store-status",
+        )
 
     @on(DraftPane.Said)
     async def _draft_said(self, message: DraftPane.Said) -> None:
@@ -195,23 +214,27 @@ class MainScreen(Screen[None]):
     async def _send(self, text: str) -> None:
         session = self.session
         if self.turn_running:
-            self.notify(f"Claude is still replying; {self.key('stop_reply')} stops it.",
-                        severity="warning")
+            self.notify(f"Claude is still replying; {self.key('stop_reply')} stops it.", severity="warning")
             return
         if not session.settings.api_key:
-            await self.say("No API key, so nothing was sent (your message is still in the box). "
-                           f"Press {self.key('api_key')} to paste a key, or set ANTHROPIC_API_KEY.",
-                           "error")
+            await self.say(
+                "No API key, so nothing was sent (your message is still in the box). "
+                f"Press {self.key('api_key')} to paste a key, or set ANTHROPIC_API_KEY.",
+                "error",
+            )
             return
         budget = session.budget()
         if budget.level == "over" and not await self._agree(
-                f"{budget.message} Send this message anyway?", "Send anyway"):
+            f"{budget.message} Send this message anyway?", "Send anyway"
+        ):
             return
         size = await session.size_check(text)
         if size.too_big and not await self._agree(
-                f"This message makes a request of about {format_tokens(size.tokens)} tokens, over "
-                f"the {format_tokens(size.limit or 0)} that {session.model_name} accepts: the API "
-                "will refuse it. Send anyway?", "Send anyway"):
+            f"This message makes a request of about {format_tokens(size.tokens)} tokens, over "
+            f"the {format_tokens(size.limit or 0)} that {session.model_name} accepts: the API "
+            "will refuse it. Send anyway?",
+            "Send anyway",
+        ):
             return
         await self.chat_pane.sent(text)
         try:
@@ -222,8 +245,7 @@ class MainScreen(Screen[None]):
         self._run_turn(events)
 
     async def _agree(self, question: str, action: str) -> bool:
-        answer = await self.app.push_screen_wait(Choice(question, [("yes", action),
-                                                                   ("cancel", "Cancel")]))
+        answer = await self.app.push_screen_wait(Choice(question, [("yes", action), ("cancel", "Cancel")]))
         return answer == "yes"
 
     @work(group="turn", exclusive=True, exit_on_error=False)
@@ -256,8 +278,11 @@ class MainScreen(Screen[None]):
             case TurnEnded(budget=budget) if budget is not None:
                 await self.chat_pane.show(event)
                 self.show_ledger()
-                await self.say(budget.message + (" The next message will ask before sending."
-                                                 if budget.level == "over" else ""), "warn")
+                await self.say(
+                    budget.message
+                    + (" The next message will ask before sending." if budget.level == "over" else ""),
+                    "warn",
+                )
                 return
         await self.chat_pane.show(event)
         if isinstance(event, CostReported | TurnStarted):
@@ -330,12 +355,14 @@ class MainScreen(Screen[None]):
     async def action_conversations(self) -> None:
         session = self.session
         if self.turn_running:
-            self.notify(f"Claude is still replying; {self.key('stop_reply')} stops it first.",
-                        severity="warning")
+            self.notify(
+                f"Claude is still replying; {self.key('stop_reply')} stops it first.", severity="warning"
+            )
             return
         session.keep_context()
-        choice = await self.app.push_screen_wait(Conversations(
-            await session.conversations(), session.history.session_id, session.forget))
+        choice = await self.app.push_screen_wait(
+            Conversations(await session.conversations(), session.history.session_id, session.forget)
+        )
         if choice is None or choice == str(session.history.session_id) or session.running:
             return
         if choice == NEW_CONVERSATION:
@@ -359,7 +386,8 @@ class MainScreen(Screen[None]):
 
     async def _show_conversation(self, saved: SavedSession | None) -> None:
         await self.chat_pane.show_conversation(
-            saved, self.session.spending.ledger.entries, self.session.conversation.pending_user_turn())
+            saved, self.session.spending.ledger.entries, self.session.conversation.pending_user_turn()
+        )
         self.show_ledger()
         self.watcher.changed()
         self._flags()
@@ -378,8 +406,10 @@ class MainScreen(Screen[None]):
             self.draft_pane.offer_recovery()
             if key is None:
                 if not session.settings.api_key:
-                    await self.say("No API key yet: the editor works; press "
-                                   f"{self.key('api_key')} when you have one.", "warn")
+                    await self.say(
+                        f"No API key yet: the editor works; press {self.key('api_key')} when you have one.",
+                        "warn",
+                    )
                 return
             await session.use_key(key, str(path))
             await self.say(f"Key {mask_key(key)} works and is saved in {path}.", "tip")

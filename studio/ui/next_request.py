@@ -12,16 +12,18 @@ from collections.abc import Callable
 from textual.timer import Timer
 from textual.widget import Widget
 
-from studio.core.session import NextRequest, Session
+from studio.core.session import Session
+from studio.core.sizing import NextRequest
 from studio.core.tokens import TokenizerUnavailable
 
 ESTIMATE_DELAY = 0.3  # seconds of quiet before estimating
-EXACT_DELAY = 1.5     # seconds of quiet before asking the API
+EXACT_DELAY = 1.5  # seconds of quiet before asking the API
 
 
 class NextRequestWatcher:
-    def __init__(self, owner: Widget, session: Session, typed: Callable[[], str],
-                 show: Callable[[NextRequest], None]) -> None:
+    def __init__(
+        self, owner: Widget, session: Session, typed: Callable[[], str], show: Callable[[NextRequest], None]
+    ) -> None:
         self.owner = owner
         self.session = session
         self.typed = typed
@@ -40,8 +42,10 @@ class NextRequestWatcher:
         if self._exact is not None:  # that count was for the request as it stood: no longer true
             self._exact = None
             self.show()
-        self._timers = [self.owner.set_timer(ESTIMATE_DELAY, self._estimate_later),
-                        self.owner.set_timer(EXACT_DELAY, self._exact_later)]
+        self._timers = [
+            self.owner.set_timer(ESTIMATE_DELAY, self._estimate_later),
+            self.owner.set_timer(EXACT_DELAY, self._exact_later),
+        ]
 
     def sent(self) -> None:
         for timer in self._timers:

@@ -44,8 +44,9 @@ class Onboarding(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="onboarding"):
-            yield Static(EXPLANATION.format(config_env=escape(visible(self.config_env))),
-                         id="onboarding-text")
+            yield Static(
+                EXPLANATION.format(config_env=escape(visible(self.config_env))), id="onboarding-text"
+            )
             yield Input(placeholder="sk-ant-…", password=True, id="key-input")
             yield Static("", id="key-status", markup=False)  # it quotes what a server said
             with Horizontal(id="onboarding-buttons"):

@@ -18,8 +18,7 @@ from studio.core.visible import visible
 from studio.ui.chat import AssistantMessage, Notice, ToolEntry, UserMessage, settled_text
 from studio.ui.cost_words import reply_meta
 
-ENDED: dict[PartialStatus, str] = {"streaming": "interrupted", "failed": "failed",
-                                   "stopped": "stopped"}
+ENDED: dict[PartialStatus, str] = {"streaming": "interrupted", "failed": "failed", "stopped": "stopped"}
 
 
 def _result_text(block: dict[str, Any]) -> str:
@@ -32,13 +31,18 @@ def _result_text(block: dict[str, Any]) -> str:
 WidgetMaker = Callable[[], Widget]
 
 
-def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
-                     entries: list[LedgerEntry]) -> list[WidgetMaker]:
+def reopened_widgets(
+    saved: SavedSession, name_of: Callable[[str], str], entries: list[LedgerEntry]
+) -> list[WidgetMaker]:
     """One widget per message the writer sent and per reply (all its tool rounds together), as
     makers: parsing a long conversation's Markdown takes a while, so the chat builds the newest
     first and the rest in batches."""
-    results = {block["tool_use_id"]: block for stored in saved.messages
-               for block in stored.message["content"] if block.get("type") == "tool_result"}
+    results = {
+        block["tool_use_id"]: block
+        for stored in saved.messages
+        for block in stored.message["content"]
+        if block.get("type") == "tool_result"
+    }
     by_number = {entry.number: entry for entry in entries}
     # How a reply ended, when not normally; a round studio never finished writing was interrupted.
     status = {p.reply: ENDED[p.status] for p in saved.partials}
@@ -53,14 +57,23 @@ def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
             model, number = reply
             entry = by_number.get(number) if number is not None else None
             how = status.get(number, "")
-            makers.append(partial(_reply, name_of(model) if model else "Claude", blocks, results,
-                                  saved.touched,
-                                  reply_meta(entry, how) if entry is not None else how))
+            makers.append(
+                partial(
+                    _reply,
+                    name_of(model) if model else "Claude",
+                    blocks,
+                    results,
+                    saved.touched,
+                    reply_meta(entry, how) if entry is not None else how,
+                )
+            )
         blocks, reply = [], None
 
     # A round that did not finish is shown where it stood: before the message at its position.
-    ends = [SavedMessage({"role": "assistant", "content": [{"type": "text", "text": p.text}]},
-                         p.model, p.reply) for p in partials]
+    ends = [
+        SavedMessage({"role": "assistant", "content": [{"type": "text", "text": p.text}]}, p.model, p.reply)
+        for p in partials
+    ]
     stream: list[SavedMessage] = []
     for position, stored in enumerate(saved.messages):
         while partials and partials[0].position <= position:
@@ -87,16 +100,22 @@ def reopened_widgets(saved: SavedSession, name_of: Callable[[str], str],
     return makers
 
 
-def _reply(model_name: str, blocks: list[dict[str, Any]], results: dict[str, dict[str, Any]],
-           touched: dict[str, TouchedDraft], meta: str) -> AssistantMessage:
+def _reply(
+    model_name: str,
+    blocks: list[dict[str, Any]],
+    results: dict[str, dict[str, Any]],
+    touched: dict[str, TouchedDraft],
+    meta: str,
+) -> AssistantMessage:
     parts: list[Static | Collapsible] = []
     for block in blocks:
         if block.get("type") == "text" and block["text"].strip():
             parts.append(settled_text(block["text"]))
         elif block.get("type") == "tool_use":
             result = results.get(block["id"], {})
-            entry = ToolEntry(block["name"], block.get("input"), _result_text(result),
-                              bool(result.get("is_error")))
+            entry = ToolEntry(
+                block["name"], block.get("input"), _result_text(result), bool(result.get("is_error"))
+            )
             draft = touched.get(block["id"])  # none for calls kept before drafts were recorded
             if draft is not None and draft.kind == "saved":  # titled as the live ToolEntry is
                 entry.title += visible(f": drafts/{draft.name}")

@@ -21,5 +21,7 @@ class NoControls(LineFilter):
         # One search over the joined text: the usual line has nothing to remove and costs one scan.
         if not CONTROLS.search("".join(segment.text for segment in segments)):
             return segments
-        return [Segment(without_controls(text), style, control) if not control
-                else Segment(text, style, control) for text, style, control in segments]
+        return [
+            Segment(without_controls(text), style, control) if not control else Segment(text, style, control)
+            for text, style, control in segments
+        ]

@@ -14,7 +14,7 @@ from textual.widgets import Sparkline, Static
 
 from studio.core.catalog import ModelInfo
 from studio.core.ledger import CostLedger, LedgerEntry
-from studio.core.session import NextRequest
+from studio.core.sizing import NextRequest
 from studio.core.usage import format_tokens, format_usd
 from studio.core.visible import visible
 from studio.ui.cost_words import entry_cost
@@ -35,8 +35,11 @@ def _entry_text(entry: LedgerEntry, name: str) -> Text:
     text.append(visible(name.removeprefix("Claude ")[:14]))
     text.append(f"  {entry_cost(entry)}\n", style="bold")
     text.append(f"  in {format_tokens(u.input)} · out {format_tokens(u.output)}\n", style="dim")
-    written = (f"{format_tokens(u.cache_write_5m)}+{format_tokens(u.cache_write_1h)}h"
-               if u.cache_write_1h else format_tokens(u.cache_write))
+    written = (
+        f"{format_tokens(u.cache_write_5m)}+{format_tokens(u.cache_write_1h)}h"
+        if u.cache_write_1h
+        else format_tokens(u.cache_write)
+    )
     text.append(f"  cache r {format_tokens(u.cache_read)} · w {written}", style="dim")
     if entry.saved_usd:
         text.append(f"\n  {_cache_effect(entry.saved_usd)}", style="dim")
@@ -45,8 +48,11 @@ def _entry_text(entry: LedgerEntry, name: str) -> Text:
 
 def _cache_effect(saved_usd: float, why: str = "") -> str:
     """Savings; before any read pays the write premium back, what caching has cost so far."""
-    return (f"cache saved {format_usd(saved_usd)}" if saved_usd >= 0
-            else f"cache extra {format_usd(-saved_usd)}{why}")
+    return (
+        f"cache saved {format_usd(saved_usd)}"
+        if saved_usd >= 0
+        else f"cache extra {format_usd(-saved_usd)}{why}"
+    )
 
 
 def _clock(seconds: float) -> str:
@@ -81,8 +87,10 @@ class CostSidebar(VerticalScroll):
         else:
             p = model.price
             text.append("per million tokens\n", style="dim")
-            text.append(f"input  ${p.input:>6.2f}\noutput ${p.output:>6.2f}\n"
-                        f"cache read  ${p.cache_read:.2f}\ncache write ${p.cache_write_5m:.2f}")
+            text.append(
+                f"input  ${p.input:>6.2f}\noutput ${p.output:>6.2f}\n"
+                f"cache read  ${p.cache_read:.2f}\ncache write ${p.cache_write_5m:.2f}"
+            )
         if model.context_window:
             text.append(f"\ncontext {format_tokens(model.context_window)} tokens", style="dim")
         self.query_one("#model-card", Static).update(text)
@@ -95,8 +103,11 @@ class CostSidebar(VerticalScroll):
         else:
             error = f" ±{next_request.error:.0%}" if next_request.error is not None else ""
             text.append(f"≈{format_tokens(next_request.estimate)} tokens{error}\n")
-            exact = (f"exact {format_tokens(next_request.exact)}" if next_request.exact is not None
-                     else "exact: after a pause")
+            exact = (
+                f"exact {format_tokens(next_request.exact)}"
+                if next_request.exact is not None
+                else "exact: after a pause"
+            )
             text.append(f"{exact}\n", style="" if next_request.exact is not None else "dim")
             text.append(f"input cost ≤ {format_usd(next_request.usd)}", style="dim")
             size = next_request.exact or next_request.estimate
@@ -104,8 +115,9 @@ class CostSidebar(VerticalScroll):
                 text.append(f"\nover the {format_tokens(next_request.limit)} limit", style="bold red")
         self.query_one("#next", Static).update(text)
 
-    def show_ledger(self, ledger: CostLedger, names: Callable[[str], str],
-                    budget: Budget | None = None) -> None:
+    def show_ledger(
+        self, ledger: CostLedger, names: Callable[[str], str], budget: Budget | None = None
+    ) -> None:
         """`names` turns a model id into its display name."""
         self._ledger, self._budget = ledger, budget
         self._show_totals()
@@ -132,19 +144,21 @@ class CostSidebar(VerticalScroll):
         totals.append(f"in {format_tokens(u.input)} · out {format_tokens(u.output)}\n")
         totals.append(f"cache read {format_tokens(u.cache_read)}\n")
         if u.cache_write_1h:
-            totals.append(f"cache write {format_tokens(u.cache_write_5m)} 5m"
-                          f" + {format_tokens(u.cache_write_1h)} 1h\n")
+            totals.append(
+                f"cache write {format_tokens(u.cache_write_5m)} 5m + {format_tokens(u.cache_write_1h)} 1h\n"
+            )
         else:
             totals.append(f"cache write {format_tokens(u.cache_write)}\n")
         totals.append(_cache_effect(ledger.saved_usd, "\n(repaid when it is read)"))
         left = ledger.cache_seconds_left(time.time())
         if left is not None:
-            totals.append(f"\ncache warm {_clock(left)}" if left else "\ncache expired",
-                          style="dim")
+            totals.append(f"\ncache warm {_clock(left)}" if left else "\ncache expired", style="dim")
         if self._budget is not None:
             b = self._budget
-            for label, spent, limit in (("session", b.session_usd, b.session_limit),
-                                        ("today", b.daily_usd, b.daily_limit)):
+            for label, spent, limit in (
+                ("session", b.session_usd, b.session_limit),
+                ("today", b.daily_usd, b.daily_limit),
+            ):
                 if limit:
                     share = spent / limit
                     style = "bold red" if share >= 1 else "yellow" if share >= 0.8 else "dim"
