@@ -75,13 +75,7 @@ class RecoveryStore:
         return f"{draft}.{self.instances.id}"
 
     def write(self, name: str | None, text: str, *, drafts_root: Path) -> None:
-        record = {
-            "version": 1,
-            "drafts_root": str(drafts_root.resolve()),
-            "name": name,
-            "text": text,
-            "saved_at": time.time(),
-        }
+        record = _record(name, text, drafts_root)
         label = f"The recovery copy of {name or 'the untitled draft'}"
         _write_private(self.folder, f"{self._key(name, drafts_root)}.json", record, label)
 
@@ -125,13 +119,7 @@ class ReplacedVersions:
     def keep(self, name: str, text: str, *, drafts_root: Path) -> str:
         """Keep `text` as the previous version of `name`; its key (DraftError if it cannot be kept)."""
         key = f"{time.time_ns() // 1_000_000:013d}-{secrets.token_hex(4)}"
-        record = {
-            "version": 1,
-            "drafts_root": str(drafts_root.resolve()),
-            "name": name,
-            "text": text,
-            "saved_at": time.time(),
-        }
+        record = _record(name, text, drafts_root)
         _write_private(self.folder, f"{key}.json", record, f"The previous version of {name}")
         return key
 
@@ -148,3 +136,14 @@ class ReplacedVersions:
         if _VERSION_KEY.fullmatch(key):
             with contextlib.suppress(OSError):
                 (self.folder / f"{key}.json").unlink(missing_ok=True)
+
+
+def _record(name: str | None, text: str, drafts_root: Path) -> dict[str, object]:
+    """What a recovery copy and a replaced version both keep: the text, and whose draft it was."""
+    return {
+        "version": 1,
+        "drafts_root": str(drafts_root.resolve()),
+        "name": name,
+        "text": text,
+        "saved_at": time.time(),
+    }
