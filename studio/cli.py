@@ -44,6 +44,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["batch"]:  # a front end of its own: no TUI imported
+        from studio.batch.cli import main as batch
+
+        return batch(argv[1:])
     args = parse_args(argv)
     from studio.config import ConfigError, load_settings
 

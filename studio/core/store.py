@@ -87,6 +87,52 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, tool_use_id)
     );
     """,
+    # Batch jobs (studio batch, the Batches screen): a job is one run over many documents, sent
+    # as one or more API batches (chunks); each document is an item, mapped back by custom_id.
+    # Kept so a restart, a kill or a lost connection while waiting loses nothing. The document
+    # text is kept with its item, so a retry resends exactly what failed.
+    """
+    CREATE TABLE batch_jobs (
+        id INTEGER PRIMARY KEY,
+        created REAL NOT NULL,
+        name TEXT NOT NULL,
+        model TEXT NOT NULL,
+        instruction TEXT NOT NULL,
+        max_tokens INTEGER NOT NULL,
+        out_dir TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        question TEXT,
+        parent_id INTEGER REFERENCES batch_jobs(id),
+        final_model TEXT,
+        final_max_tokens INTEGER,
+        status TEXT NOT NULL,
+        ended REAL
+    );
+    CREATE TABLE batch_chunks (
+        job_id INTEGER NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        batch_id TEXT,
+        status TEXT NOT NULL,
+        PRIMARY KEY (job_id, position)
+    );
+    CREATE TABLE batch_items (
+        job_id INTEGER NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+        custom_id TEXT NOT NULL,
+        chunk INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        text TEXT NOT NULL,
+        state TEXT NOT NULL,
+        usage TEXT,
+        usd REAL,
+        full_usd REAL,
+        result_path TEXT,
+        error TEXT,
+        answer TEXT,
+        PRIMARY KEY (job_id, custom_id)
+    );
+    """,
 )
 
 PartialStatus = Literal["streaming", "failed", "stopped"]
@@ -171,6 +217,11 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=self.busy_timeout)
+
+    def connect(self) -> sqlite3.Connection:
+        """A connection for another core module's own tables (batch jobs): a transaction when
+        used with `with`, as here."""
+        return self._connect()
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
