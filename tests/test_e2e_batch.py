@@ -84,7 +84,9 @@ def test_a_job_killed_while_waiting_is_finished_by_fetch(
     results = tmp_path / "drafts" / "batches" / "summarise"
     assert not results.exists()
     listed = batch(tmp_path, server, "list")
-    assert listed.returncode == 0 and re.search(r"1\s+Summarise\s+Claude Sonnet 4.6\s+3\s+in_progress", listed.stdout)
+    assert listed.returncode == 0 and re.search(
+        r"1\s+Summarise\s+Claude Sonnet 4.6\s+3\s+in_progress", listed.stdout
+    )
     waited = batch(tmp_path, server, "wait", "1")
     assert waited.returncode == 0, waited.stderr
     assert "3 succeeded; 3 file(s) written now" in waited.stdout

@@ -1,6 +1,6 @@
 """Run the loopback Messages API in the foreground, for trying the studio by hand.
 
-    python -m studio.loopback [--port N] [--key KEY]
+    python -m studio.loopback [--port N] [--key KEY] [--batch-seconds S]
 
 The first line printed is ``ANTHROPIC_BASE_URL=...``, ready to export in another shell.
 """
@@ -22,8 +22,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
     parser.add_argument("--key", default=None, help="API key to require (default: accept any)")
+    parser.add_argument(
+        "--batch-seconds",
+        type=float,
+        default=None,
+        help="how long a Message Batch takes to process (default: 3)",
+    )
     args = parser.parse_args(argv)
     server = LoopbackServer(api_key=args.key, port=args.port, log=lambda line: print(line, flush=True))
+    if args.batch_seconds is not None:
+        server.batch_seconds = max(0.0, args.batch_seconds)
     try:
         server.start()
     except OSError as exc:

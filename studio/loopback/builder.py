@@ -58,6 +58,18 @@ def error_body(error_type: str, message: str, request_id: str) -> dict[str, Any]
     }
 
 
+def messages_problem(body: Any, *, counting: bool) -> str | None:
+    """The API's complaint about a malformed Messages body, if any (also each batch item's params)."""
+    if not isinstance(body, dict):
+        return "request body must be a JSON object"
+    for key in ("model", "messages") if counting else ("model", "messages", "max_tokens"):
+        if key not in body:
+            return f"{key}: Field required"
+    if not isinstance(body["messages"], list):
+        return "messages: Input should be a valid list"
+    return None
+
+
 def json_outcome(status: int, data: Any, headers: dict[str, str] | None = None) -> Outcome:
     """A plain JSON answer."""
     return Outcome(status=status, headers={**JSON_HEADERS, **(headers or {})}, body=dumps(data).encode())

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .paging import cursor_page
 from .sse import last_user_text
 
 QUOTE_LENGTH = 60
@@ -66,22 +67,7 @@ def find_model(model_id: str) -> dict[str, Any] | None:
 
 def models_page(limit: int, after_id: str | None, before_id: str | None) -> dict[str, Any]:
     """One page of the catalogue, cursor-paginated like the API (newest first order kept)."""
-    ids = [m["id"] for m in MODELS]
-    start, end = 0, len(ids)
-    if after_id in ids:
-        start = ids.index(after_id) + 1
-    if before_id in ids:
-        end = ids.index(before_id)
-        start = max(start, end - limit)
-    chosen = [model_entry(m) for m in MODELS[start:end][:limit]]
-    last = start + len(chosen)
-    has_more = start > 0 if before_id in ids else last < len(ids)
-    return {
-        "data": chosen,
-        "has_more": has_more,
-        "first_id": chosen[0]["id"] if chosen else None,
-        "last_id": chosen[-1]["id"] if chosen else None,
-    }
+    return cursor_page([model_entry(m) for m in MODELS], limit, after_id, before_id)
 
 
 def demo_text(body: Any) -> str:

@@ -6,6 +6,8 @@ the same HTTP, SSE and error paths as the live service, with no network.
 It keeps nothing it is sent: ``studio --demo`` runs it for a whole writing session, and a
 server that recorded every request body would grow with it. Tests that read what was sent use
 ``tests/fakeapi.RecordingServer``, which keeps each request through the :meth:`received` hook.
+The one exception is the Message Batches API (``batches.py``): a batch, its requests and results
+are kept in memory, as the API keeps them, until it is deleted or the server stops.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .builder import Context, Outcome, error_body, json_outcome
+from .batch_items import FateHook
+from .batches import BATCHES_PATH, MAX_BYTES, BatchStore
+from .builder import Context, Outcome, error_body, json_outcome, messages_problem
 from .cache import PromptCache
 from .demo import find_model, models_page
 from .replies import DemoReply, Reply
@@ -191,6 +195,9 @@ class LoopbackServer:
 
     With ``api_key`` set, requests must carry it (``x-api-key`` or ``Authorization: Bearer``).
     When the queue is empty, ``default`` answers, or else the built-in demo reply.
+
+    Message Batches are processed in the background; the ``batch_*`` attributes set how (they are
+    read when needed, so a test may change them after the server has started).
     """
 
     def __init__(
@@ -211,6 +218,12 @@ class LoopbackServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.prompt_cache = PromptCache()
+        # Message Batches (see batches.py and batch_items.py); read each time they are needed.
+        self.batch_seconds = 3.0  # how long a batch takes to process, spread over its items
+        self.batch_fate: FateHook | None = None  # (custom_id, params) -> an item's fate, or None
+        self.batch_404_after_create = 0  # retrieves of each new batch that answer 404 first
+        self.batch_max_bytes = MAX_BYTES  # the largest create body accepted (the API's 256 MB)
+        self.batches = BatchStore(self)
 
     def start(self) -> LoopbackServer:
         """Bind a free port (or the one asked for) and serve in a daemon thread."""
@@ -231,6 +244,7 @@ class LoopbackServer:
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
+        self.batches.close()
         httpd.shutdown()
         httpd.close_connections()
         httpd.server_close()
@@ -308,7 +322,7 @@ class LoopbackServer:
         method, path = request.method, request.path.rstrip("/")
         if method == "POST" and path in (MESSAGES_PATH, MESSAGES_PATH + "/count_tokens"):
             body = request.json
-            problem = _validate(body, counting=path != MESSAGES_PATH)
+            problem = messages_problem(body, counting=path != MESSAGES_PATH)
             if problem:
                 return _error(400, "invalid_request_error", problem, request_id)
             if path != MESSAGES_PATH:
@@ -324,23 +338,13 @@ class LoopbackServer:
             if model is None:
                 return _error(404, "not_found_error", f"model: {model_id}", request_id)
             return json_outcome(200, model)
+        if path == BATCHES_PATH or path.startswith(BATCHES_PATH + "/"):
+            return self.batches.route(method, path, request.query, request.body, request.json, request_id)
         return _error(404, "not_found_error", "Not Found", request_id)
 
 
 def _error(status: int, error_type: str, message: str, request_id: str) -> Outcome:
     return json_outcome(status, error_body(error_type, message, request_id))
-
-
-def _validate(body: Any, *, counting: bool) -> str | None:
-    """The API's complaint about a malformed Messages body, if any."""
-    if not isinstance(body, dict):
-        return "request body must be a JSON object"
-    for key in ("model", "messages") if counting else ("model", "messages", "max_tokens"):
-        if key not in body:
-            return f"{key}: Field required"
-    if not isinstance(body["messages"], list):
-        return "messages: Input should be a valid list"
-    return None
 
 
 def _list_models(query: str, request_id: str) -> Outcome:

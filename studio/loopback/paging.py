@@ -1,0 +1,31 @@
+"""Cursor pagination as the API's list endpoints do it (``/v1/models``, ``/v1/messages/batches``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def cursor_page(
+    entries: list[dict[str, Any]], limit: int, after_id: str | None, before_id: str | None
+) -> dict[str, Any]:
+    """One page of ``entries`` (already in list order), as ``{data, has_more, first_id, last_id}``.
+
+    ``after_id`` pages forward from just after that entry; ``before_id`` takes the ``limit`` entries
+    just before it (the SDK then pages on with ``first_id``). An unknown cursor is ignored.
+    """
+    ids = [entry["id"] for entry in entries]
+    start, end = 0, len(ids)
+    if after_id in ids:
+        start = ids.index(after_id) + 1
+    if before_id in ids:
+        end = ids.index(before_id)
+        start = max(start, end - limit)
+    chosen = entries[start:end][:limit]
+    last = start + len(chosen)
+    has_more = start > 0 if before_id in ids else last < len(ids)
+    return {
+        "data": chosen,
+        "has_more": has_more,
+        "first_id": chosen[0]["id"] if chosen else None,
+        "last_id": chosen[-1]["id"] if chosen else None,
+    }
