@@ -117,7 +117,7 @@ async def test_failed_items_get_no_file_and_retry_sends_exactly_them(
 async def test_triage_sends_only_the_yes_documents_to_the_second_model(
     batches: Batches, server: RecordingServer, tmp_path: Path
 ) -> None:
-    paths, docs = documents(tmp_path, ["[[yes]] about whales", "about tea", "[[yes]] more whales"])
+    paths, docs = documents(tmp_path, ["[[yes]] about whales", "a recipe for tea", "[[yes]] more whales"])
     out = tmp_path / "out"
     triage = new_job(
         batches, docs, paths, out, stage="triage", question="Is it about the sea?",
@@ -139,8 +139,9 @@ async def test_triage_sends_only_the_yes_documents_to_the_second_model(
 
 
 async def test_a_request_the_api_refuses_is_caught_before_the_batch(batches: Batches) -> None:
-    params = batches.params_for("claude-nope-1", 100, "Proofread.", None, "text")
-    with pytest.raises(BatchInputError, match="not found"):
+    params = batches.params_for("claude-sonnet-4-6", 100, "Proofread.", None, "text")
+    params["messages"] = []
+    with pytest.raises(BatchInputError, match="at least one message"):
         await batches.validate(params)
 
 

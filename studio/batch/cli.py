@@ -67,7 +67,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         if name == "retry":
             sub.add_argument("--yes", action="store_true", help="do not ask before sending")
             sub.add_argument("--detach", action="store_true", help="submit and return")
-    return parser.parse_args(argv)
+    # FILE... may come before and after options (`run "Fix" a.md --model X b.md`): argparse leaves
+    # the later ones over, and they are files too.
+    args, extra = parser.parse_known_args(argv)
+    unknown = [a for a in extra if a.startswith("-") or args.command != "run"]
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if extra:
+        args.files += [Path(a) for a in extra]
+    return args
 
 
 def main(argv: Sequence[str]) -> int:

@@ -126,8 +126,7 @@ def triage_params(model: str, question: str, text: str) -> dict[str, Any]:
         "system": [
             {
                 "type": "text",
-                "text": "Answer yes or no, in one word, about the document the writer sends.\n\n"
-                f"Question: {question}",
+                "text": f"Answer yes or no, in one word, about the document that follows: {question}",
                 "cache_control": {"type": "ephemeral"},
             }
         ],

@@ -67,6 +67,8 @@ def messages_problem(body: Any, *, counting: bool) -> str | None:
             return f"{key}: Field required"
     if not isinstance(body["messages"], list):
         return "messages: Input should be a valid list"
+    if not body["messages"]:
+        return "messages: at least one message is required"
     return None
 
 
