@@ -37,6 +37,12 @@ def inputs(tmp_path: Path, texts: list[str]) -> list[str]:
     return names
 
 
+def results_of(tmp_path: Path, slug: str) -> Path:
+    """The job's own folder: drafts/batches/<instruction>-<date>-<time>."""
+    [folder] = (tmp_path / "drafts" / "batches").glob(f"{slug}-2*")
+    return folder
+
+
 def said(term_output: bytes) -> str:
     """Everything the command printed, escape sequences and line breaks folded away."""
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", term_output.decode(errors="replace"))
@@ -66,7 +72,7 @@ def test_twenty_drafts_go_out_as_a_batch_and_come_back_as_twenty_files(
     out = said(bytes(term.output))
     assert "Job 1 submitted" in out and "of at most 24 h" in out
     assert "20 succeeded; 20 file(s) written now" in out and "at batch prices" in out
-    results = tmp_path / "drafts" / "batches" / "fix-the-typos"
+    results = results_of(tmp_path, "fix-the-typos")
     assert sorted(p.name for p in results.iterdir()) == [f"note{n:02d}.md" for n in range(20)]
     cost = re.search(r"Cost \$([0-9.]+) at batch prices, \$([0-9.]+) without batch", out)
     assert cost and float(cost[1]) == pytest.approx(float(cost[2]) / 2, rel=0.02)
@@ -81,8 +87,7 @@ def test_a_job_killed_while_waiting_is_finished_by_fetch(
     term = studios.start("batch", "run", "Summarise", *files, "--yes", key=TEST_KEY, base_url=server.base_url)
     term.expect_text("waiting")
     term.crash()  # kill -9 while it waits
-    results = tmp_path / "drafts" / "batches" / "summarise"
-    assert not results.exists()
+    assert not (tmp_path / "drafts" / "batches").exists()
     listed = batch(tmp_path, server, "list")
     assert listed.returncode == 0 and re.search(
         r"1\s+Summarise\s+Claude Sonnet 4.6\s+3\s+in_progress", listed.stdout
@@ -90,6 +95,7 @@ def test_a_job_killed_while_waiting_is_finished_by_fetch(
     waited = batch(tmp_path, server, "wait", "1")
     assert waited.returncode == 0, waited.stderr
     assert "3 succeeded; 3 file(s) written now" in waited.stdout
+    results = results_of(tmp_path, "summarise")
     assert sorted(p.name for p in results.iterdir()) == ["note00.md", "note01.md", "note02.md"]
     again = batch(tmp_path, server, "fetch", "1")
     assert "0 file(s) written now" in again.stdout  # safe to run again
@@ -111,7 +117,7 @@ def test_retry_resends_exactly_the_failed_items(server: RecordingServer, tmp_pat
     sent = [r for r in server.requests if r.path == "/v1/messages/batches" and r.method == "POST"][-1]
     assert [r["params"]["messages"][0]["content"][0]["text"] for r in sent.json["requests"]] == [
         "[[errored]] bad", "[[expired]] slow"]  # fmt: skip
-    results = tmp_path / "drafts" / "batches" / "proofread"
+    results = results_of(tmp_path, "proofread")
     assert len(list(results.iterdir())) == 4
 
 
@@ -123,7 +129,7 @@ def test_triage_sends_only_the_yes_documents_on(server: RecordingServer, tmp_pat
     assert "Triage: 2 of 3 document(s) answered yes." in run.stdout
     assert "the 2 yes document(s) go to Claude Sonnet 4.6" in run.stdout
     assert "sending all 3 to Claude Sonnet 4.6 instead" in run.stdout
-    results = tmp_path / "drafts" / "batches" / "expand-this"
+    results = results_of(tmp_path, "expand-this")
     assert sorted(p.name for p in results.iterdir()) == ["note00.md", "note02.md"]
     models = [r["params"]["model"] for req in server.requests if req.path == "/v1/messages/batches"
               and req.method == "POST" for r in req.json["requests"]]  # fmt: skip

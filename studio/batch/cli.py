@@ -14,7 +14,7 @@ import asyncio
 import re
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -185,7 +185,8 @@ async def _run(batches: Batches, settings: Settings, args: argparse.Namespace) -
     slug = re.sub(r"[^\w-]+", "-", name.lower()).strip("-")[:30] or "job"
     inputs = [*args.files, *([args.lines] if args.lines else [])]
     first_model = triage_model if args.triage else model
-    models = list(dict.fromkeys([first_model, *(m.id for m in batches.catalog.models)]))
+    current = [m.id for m in batches.catalog.models[:3]]  # the catalogue lists the current line first
+    models = list(dict.fromkeys([first_model, *current]))
     instruction = args.instruction
     if args.triage:
         estimate = batches.estimate(documents, args.triage, TRIAGE_MAX_TOKENS, models)
@@ -220,7 +221,11 @@ async def _run(batches: Batches, settings: Settings, args: argparse.Namespace) -
         model=first_model,
         instruction=instruction,
         max_tokens=args.max_tokens,
-        out_dir=(out_dir or settings.drafts_dir / "batches" / slug).resolve(),  # any cwd later
+        # A folder per job (a second run of the same instruction must not overwrite the first);
+        # absolute, so `wait` and `fetch` write to the same place from any folder.
+        out_dir=(
+            out_dir or settings.drafts_dir / "batches" / f"{slug}-{datetime.now():%Y%m%d-%H%M%S}"
+        ).resolve(),
         inputs=inputs,
         stage="triage" if args.triage else "single",
         question=args.triage,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studio.core.usage import format_usd
@@ -30,6 +31,16 @@ def _age(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.0f} days"
+
+
+def _shown(path: str | None) -> str | None:
+    """A result's path as the writer can type it: relative to where they are, when it is below."""
+    if path is None:
+        return None
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def _totals(items: list[BatchItem]) -> tuple[float, float]:
@@ -92,7 +103,7 @@ def results_table(job: BatchJob, batches: Batches, written: int) -> str:
     items = batches.jobs.items(job.id)
     rows = [["item", "state", "cost", "without batch", "result"]]
     for item in items:
-        result = item.answer or item.result_path or item.error or ""
+        result = item.answer or _shown(item.result_path) or item.error or ""
         cost = (money(item.usd), money(item.full_usd)) if item.state == "succeeded" else ("-", "-")
         rows.append([visible(item.name), item.state, *cost, visible(result)[:100]])
     usd, full = _totals(items)
