@@ -8,10 +8,11 @@ Imports the SDK (as engine.py does): front ends load this module when a batch co
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import re
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anthropic
 
@@ -34,6 +35,8 @@ from studio.core.errors import describe_failure
 from studio.core.store import Store
 from studio.core.tokens import count_text
 from studio.core.usage import ReplyCost, TokenUsage, cost_usd
+
+T = TypeVar("T")
 
 NOT_FOUND_RETRIES = 5  # the API can answer 404 for a moment right after a batch is created
 
@@ -330,3 +333,76 @@ class Batches:
             final_max_tokens=job.final_max_tokens,
             names=[i.name for i in failed],
         )
+
+
+async def submit_drafts(
+    batches: Batches,
+    drafts_root: Path,
+    names: Sequence[str],
+    instruction: str,
+    model: str,
+    max_tokens: int = 1024,
+) -> int:
+    """A job on drafts from the drafts folder (the studio's Batches screen): checked, kept and sent;
+    its results go to drafts/batches/<instruction>-<time>/. The job's number."""
+    from datetime import datetime
+
+    from studio.core.batch_documents import read_documents
+
+    paths = [drafts_root / name for name in names]
+    documents = read_documents(paths)
+    await batches.validate(batches.params_for(model, max_tokens, instruction, None, documents[0].text))
+    slug = re.sub(r"[^\w-]+", "-", instruction.lower()).strip("-")[:30] or "job"
+    job = batches.create_job(
+        documents,
+        name=" ".join(instruction.split())[:60],
+        model=model,
+        instruction=instruction,
+        max_tokens=max_tokens,
+        out_dir=(drafts_root / "batches" / f"{slug}-{datetime.now():%Y%m%d-%H%M%S}").resolve(),
+        inputs=paths,
+    )
+    await batches.submit(job)
+    return job.id
+
+
+@dataclass(frozen=True)
+class BatchAccess:
+    """What it takes to reach the batches from any thread: each use opens its own client on the
+    running loop (an SDK client belongs to one event loop)."""
+
+    api_key: str
+    base_url: str | None
+    store: Store
+    catalog: Catalog
+    persona: str
+
+    async def run(self, work: Callable[[Batches], Awaitable[T]]) -> T:
+        client = anthropic.AsyncAnthropic(api_key=self.api_key, base_url=self.base_url)
+        try:
+            return await work(Batches(client, self.store, self.catalog, self.persona, self.api_key))
+        finally:
+            await client.close()
+
+    def run_in_thread(self, work: Callable[[Batches], Awaitable[T]]) -> T:
+        """From a worker thread: its own event loop, so nothing waits on the UI's."""
+        return asyncio.run(self.run(work))
+
+    async def poll(self) -> tuple[list[BatchJob], bool]:
+        """Follow every job still running: refresh, and fetch what ended. The jobs that ended now,
+        and whether any is still running (a triage's second stage starts running here too)."""
+
+        async def follow(batches: Batches) -> tuple[list[BatchJob], bool]:
+            ended = []
+            for job in batches.jobs.jobs():
+                if job.status not in ("in_progress", "canceling", "ended"):
+                    continue
+                await batches.refresh(job)
+                current = batches.jobs.job(job.id)
+                if current is not None and current.status == "ended":
+                    await batches.fetch(current)
+                    ended.append(current)
+            running = any(j.status in ("in_progress", "canceling") for j in batches.jobs.jobs())
+            return ended, running
+
+        return await self.run(follow)

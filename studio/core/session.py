@@ -51,6 +51,7 @@ from studio.core.usage import CacheTtl
 from studio.core.workspace import Workspace
 
 if TYPE_CHECKING:
+    from studio.core.batches import BatchAccess
     from studio.core.engine import Engine
 
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
@@ -404,6 +405,20 @@ class Session:
         self.conversation.restore([], {})
         self.can_retry = self.can_continue = False
         self._warned = "ok"
+
+    # -- batch jobs ---------------------------------------------------------------------------
+
+    def batch_access(self) -> BatchAccess | None:
+        """Batch jobs in this session's store with its key; None without either. Imports the SDK:
+        call it off the UI's loop (the engine's worker or a thread)."""
+        from studio.core.batches import BatchAccess
+
+        store = self.history.store
+        if store is None or not self.settings.api_key:
+            return None
+        return BatchAccess(
+            self.settings.api_key, self.settings.base_url, store, self.catalog, self.settings.system_prompt
+        )
 
     # -- keeping ------------------------------------------------------------------------------
 

@@ -34,6 +34,15 @@ SCREEN_BINDINGS = [
         id="conversations",
         tooltip="Start a new conversation or reopen a kept one",
     ),
+    # Priority: the text boxes bind F6 to "select line"; batch jobs matter more here.
+    Binding(
+        "f6",
+        "batches",
+        "Batches",
+        id="batches",
+        priority=True,
+        tooltip="Batch jobs: many drafts at half price",
+    ),
     Binding(
         "ctrl+s",
         "save_draft",
@@ -90,6 +99,7 @@ PALETTE_COMMANDS = [
     ("Save draft as…", "Save the draft under a new name", "save_draft_as"),
     ("New draft", "Start an empty draft", "new_draft"),
     ("Conversations", "Start a new conversation or reopen a kept one", "conversations"),
+    ("Batch jobs", "Many drafts at half price: start one, follow it, take its results", "batches"),
     ("Keys", "Every key studio answers to", "help"),
 ]
 

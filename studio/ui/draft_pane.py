@@ -337,6 +337,23 @@ class DraftPane(Vertical):
         self.editor.open_text(text)
         self._show_title()
 
+    @work(exclusive=True, group="draft-command")
+    async def take(self, name: str, text: str) -> None:
+        """A batch result the writer accepted: their draft opened (asking about unsaved text in
+        another), then replaced in one undo step, unsaved until they save it."""
+        if name != self.draft.name:
+            if not await self._may_leave(f"opening {name}"):
+                return
+            try:
+                current, stamp = self.workspace.store.read(name)
+            except DraftError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self._load(name, current, stamp)
+        self.editor.replace_all(text)
+        self._show_title(f"batch result taken · Ctrl+Z undoes · {self._key_name('save_draft')} saves")
+        self.editor.focus()
+
     @work(group="recovery")
     async def offer_recovery(self) -> None:
         """After a crash: offer the newest unsaved text back, one draft at a time."""

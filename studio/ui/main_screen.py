@@ -16,11 +16,13 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, TextArea
 from textual.worker import Worker
 
 from studio import locations
 from studio.config import Settings
+from studio.core.batch_store import BatchJob
 from studio.core.events import (
     CostReported,
     SessionEvent,
@@ -48,6 +50,9 @@ from studio.ui.prompt import PromptArea
 from studio.ui.sidebar import Budget, CostSidebar
 
 CONTEXT_SECONDS = 2.0  # how often the unsent message and the open draft's name are kept
+# Batch jobs are followed from here, F6 open or not: soon after one starts, then less often (the
+# API reports progress only when a batch ends); when none runs, a cheap look at the store.
+BATCH_POLL_START, BATCH_POLL_MAX, BATCH_POLL_IDLE = 2.0, 60.0, 15.0
 
 
 class MainScreen(Screen[None]):
@@ -70,6 +75,8 @@ class MainScreen(Screen[None]):
         self.session = session
         self.recovery = recovery
         self._notices = notices  # said once the chat is on screen: what start-up found wrong
+        self._batch_delay = BATCH_POLL_IDLE
+        self._batch_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="✎")
@@ -144,6 +151,7 @@ class MainScreen(Screen[None]):
         # What start-up built (Textual, the SDK) lives as long as the app: keep it out of every
         # later garbage collection, which would otherwise walk ~200,000 objects each time.
         gc.freeze()
+        self._batch_timer = self.set_timer(BATCH_POLL_START, self._poll_batches)
         if self.session.settings.api_key and await self.session.refresh_models():
             self.show_model()
 
@@ -391,6 +399,45 @@ class MainScreen(Screen[None]):
         self.show_ledger()
         self.watcher.changed()
         self._flags()
+
+    # -- batch jobs -------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="batches")
+    async def action_batches(self) -> None:
+        from studio.ui.batches_screen import BatchesScreen
+
+        session = self.session
+        await session.engine_ready.wait()  # the SDK is loaded: batch_access imports it
+        access = session.batch_access()
+        store = session.workspace.store
+        accepted = await self.app.push_screen_wait(BatchesScreen(access, store.list(), store.root))
+        self._batch_delay = BATCH_POLL_START  # a job may have just started: look soon
+        if self._batch_timer is not None:
+            self._batch_timer.stop()
+        self._batch_timer = self.set_timer(BATCH_POLL_START, self._poll_batches)
+        if accepted is not None:
+            self.draft_pane.take(accepted.draft, accepted.text)
+
+    @work(thread=True, exclusive=True, group="batch-poll")
+    def _poll_batches(self) -> None:
+        access = self.session.batch_access()
+        ended: list[BatchJob] = []
+        running = False
+        if access is not None:
+            try:
+                ended, running = access.run_in_thread(lambda batches: access.poll())
+            except Exception as exc:  # offline for now: the jobs are kept, and asked about later
+                self.log.warning(f"batch poll failed: {type(exc).__name__}")
+                running = True
+        self.app.call_from_thread(self._batches_polled, ended, running)
+
+    def _batches_polled(self, ended: list[BatchJob], running: bool) -> None:
+        for job in ended:
+            self.notify(f"Batch job {job.id} ({job.name}) has ended. {self.key('batches')} shows it.",
+                        timeout=10)  # fmt: skip
+        self._batch_delay = min(self._batch_delay * 1.5, BATCH_POLL_MAX) if running else BATCH_POLL_IDLE
+        if self.showing:
+            self._batch_timer = self.set_timer(self._batch_delay, self._poll_batches)
 
     # -- the key --------------------------------------------------------------------------------
 

@@ -1,0 +1,346 @@
+"""F6: batch jobs, the same list as `studio batch list`, whoever started them; a new job on drafts
+from the drafts folder; a finished item compared with its draft, and accepted into it.
+
+Every read of the store and every call to the API runs in a worker thread with its own event
+loop (studio.core.batches.BatchAccess): typing never waits for them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Select, SelectionList, Static
+
+from studio.core.batch_store import BatchItem, BatchJob
+from studio.core.catalog import Catalog
+from studio.core.drafts import DraftFile
+from studio.core.usage import format_usd
+from studio.core.visible import visible
+from studio.ui.bindings import key_label
+from studio.ui.dialogs import Choice
+
+if TYPE_CHECKING:
+    from studio.core.batches import BatchAccess
+
+RELOAD_SECONDS = 2.0  # the list is read again (a cheap local read): jobs started elsewhere show up
+EXPIRY_HOURS = 24
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A result the writer took into its draft: the draft's name and the new text."""
+
+    draft: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NewJob:
+    drafts: list[str]
+    instruction: str
+    model: str
+
+
+def _age(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def job_row(job: BatchJob, items: list[BatchItem], catalog: Catalog) -> tuple[str, ...]:
+    waited = time.time() - job.created
+    status: str = job.status
+    if job.status in ("submitting", "in_progress", "canceling"):
+        status += f" · {_age(waited)} of {EXPIRY_HOURS} h"  # progress is only known at the end
+    cost = format_usd(sum(i.usd or 0.0 for i in items))
+    stage = {"triage": " (triage)", "final": " (after triage)"}.get(job.stage, "")
+    return (str(job.id), visible(job.name)[:32] + stage, catalog.info(job.model).name, str(len(items)),
+            status, cost)  # fmt: skip
+
+
+class BatchesScreen(ModalScreen[Accepted | None]):
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Close", id="batches.close"),
+        Binding("n", "new_job", "New job", id="batches.new"),
+        Binding("c", "cancel_job", "Cancel job", id="batches.cancel"),
+    ]
+
+    def __init__(self, access: BatchAccess | None, drafts: list[DraftFile], drafts_root: Path) -> None:
+        super().__init__()
+        self.access = access
+        self.drafts = drafts
+        self.drafts_root = drafts_root
+        self._jobs: list[BatchJob] = []
+        self._items: list[BatchItem] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="batches"):
+            yield Static("Batch jobs: many documents at half price", classes="question")
+            yield Static(
+                "No batch jobs yet: N starts one on your drafts "
+                '(or, in a shell, studio batch run "…" FILE...).',
+                id="batch-empty",
+            )
+            yield DataTable(id="batch-jobs", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="batch-items", cursor_type="row")
+            yield Static(
+                "N new job on drafts · Enter on a finished item compares it with its draft · "
+                "C cancels a running job · Escape closes",
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        jobs = self.query_one("#batch-jobs", DataTable)
+        jobs.add_columns("id", "name", "model", "items", "status", "cost")
+        items = self.query_one("#batch-items", DataTable)
+        items.add_columns("item", "state", "cost", "result")
+        if self.access is None:
+            self.query_one("#batch-empty", Static).update(
+                f"Batch jobs need an API key ({key_label(self.app, 'api_key')}) and the studio's database."
+            )
+            jobs.display = False
+            return
+        self.reload()
+        self.set_interval(RELOAD_SECONDS, self.reload)
+        jobs.focus()
+
+    @work(thread=True, exclusive=True, group="batches-read")
+    def reload(self) -> None:
+        access = self.access
+        assert access is not None
+        self.app.call_from_thread(self._show_jobs, _read_jobs(access))
+
+    def _show_jobs(self, rows: list[tuple[BatchJob, tuple[str, ...]]]) -> None:
+        table = self.query_one("#batch-jobs", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self._jobs = [job for job, _ in rows]
+        for job, row in rows:
+            table.add_row(*row, key=str(job.id))
+        table.display = bool(rows)
+        self.query_one("#batch-empty", Static).display = not rows
+        if keep < len(rows):
+            table.move_cursor(row=keep)
+
+    @on(DataTable.RowHighlighted, "#batch-jobs")
+    def _job_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value:
+            self._load_items(int(event.row_key.value))
+
+    @work(thread=True, exclusive=True, group="batches-items")
+    def _load_items(self, job_id: int) -> None:
+        assert self.access is not None
+        self.app.call_from_thread(self._show_items, _read_items(self.access, job_id))
+
+    def _show_items(self, items: list[BatchItem]) -> None:
+        table = self.query_one("#batch-items", DataTable)
+        table.clear()
+        self._items = items
+        for n, item in enumerate(items):
+            result = item.answer or (Path(item.result_path).name if item.result_path else item.error or "")
+            cost = format_usd(item.usd) if item.state == "succeeded" else "-"
+            table.add_row(visible(item.name), item.state, cost, visible(result)[:60], key=str(n))
+
+    @on(DataTable.RowSelected, "#batch-items")
+    def _item_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self._compare(self._items[int(event.row_key.value)])
+
+    @work(exclusive=True, group="batches-compare")
+    async def _compare(self, item: BatchItem) -> None:
+        """A result beside the draft it came from, as a diff; Accept takes it into the draft."""
+        if item.state != "succeeded" or item.result_path is None:
+            self.notify(f"{item.name} has no result to compare ({item.state}).")
+            return
+        source = Path(item.source)
+        try:
+            draft = source.resolve().relative_to(self.drafts_root.resolve())
+        except ValueError:
+            self.notify(f"{item.source} is not in the drafts folder; its result is {item.result_path}.")
+            return
+        try:
+            before = source.read_text(encoding="utf-8")
+            after = Path(item.result_path).read_text(encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Cannot read {exc.filename}: {exc.strerror}", severity="error")
+            return
+        if await self.app.push_screen_wait(ResultDiff(str(draft), before, after)):
+            self.dismiss(Accepted(str(draft), after))
+
+    async def action_new_job(self) -> None:
+        self._new_job()
+
+    @work(exclusive=True, group="batches-new")
+    async def _new_job(self) -> None:
+        if self.access is None:
+            return
+        if not self.drafts:
+            self.notify("The drafts folder is empty: save a draft first.", severity="warning")
+            return
+        job = await self.app.push_screen_wait(NewBatch(self.drafts, self.access.catalog))
+        if job is None:
+            return
+        estimate = await self._estimate(job)
+        if estimate is None:
+            return
+        answer = await self.app.push_screen_wait(Choice(estimate, [("send", "Send"), ("cancel", "Cancel")]))
+        if answer == "send":
+            self._submit(job)
+
+    async def _estimate(self, job: NewJob) -> str | None:
+        from studio.core.batch_documents import BatchInputError, read_documents
+
+        paths = [self.drafts_root / name for name in job.drafts]
+        try:
+            documents = read_documents(paths)
+        except BatchInputError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+        assert self.access is not None
+
+        async def estimate(batches: object) -> str:
+            from studio.core.batches import Batches
+
+            assert isinstance(batches, Batches)
+            guess = batches.estimate(documents, job.instruction, 1024, [job.model])
+            return (
+                f"{len(documents)} request(s) to {batches.catalog.info(job.model).name}: about "
+                f"{format_usd(guess.batch_usd[job.model])} at batch prices, "
+                f"{format_usd(guess.full_usd[job.model])} without batch (output at its 1,024-token "
+                "ceiling). Results land in drafts/batches/. Send?"
+            )
+
+        return await self.access.run(estimate)
+
+    @work(thread=True, group="batches-submit")
+    def _submit(self, job: NewJob) -> None:
+        assert self.access is not None
+        from studio.core.batches import submit_drafts
+
+        try:
+            number = self.access.run_in_thread(
+                lambda batches: submit_drafts(
+                    batches, self.drafts_root, job.drafts, job.instruction, job.model
+                )
+            )
+        except Exception as exc:  # an API refusal or a lost connection: say it, keep the screen
+            self.app.call_from_thread(self.notify, f"Not sent: {exc}", severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self.notify, f"Batch job {number} submitted; F6 shows how it goes.")
+        self.reload()
+
+    def action_cancel_job(self) -> None:
+        table = self.query_one("#batch-jobs", DataTable)
+        if self._jobs and table.cursor_row < len(self._jobs):
+            self._cancel(self._jobs[table.cursor_row])
+
+    @work(thread=True, group="batches-cancel")
+    def _cancel(self, job: BatchJob) -> None:
+        assert self.access is not None
+        try:
+            n = self.access.run_in_thread(lambda batches: batches.cancel(job))
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, f"Not canceled: {exc}", severity="error")
+            return
+        said = f"Cancel asked for job {job.id}." if n else f"Job {job.id} is not running."
+        self.app.call_from_thread(self.notify, said)
+
+
+def _read_jobs(access: BatchAccess) -> list[tuple[BatchJob, tuple[str, ...]]]:
+    from studio.core.batch_store import BatchStore
+
+    store = BatchStore(access.store)
+    return [(job, job_row(job, store.items(job.id), access.catalog)) for job in store.jobs(limit=500)]
+
+
+def _read_items(access: BatchAccess, job_id: int) -> list[BatchItem]:
+    from studio.core.batch_store import BatchStore
+
+    return BatchStore(access.store).items(job_id)
+
+
+class NewBatch(ModalScreen[NewJob | None]):
+    """Drafts to send, the instruction for each, and the model."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="new_batch.cancel")]
+
+    def __init__(self, drafts: list[DraftFile], catalog: Catalog) -> None:
+        super().__init__()
+        self.drafts = drafts
+        self.catalog = catalog
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="new-batch"):
+            yield Static("A batch job on drafts: one request each, at half price", classes="question")
+            yield SelectionList[str](*((visible(d.name), d.name) for d in self.drafts), id="batch-drafts")
+            yield Input(placeholder="What to do with each draft, e.g. Proofread it", id="batch-instruction")
+            models = [(m.name, m.id) for m in self.catalog.models[:3]]
+            yield Select(models, value=models[1][1] if len(models) > 1 else models[0][1], allow_blank=False,
+                         id="batch-model")  # fmt: skip
+            with Horizontal(classes="buttons"):
+                yield Button("Estimate", variant="primary", id="batch-go")
+                yield Button("Cancel", id="batch-cancel")
+            yield Static("Space picks drafts · Tab moves · Escape cancels", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    @on(Button.Pressed, "#batch-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#batch-go")
+    @on(Input.Submitted)
+    def _go(self) -> None:
+        chosen = sorted(self.query_one(SelectionList).selected)
+        instruction = self.query_one(Input).value.strip()
+        if not chosen or not instruction:
+            self.notify("Pick at least one draft and say what to do with it.", severity="warning")
+            return
+        model = self.query_one(Select).value
+        self.dismiss(NewJob(chosen, instruction, str(model)))
+
+
+class ResultDiff(ModalScreen[bool]):
+    """A batch result against its draft, line by line; Accept takes it (one undo step)."""
+
+    BINDINGS = [Binding("escape", "dismiss(False)", "Leave", id="result_diff.leave")]
+
+    def __init__(self, draft: str, before: str, after: str) -> None:
+        super().__init__()
+        self.draft, self.before, self.after = draft, before, after
+
+    def compose(self) -> ComposeResult:
+        diff = Text()
+        for line in difflib.unified_diff(self.before.splitlines(), self.after.splitlines(), lineterm="", n=2):
+            if line.startswith(("---", "+++")):
+                continue
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+            diff.append(visible(line) + "\n", style=style)
+        with Vertical(classes="dialog", id="result-diff"):
+            yield Static(f"The batch result for {visible(self.draft)}", classes="question", markup=False)
+            with VerticalScroll(id="diff-lines"):
+                yield Static(diff if diff.plain else Text("(no change)", style="dim"))
+            with Horizontal(classes="buttons"):
+                yield Button("Accept into the draft", variant="primary", id="diff-accept")
+                yield Button("Leave it", id="diff-leave")
+            yield Static("Accept replaces the draft's text in the editor (Ctrl+Z undoes)", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#diff-accept", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "diff-accept")
