@@ -156,3 +156,21 @@ def test_bad_input_gets_one_line_and_sends_nothing(
     assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert not [r for r in server.requests if r.path.startswith("/v1/messages")]
+
+
+def test_a_lost_connection_while_waiting_keeps_the_job_and_ctrl_c_leaves_it_running(
+    studios: Studios, server: RecordingServer, tmp_path: Path
+) -> None:
+    server.batch_seconds = 0.5
+    files = inputs(tmp_path, ["one", "two"])
+    started = batch(tmp_path, server, "run", "Summarise", *files, "--yes", "--detach")
+    assert started.returncode == 0 and "studio batch wait 1" in started.stdout
+    # The API cannot be reached: the wait says so and keeps asking, until the writer stops it.
+    term = studios.start("batch", "wait", "1", key=TEST_KEY, base_url="http://127.0.0.1:9")
+    term.expect_text("Cannot reach the API")
+    assert "Asking again" in term.text()
+    term.send("\x03")
+    assert term.wait_exit(timeout=10) == 130
+    assert "the job keeps running" in said(bytes(term.output)) and "Traceback" not in said(bytes(term.output))
+    finished = batch(tmp_path, server, "wait", "1")
+    assert finished.returncode == 0 and "2 succeeded; 2 file(s) written now" in finished.stdout

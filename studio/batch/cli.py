@@ -93,8 +93,13 @@ def main(argv: Sequence[str]) -> int:
 
         server = LoopbackServer().start()
         settings.base_url, settings.api_key, settings.demo = server.base_url, "studio-demo-key", True
+    from studio.core.batches import BatchFailure
+
     try:
         return asyncio.run(_command(args, settings))
+    except BatchFailure as failure:  # the API refused, or could not be reached: in its words
+        print(f"studio batch: {failure}", file=sys.stderr)
+        return 1
     except Stop as stop:
         print(f"studio batch: {stop}", file=sys.stderr)
         return stop.code
@@ -266,13 +271,22 @@ def _estimate_text(batches: Batches, estimate: object, model: str, max_tokens: i
 async def _wait_and_fetch(batches: Batches, job: BatchJob) -> int:
     """Poll with backoff until every chunk has ended, then fetch; a triage job goes on to its
     second stage. Ctrl+C leaves the job running."""
+    from studio.core.batches import BatchFailure
     delay = POLL_START
     live = sys.stdout.isatty()
     last = ""
     while True:
         current = batches.jobs.job(job.id)
         assert current is not None
-        progress = await batches.refresh(current)
+        try:
+            progress = await batches.refresh(current)
+        except BatchFailure as failure:  # the job is kept: ask again later, as long as it takes
+            line = f"Job {job.id}: {failure} Asking again in {delay:.0f} s (Ctrl+C leaves it running)."
+            print(("\r" + line + "\x1b[K") if live else line, end="" if live else "\n", flush=True)
+            last = line
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, POLL_MAX)
+            continue
         line = progress_line(current, progress)
         if line != last:
             print(("\r" + line + "\x1b[K") if live else line, end="" if live else "\n", flush=True)
