@@ -26,7 +26,8 @@ SCREEN_BINDINGS = [
         "escape", "stop_reply", "Stop", id="stop_reply", tooltip="Stop the reply; the text so far is kept"
     ),
     Binding("ctrl+r", "retry", "Retry", id="retry", tooltip="Retry the failed reply, or continue a cut one"),
-    Binding("f4", "api_key", "Key", id="api_key", tooltip="Enter or change the API key"),
+    # Not in the footer (needed once; F1 and Ctrl+P list it): at 80 columns, F1 Help must fit.
+    Binding("f4", "api_key", "Key", id="api_key", show=False, tooltip="Enter or change the API key"),
     Binding(
         "f5",
         "conversations",
