@@ -272,6 +272,7 @@ async def _wait_and_fetch(batches: Batches, job: BatchJob) -> int:
     """Poll with backoff until every chunk has ended, then fetch; a triage job goes on to its
     second stage. Ctrl+C leaves the job running."""
     from studio.core.batches import BatchFailure
+
     delay = POLL_START
     live = sys.stdout.isatty()
     last = ""
