@@ -54,12 +54,10 @@ async def test_a_job_on_drafts_runs_and_a_result_is_taken_into_its_draft(
         await wait_for(pilot, lambda: "fetched" in screen_text(app), timeout=20)
         jobs = app.screen.query_one("#batch-jobs", DataTable)
         jobs.focus()
-        jobs.move_cursor(row=0)
         await wait_for(pilot, lambda: "alpha.md" in screen_text(app) and "succeeded" in screen_text(app))
-        items = app.screen.query_one("#batch-items", DataTable)
-        items.focus()
-        items.move_cursor(row=0)
-        await pilot.press("enter")
+        await pilot.press("enter")  # the job: down to its items
+        await wait_for(pilot, lambda: app.focused is app.screen.query_one("#batch-items", DataTable))
+        await pilot.press("enter")  # the first item: against its draft
         await wait_for(pilot, lambda: isinstance(app.screen, ResultDiff))
         assert "The batch result for alpha.md" in screen_text(app)
         result = next((folder / "batches").glob("fix-the-spelling-*/alpha.md")).read_text()

@@ -96,8 +96,8 @@ class BatchesScreen(ModalScreen[Accepted | None]):
             yield DataTable(id="batch-jobs", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="batch-items", cursor_type="row")
             yield Static(
-                "N new job on drafts · Enter on a finished item compares it with its draft · "
-                "C cancels a running job · Escape closes",
+                "Enter on a job shows its items; Enter on a finished item compares it with its "
+                "draft · N new job on drafts · C cancels a running job · Escape closes",
                 classes="hint",
             )
 
@@ -138,6 +138,13 @@ class BatchesScreen(ModalScreen[Accepted | None]):
     def _job_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value:
             self._load_items(int(event.row_key.value))
+
+    @on(DataTable.RowSelected, "#batch-jobs")
+    def _job_chosen(self) -> None:
+        """Enter on a job goes down to its items; Enter there compares one with its draft."""
+        items = self.query_one("#batch-items", DataTable)
+        items.focus()
+        items.move_cursor(row=0)
 
     @work(thread=True, exclusive=True, group="batches-items")
     def _load_items(self, job_id: int) -> None:
