@@ -110,6 +110,12 @@ class StudioApp(App[None]):
                 main.action_retry,
             )
 
+    def on_batches_screen_job_started(self) -> None:
+        """F6 started a job (BatchesScreen.JobStarted, handled by name: the screen's module and
+        its widgets are imported only when F6 is first pressed): the writing screen, under it,
+        follows jobs."""
+        self.main_screen.follow_batches_soon()
+
     def _match_settled_replies(self, *_: object) -> None:
         from rich.theme import Theme
 

@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Select, SelectionList, Static
 
@@ -71,6 +72,9 @@ def job_row(job: BatchJob, items: list[BatchItem], catalog: Catalog) -> tuple[st
 
 
 class BatchesScreen(ModalScreen[Accepted | None]):
+    class JobStarted(Message):
+        """A job went out from here: whoever follows jobs should look soon, not at its idle pace."""
+
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close", id="batches.close"),
         Binding("n", "new_job", "New job", id="batches.new"),
@@ -84,6 +88,7 @@ class BatchesScreen(ModalScreen[Accepted | None]):
         self.drafts_root = drafts_root
         self._jobs: list[BatchJob] = []
         self._items: list[BatchItem] = []
+        self._shown_job: int | None = None  # whose items the lower table lists
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="batches"):
@@ -120,7 +125,12 @@ class BatchesScreen(ModalScreen[Accepted | None]):
     def reload(self) -> None:
         access = self.access
         assert access is not None
-        self.app.call_from_thread(self._show_jobs, _read_jobs(access))
+        jobs = _read_jobs(access)
+        job_id = self._shown_job
+        items = _read_items(access, job_id) if job_id is not None else None
+        self.app.call_from_thread(self._show_jobs, jobs)
+        if items is not None:  # the shown job's items move on too (pending -> succeeded)
+            self.app.call_from_thread(self._show_items, job_id, items)
 
     def _show_jobs(self, rows: list[tuple[BatchJob, tuple[str, ...]]]) -> None:
         table = self.query_one("#batch-jobs", DataTable)
@@ -129,14 +139,14 @@ class BatchesScreen(ModalScreen[Accepted | None]):
         self._jobs = [job for job, _ in rows]
         for job, row in rows:
             table.add_row(*row, key=str(job.id))
-        table.display = bool(rows)
+        table.display = self.query_one("#batch-items", DataTable).display = bool(rows)
         self.query_one("#batch-empty", Static).display = not rows
         if keep < len(rows):
             table.move_cursor(row=keep)
 
     @on(DataTable.RowHighlighted, "#batch-jobs")
     def _job_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value:
+        if event.row_key.value and int(event.row_key.value) != self._shown_job:
             self._load_items(int(event.row_key.value))
 
     @on(DataTable.RowSelected, "#batch-jobs")
@@ -149,16 +159,19 @@ class BatchesScreen(ModalScreen[Accepted | None]):
     @work(thread=True, exclusive=True, group="batches-items")
     def _load_items(self, job_id: int) -> None:
         assert self.access is not None
-        self.app.call_from_thread(self._show_items, _read_items(self.access, job_id))
+        self.app.call_from_thread(self._show_items, job_id, _read_items(self.access, job_id))
 
-    def _show_items(self, items: list[BatchItem]) -> None:
+    def _show_items(self, job_id: int | None, items: list[BatchItem]) -> None:
         table = self.query_one("#batch-items", DataTable)
+        keep = table.cursor_row if job_id == self._shown_job else 0
         table.clear()
-        self._items = items
+        self._shown_job, self._items = job_id, items
         for n, item in enumerate(items):
             result = item.answer or (Path(item.result_path).name if item.result_path else item.error or "")
             cost = format_usd(item.usd) if item.state == "succeeded" else "-"
             table.add_row(visible(item.name), item.state, cost, visible(result)[:60], key=str(n))
+        if keep < len(items):
+            table.move_cursor(row=keep)
 
     @on(DataTable.RowSelected, "#batch-items")
     def _item_chosen(self, event: DataTable.RowSelected) -> None:
@@ -245,7 +258,8 @@ class BatchesScreen(ModalScreen[Accepted | None]):
         except Exception as exc:  # an API refusal or a lost connection: say it, keep the screen
             self.app.call_from_thread(self.notify, f"Not sent: {exc}", severity="error", timeout=10)
             return
-        self.app.call_from_thread(self.notify, f"Batch job {number} submitted; F6 shows how it goes.")
+        self.app.call_from_thread(self.notify, f"Batch job {number} submitted; it is followed from here.")
+        self.post_message(self.JobStarted())
         self.reload()
 
     def action_cancel_job(self) -> None:

@@ -410,13 +410,19 @@ class MainScreen(Screen[None]):
         await session.engine_ready.wait()  # the SDK is loaded: batch_access imports it
         access = session.batch_access()
         store = session.workspace.store
-        accepted = await self.app.push_screen_wait(BatchesScreen(access, store.list(), store.root))
-        self._batch_delay = BATCH_POLL_START  # a job may have just started: look soon
+        # Results live in drafts/batches/: offered for a new job, they would batch the batches.
+        drafts = [d for d in store.list() if not d.name.startswith("batches/")]
+        accepted = await self.app.push_screen_wait(BatchesScreen(access, drafts, store.root))
+        self.follow_batches_soon()  # a job may have just started
+        if accepted is not None:
+            self.draft_pane.take(accepted.draft, accepted.text)
+
+    def follow_batches_soon(self) -> None:
+        """A job just started: look in a moment, then back off again."""
+        self._batch_delay = BATCH_POLL_START
         if self._batch_timer is not None:
             self._batch_timer.stop()
         self._batch_timer = self.set_timer(BATCH_POLL_START, self._poll_batches)
-        if accepted is not None:
-            self.draft_pane.take(accepted.draft, accepted.text)
 
     @work(thread=True, exclusive=True, group="batch-poll")
     def _poll_batches(self) -> None:
