@@ -59,12 +59,12 @@ def jobs_table(jobs: list[BatchJob], batches: Batches) -> str:
         return 'No batch jobs yet. studio batch run "INSTRUCTION" FILE... starts one.'
     rows = [["id", "name", "model", "items", "status", "age", "cost"]]
     now = time.time()
+    totals = batches.jobs.totals()
     for job in jobs:
-        items = batches.jobs.items(job.id)
-        usd, _ = _totals(items)
+        count, usd = totals.get(job.id, (0, 0.0))
         stage = {"triage": " (triage)", "final": " (after triage)"}.get(job.stage, "")
         rows.append([
-            str(job.id), visible(job.name)[:40], batches.catalog.info(job.model).name, str(len(items)),
+            str(job.id), visible(job.name)[:40], batches.catalog.info(job.model).name, str(count),
             job.status + stage, _age(now - job.created), money(usd),
         ])  # fmt: skip
     return _columns(rows)

@@ -154,6 +154,15 @@ class BatchStore:
             ).fetchall()
         return [BatchJob(*row) for row in rows]
 
+    def totals(self) -> dict[int, tuple[int, float]]:
+        """Every job's item count and cost so far, in one query: a list of 200 jobs must not
+        read every document's text."""
+        with self.store.connect() as db:
+            rows = db.execute(
+                "SELECT job_id, COUNT(*), COALESCE(SUM(usd), 0) FROM batch_items GROUP BY job_id"
+            ).fetchall()
+        return {job_id: (count, usd) for job_id, count, usd in rows}
+
     def children(self, job_id: int) -> list[BatchJob]:
         """Jobs that retry this one or follow its triage."""
         with self.store.connect() as db:

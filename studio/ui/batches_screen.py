@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Select, SelectionList, Static
@@ -60,14 +61,14 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def job_row(job: BatchJob, items: list[BatchItem], catalog: Catalog) -> tuple[str, ...]:
+def job_row(job: BatchJob, count: int, usd: float, catalog: Catalog) -> tuple[str, ...]:
     waited = time.time() - job.created
     status: str = job.status
     if job.status in ("submitting", "in_progress", "canceling"):
         status += f" · {_age(waited)} of {EXPIRY_HOURS} h"  # progress is only known at the end
-    cost = format_usd(sum(i.usd or 0.0 for i in items))
+    cost = format_usd(usd)
     stage = {"triage": " (triage)", "final": " (after triage)"}.get(job.stage, "")
-    return (str(job.id), visible(job.name)[:32] + stage, catalog.info(job.model).name, str(len(items)),
+    return (str(job.id), visible(job.name)[:32] + stage, catalog.info(job.model).name, str(count),
             status, cost)  # fmt: skip
 
 
@@ -89,6 +90,7 @@ class BatchesScreen(ModalScreen[Accepted | None]):
         self._jobs: list[BatchJob] = []
         self._items: list[BatchItem] = []
         self._shown_job: int | None = None  # whose items the lower table lists
+        self._rows: list[tuple[str, ...]] = []  # the job rows as drawn
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="batches"):
@@ -133,14 +135,24 @@ class BatchesScreen(ModalScreen[Accepted | None]):
             self.app.call_from_thread(self._show_items, job_id, items)
 
     def _show_jobs(self, rows: list[tuple[BatchJob, tuple[str, ...]]]) -> None:
+        """Only what changed is redrawn: rebuilding 200 rows every 2 s stalled the loop ~120 ms."""
         table = self.query_one("#batch-jobs", DataTable)
-        keep = table.cursor_row
-        table.clear()
-        self._jobs = [job for job, _ in rows]
-        for job, row in rows:
-            table.add_row(*row, key=str(job.id))
         table.display = self.query_one("#batch-items", DataTable).display = bool(rows)
         self.query_one("#batch-empty", Static).display = not rows
+        shown = [row for _, row in rows]
+        self._jobs = [job for job, _ in rows]
+        if [r[0] for r in shown] == [r[0] for r in self._rows]:  # the same jobs: update cells
+            for number, (old, new) in enumerate(zip(self._rows, shown, strict=True)):
+                for column, (was, now) in enumerate(zip(old, new, strict=True)):
+                    if was != now:
+                        table.update_cell_at(Coordinate(number, column), now)
+            self._rows = shown
+            return
+        keep = table.cursor_row
+        table.clear()
+        for job, row in rows:
+            table.add_row(*row, key=str(job.id))
+        self._rows = shown
         if keep < len(rows):
             table.move_cursor(row=keep)
 
@@ -283,7 +295,10 @@ def _read_jobs(access: BatchAccess) -> list[tuple[BatchJob, tuple[str, ...]]]:
     from studio.core.batch_store import BatchStore
 
     store = BatchStore(access.store)
-    return [(job, job_row(job, store.items(job.id), access.catalog)) for job in store.jobs(limit=500)]
+    totals = store.totals()
+    return [
+        (job, job_row(job, *totals.get(job.id, (0, 0.0)), access.catalog)) for job in store.jobs(limit=500)
+    ]
 
 
 def _read_items(access: BatchAccess, job_id: int) -> list[BatchItem]:
