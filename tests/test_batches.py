@@ -154,3 +154,20 @@ async def test_a_new_batch_that_is_not_found_for_a_moment_is_asked_again(
     await batches.submit(job)
     await until_ended(batches, job)
     assert (await batches.fetch(job)).written == 1
+
+
+async def test_a_job_over_one_batch_goes_as_several_and_each_ending_shows(
+    batches: Batches, server: RecordingServer, tmp_path: Path
+) -> None:
+    """The API takes at most 100,000 requests or 256 MB in one batch: a bigger job is split, and
+    each batch that ends is real progress (the API's counts stay at zero until a batch ends)."""
+    paths, docs = documents(tmp_path, [f"document {n}" for n in range(5)])
+    job = new_job(batches, docs, paths, tmp_path / "out", per_batch=(2, 10**9))
+    await batches.submit(job)
+    created = [r for r in server.requests if r.path == "/v1/messages/batches" and r.method == "POST"]
+    assert [len(r.json["requests"]) for r in created] == [2, 2, 1]
+    await until_ended(batches, job)
+    progress = await batches.refresh(job)
+    assert (progress.chunks, progress.ended) == (3, 3)
+    assert (await batches.fetch(job)).written == 5
+    assert len(list((tmp_path / "out").iterdir())) == 5

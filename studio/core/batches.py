@@ -142,6 +142,7 @@ class Batches:
         final_model: str | None = None,
         final_max_tokens: int | None = None,
         names: Sequence[str] | None = None,
+        per_batch: tuple[int, int] = (MAX_REQUESTS, CHUNK_BYTES),
     ) -> BatchJob:
         """Keep the job and its items before anything is sent; chunks split at the API's limits."""
         names = list(names) if names is not None else result_names(documents, inputs, out_dir)
@@ -149,7 +150,7 @@ class Batches:
         chunk, size, count = 0, 0, 0
         for index, (document, file_name) in enumerate(zip(documents, names, strict=True)):
             cost = len(document.text.encode()) + len(instruction.encode()) + 2048
-            if count and (count >= MAX_REQUESTS or size + cost > CHUNK_BYTES):
+            if count and (count >= per_batch[0] or size + cost > per_batch[1]):
                 chunk, size, count = chunk + 1, 0, 0
             size, count = size + cost, count + 1
             items.append(
