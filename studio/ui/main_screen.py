@@ -16,13 +16,11 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Header, TextArea
 from textual.worker import Worker
 
 from studio import locations
 from studio.config import Settings
-from studio.core.batch_store import BatchJob
 from studio.core.events import (
     CostReported,
     SessionEvent,
@@ -37,6 +35,7 @@ from studio.core.store import SavedSession
 from studio.core.usage import format_tokens
 from studio.core.visible import visible
 from studio.credentials import mask_key, save_key
+from studio.ui.batch_follower import BatchFollower
 from studio.ui.bindings import SCREEN_BINDINGS, key_label
 from studio.ui.chat import NoticeLevel
 from studio.ui.chat_pane import ChatPane
@@ -50,9 +49,6 @@ from studio.ui.prompt import PromptArea
 from studio.ui.sidebar import Budget, CostSidebar
 
 CONTEXT_SECONDS = 2.0  # how often the unsent message and the open draft's name are kept
-# Batch jobs are followed from here, F6 open or not: soon after one starts, then less often (the
-# API reports progress only when a batch ends); when none runs, a cheap look at the store.
-BATCH_POLL_START, BATCH_POLL_MAX, BATCH_POLL_IDLE = 2.0, 60.0, 15.0
 
 
 class MainScreen(Screen[None]):
@@ -75,8 +71,6 @@ class MainScreen(Screen[None]):
         self.session = session
         self.recovery = recovery
         self._notices = notices  # said once the chat is on screen: what start-up found wrong
-        self._batch_delay = BATCH_POLL_IDLE
-        self._batch_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="✎")
@@ -85,6 +79,7 @@ class MainScreen(Screen[None]):
             yield DraftPane(self.session.workspace, self.recovery, id="draft-pane")
             yield CostSidebar(id="sidebar")
         yield Footer()
+        yield BatchFollower(self.session)
 
     @property
     def chat_pane(self) -> ChatPane:
@@ -151,7 +146,7 @@ class MainScreen(Screen[None]):
         # What start-up built (Textual, the SDK) lives as long as the app: keep it out of every
         # later garbage collection, which would otherwise walk ~200,000 objects each time.
         gc.freeze()
-        self._batch_timer = self.set_timer(BATCH_POLL_START, self._poll_batches)
+        self.follow_batches_soon()  # jobs left running last time, or started by `studio batch`
         if self.session.settings.api_key and await self.session.refresh_models():
             self.show_model()
 
@@ -418,32 +413,13 @@ class MainScreen(Screen[None]):
             self.draft_pane.take(accepted.draft, accepted.text)
 
     def follow_batches_soon(self) -> None:
-        """A job just started: look in a moment, then back off again."""
-        self._batch_delay = BATCH_POLL_START
-        if self._batch_timer is not None:
-            self._batch_timer.stop()
-        self._batch_timer = self.set_timer(BATCH_POLL_START, self._poll_batches)
+        for follower in self.query(BatchFollower):  # none once the screen is closing
+            follower.soon()
 
-    @work(thread=True, exclusive=True, group="batch-poll")
-    def _poll_batches(self) -> None:
-        access = self.session.batch_access()
-        ended: list[BatchJob] = []
-        running = False
-        if access is not None:
-            try:
-                ended, running = access.run_in_thread(lambda batches: access.poll())
-            except Exception as exc:  # offline for now: the jobs are kept, and asked about later
-                self.log.warning(f"batch poll failed: {type(exc).__name__}")
-                running = True
-        self.app.call_from_thread(self._batches_polled, ended, running)
-
-    def _batches_polled(self, ended: list[BatchJob], running: bool) -> None:
-        for job in ended:
-            self.notify(f"Batch job {job.id} ({job.name}) has ended. {self.key('batches')} shows it.",
-                        timeout=10)  # fmt: skip
-        self._batch_delay = min(self._batch_delay * 1.5, BATCH_POLL_MAX) if running else BATCH_POLL_IDLE
-        if self.showing:
-            self._batch_timer = self.set_timer(self._batch_delay, self._poll_batches)
+    @on(BatchFollower.Ended)
+    def _batch_ended(self, message: BatchFollower.Ended) -> None:
+        job = message.job
+        self.notify(f"Batch job {job.id} ({job.name}) has ended. {self.key('batches')} shows it.", timeout=10)
 
     # -- the key --------------------------------------------------------------------------------
 

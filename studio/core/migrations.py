@@ -1,0 +1,122 @@
+"""The store's schema, one numbered step at a time (`PRAGMA user_version` says how far a file has
+come). A change is a new entry at the end, never an edit: files in the wild have run the old ones."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        day TEXT NOT NULL,
+        model TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_5m_tokens INTEGER NOT NULL,
+        cache_write_1h_tokens INTEGER NOT NULL,
+        usd REAL,
+        estimated INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX responses_day ON responses(day);
+    """,
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        started REAL NOT NULL,
+        updated REAL NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        draft TEXT,
+        unsent TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE messages (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        model TEXT,
+        reply INTEGER,
+        PRIMARY KEY (session_id, position)
+    );
+    ALTER TABLE responses ADD COLUMN session_id INTEGER;
+    ALTER TABLE responses ADD COLUMN reply INTEGER;
+    CREATE INDEX responses_session ON responses(session_id);
+    """,
+    # A reply's text as it streams, and how a reply ended when that matters on reopening: a
+    # failed or interrupted round's text is shown but never sent to the API again, so it lives
+    # apart from `messages` (which is exactly what the API sees). `position` is where the round
+    # stood in the conversation; status is streaming (studio died if it is still that), failed
+    # or stopped.
+    """
+    CREATE TABLE partials (
+        id TEXT PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        model TEXT,
+        reply INTEGER,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX partials_session ON partials(session_id);
+    """,
+    # The draft a tool call saved or edited, as data: a reopened chat titles the call by it (the
+    # result's sentence is written for Claude, not to be parsed back). Kept beside `messages`,
+    # whose content blocks are sent to the API as they are. A row only for a call that touched a
+    # draft; conversations kept before this have none, and show the tool's plain name.
+    """
+    CREATE TABLE tool_calls (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        tool_use_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        draft TEXT,
+        PRIMARY KEY (session_id, tool_use_id)
+    );
+    """,
+    # Batch jobs (studio batch, the Batches screen): a job is one run over many documents, sent
+    # as one or more API batches (chunks); each document is an item, mapped back by custom_id.
+    # Kept so a restart, a kill or a lost connection while waiting loses nothing. The document
+    # text is kept with its item, so a retry resends exactly what failed.
+    """
+    CREATE TABLE batch_jobs (
+        id INTEGER PRIMARY KEY,
+        created REAL NOT NULL,
+        name TEXT NOT NULL,
+        model TEXT NOT NULL,
+        instruction TEXT NOT NULL,
+        max_tokens INTEGER NOT NULL,
+        out_dir TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        question TEXT,
+        parent_id INTEGER REFERENCES batch_jobs(id),
+        final_model TEXT,
+        final_max_tokens INTEGER,
+        status TEXT NOT NULL,
+        ended REAL
+    );
+    CREATE TABLE batch_chunks (
+        job_id INTEGER NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        batch_id TEXT,
+        status TEXT NOT NULL,
+        PRIMARY KEY (job_id, position)
+    );
+    CREATE TABLE batch_items (
+        job_id INTEGER NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+        custom_id TEXT NOT NULL,
+        chunk INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        text TEXT NOT NULL,
+        state TEXT NOT NULL,
+        usage TEXT,
+        usd REAL,
+        full_usd REAL,
+        result_path TEXT,
+        error TEXT,
+        answer TEXT,
+        PRIMARY KEY (job_id, custom_id)
+    );
+    """,
+)
