@@ -29,12 +29,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
-from urllib.parse import parse_qs
 
 from .batch_items import FateHook, item_result
 from .builder import Outcome, error_body, json_outcome, messages_problem
 from .cache import PromptCache
-from .paging import cursor_page
+from .paging import LIMIT_PROBLEM, cursor_page, page_query
 from .replies import Reply
 from .sse import dumps, next_id
 
@@ -205,13 +204,9 @@ class BatchStore:
             return json_outcome(200, batch.as_json(self._host.base_url))
 
     def _list(self, query: str, request_id: str) -> Outcome:
-        params = {key: values[-1] for key, values in parse_qs(query).items()}
-        try:
-            limit = int(params.get("limit", "20"))
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= 1000:
-            return _error(400, "invalid_request_error", "limit: must be between 1 and 1000", request_id)
+        params, limit = page_query(query)
+        if limit is None:
+            return _error(400, "invalid_request_error", LIMIT_PROBLEM, request_id)
         base_url = self._host.base_url
         with self._lock:
             newest_first = [batch.as_json(base_url) for batch in reversed(self._batches.values())]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 
 def cursor_page(
@@ -29,3 +30,17 @@ def cursor_page(
         "first_id": chosen[0]["id"] if chosen else None,
         "last_id": chosen[-1]["id"] if chosen else None,
     }
+
+
+def page_query(query: str) -> tuple[dict[str, str], int | None]:
+    """A list request's query (the last value of each name) and its `limit` (default 20), or None
+    for a limit the API refuses (not a number, or outside 1..1000)."""
+    params = {key: values[-1] for key, values in parse_qs(query).items()}
+    try:
+        limit = int(params.get("limit", "20"))
+    except ValueError:
+        return params, None
+    return params, limit if 1 <= limit <= 1000 else None
+
+
+LIMIT_PROBLEM = "limit: must be between 1 and 1000"

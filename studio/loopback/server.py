@@ -23,13 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from .batch_items import FateHook
 from .batches import BATCHES_PATH, MAX_BYTES, BatchStore
 from .builder import Context, Outcome, error_body, json_outcome, messages_problem
 from .cache import PromptCache
 from .demo import find_model, models_page
+from .paging import LIMIT_PROBLEM, page_query
 from .replies import DemoReply, Reply
 from .sse import estimate_input_tokens
 
@@ -348,11 +349,7 @@ def _error(status: int, error_type: str, message: str, request_id: str) -> Outco
 
 
 def _list_models(query: str, request_id: str) -> Outcome:
-    params = {key: values[-1] for key, values in parse_qs(query).items()}
-    try:
-        limit = int(params.get("limit", "20"))
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= 1000:
-        return _error(400, "invalid_request_error", "limit: must be between 1 and 1000", request_id)
+    params, limit = page_query(query)
+    if limit is None:
+        return _error(400, "invalid_request_error", LIMIT_PROBLEM, request_id)
     return json_outcome(200, models_page(limit, params.get("after_id"), params.get("before_id")))
