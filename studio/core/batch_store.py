@@ -8,9 +8,10 @@ happens, so `studio batch wait` and `fetch` can pick up after a restart or a kil
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -195,6 +196,14 @@ class BatchStore:
         with self.store.connect() as db:
             rows = db.execute(query + " ORDER BY rowid", args).fetchall()
         return [_item(row) for row in rows]
+
+    def texts(self, job_id: int, chunk: int) -> Iterator[tuple[str, str]]:
+        """(custom_id, text) of a chunk's items in order, read from the store as they are taken."""
+        with contextlib.closing(self.store.connect()) as db:
+            yield from db.execute(
+                "SELECT custom_id, text FROM batch_items WHERE job_id = ? AND chunk = ? ORDER BY rowid",
+                (job_id, chunk),
+            )
 
     def chunk_submitted(self, job_id: int, position: int, batch_id: str) -> None:
         with self.store.connect() as db:

@@ -183,10 +183,16 @@ class Batches:
         for chunk in self.jobs.chunks(job.id):
             if chunk.batch_id is not None:
                 continue
-            requests = [
-                {"custom_id": item.custom_id, "params": self.params(job, item)}
-                for item in self.jobs.items(job.id, chunk.position)
-            ]
+            # A generator, read from the store as the SDK copies it into the body: no list of
+            # every item (and its text) beside the SDK's own copy of the requests.
+            question = job.question if job.stage == "triage" else None
+            requests = (
+                {
+                    "custom_id": custom_id,
+                    "params": self.params_for(job.model, job.max_tokens, job.instruction, question, text),
+                }
+                for custom_id, text in self.jobs.texts(job.id, chunk.position)
+            )
             try:
                 batch = await self.client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
             except anthropic.APIError as exc:
