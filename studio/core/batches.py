@@ -40,7 +40,7 @@ from studio.core.catalog import Catalog
 from studio.core.diskio import atomic_write, fsync_folder
 from studio.core.errors import describe_failure
 from studio.core.store import Store
-from studio.core.tokens import count_text
+from studio.core.tokens import count_text, count_texts
 from studio.core.usage import ReplyCost, TokenUsage, cost_usd
 
 NOT_FOUND_RETRIES = 5  # the API can answer 404 for a moment right after a batch is created
@@ -110,7 +110,7 @@ class Batches:
     ) -> Estimate:
         """Offline: the prefix once per request plus each document, the output at its ceiling."""
         prefix = count_text(self.persona) + count_text(instruction) + 20
-        tokens = sum(count_text(d.text) + prefix for d in documents)
+        tokens = count_texts([d.text for d in documents]) + prefix * len(documents)
         ceiling = max_tokens * len(documents)
         usage = TokenUsage(input=tokens, output=ceiling)
         batch: dict[str, float | None] = {}
