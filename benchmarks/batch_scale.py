@@ -17,8 +17,9 @@ Two passes over the same steps, each in a fresh folder and store:
   Python's allocator (SQLite's page cache, the tokenizer's) are not in it.
 
 Beside each studio phase, where one makes sense, a floor measured in the same run: the same work
-without studio (plain file reads, the tokenizer alone, plain sqlite3 inserts, the SDK's create of
-the same requests built inline, the SDK's results stream with plain open/write of each file).
+without studio (plain file reads, the tokenizer alone on one core, plain sqlite3 inserts, the
+SDK's create of the same requests built inline, the SDK's results stream with plain open/write of
+each file, no fsync).
 The loopback's processing is the fake API's time, not ours: reported apart (`--batch-seconds`
 spreads a batch's items over that long; building the replies can take longer). Fetch is measured
 at two sizes (`--fetch-sizes`) to show whether its memory stays flat as the job grows.
