@@ -13,6 +13,7 @@ import pytest
 from conftest import TEST_KEY
 from fakeapi import RecordingServer
 
+from studio.core import batches as batches_module
 from studio.core.batch_documents import BatchInputError, Document, read_documents
 from studio.core.batch_store import BatchJob
 from studio.core.batches import Batches
@@ -84,6 +85,25 @@ async def test_twenty_documents_come_back_as_twenty_files_at_half_price(
     assert again.written == 0
     assert batches.store.spent_on(date.today()) == pytest.approx(sum(i.usd or 0 for i in items))
     assert batches.jobs.job(job.id).status == "fetched"  # type: ignore[union-attr]
+
+
+async def test_results_recorded_group_by_group_are_each_kept_once(
+    batches: Batches, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batches_module, "RESULT_GROUP", 3)  # 10 results: groups of 3, 3, 3 and 1
+    paths, docs = documents(tmp_path, [f"Note {n}, teh end." for n in range(9)] + ["[[errored]] bad"])
+    out = tmp_path / "out"
+    job = new_job(batches, docs, paths, out)
+    await batches.submit(job)
+    await until_ended(batches, job)
+    assert (await batches.fetch(job)).written == 9
+    assert sorted(p.name for p in out.iterdir()) == [f"doc{n:02d}.md" for n in range(9)]
+    items = batches.jobs.items(job.id)
+    assert [i.state for i in items] == ["succeeded"] * 9 + ["errored"]
+    spent = batches.store.spent_on(date.today())
+    assert spent == pytest.approx(sum(i.usd or 0 for i in items)) and spent > 0
+    assert (await batches.fetch(batches.jobs.job(job.id))).written == 0  # type: ignore[arg-type]
+    assert batches.store.spent_on(date.today()) == pytest.approx(spent)
 
 
 async def test_failed_items_get_no_file_and_retry_sends_exactly_them(

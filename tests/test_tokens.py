@@ -338,3 +338,14 @@ def test_each_model_keeps_its_own_calibration() -> None:
     assert calibrators.for_model("claude-haiku-4-5-20251001").calibrated(1000) == 1450
     calibrators.observe("claude-haiku-4-5-20251001", 0, 500)  # unusable: learns nothing
     assert calibrators.for_model("claude-haiku-4-5-20251001").calibrated(1000) == 1450
+
+
+def test_many_texts_counted_across_threads_add_up_to_each_counted_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tokens, "PARALLEL_CHARS", 0)  # threads even for a little text
+    monkeypatch.setattr(tokens.os, "cpu_count", lambda: 3)
+    texts = [f"Document {n}: the harbour survey, line {n * 7}." * (n % 5 + 1) for n in range(40)]
+    assert tokens.count_texts(texts) == sum(count_text(t) for t in texts)
+    assert tokens.count_texts(texts[:1]) == count_text(texts[0])
+    assert tokens.count_texts([]) == 0

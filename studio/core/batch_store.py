@@ -8,13 +8,15 @@ happens, so `studio batch wait` and `fetch` can pick up after a restart or a kil
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from studio.core.store import Store
-from studio.core.usage import TokenUsage
+from studio.core.usage import ReplyCost, TokenUsage
 
 Stage = Literal["single", "triage", "final"]
 JobStatus = Literal["submitting", "in_progress", "canceling", "ended", "fetched"]
@@ -74,6 +76,21 @@ class NewItem:
     name: str
     sha256: str
     text: str
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What fetch learnt of one item, to be recorded with many others in one transaction."""
+
+    custom_id: str
+    state: ItemState
+    usage: TokenUsage | None = None
+    usd: float | None = None
+    full_usd: float | None = None
+    result_path: str | None = None
+    error: str | None = None
+    answer: str | None = None
+    cost: ReplyCost | None = None  # counted towards the day's spend when the result is recorded
 
 
 _JOB_COLUMNS = (
@@ -189,6 +206,14 @@ class BatchStore:
             rows = db.execute(query + " ORDER BY rowid", args).fetchall()
         return [_item(row) for row in rows]
 
+    def texts(self, job_id: int, chunk: int) -> Iterator[tuple[str, str]]:
+        """(custom_id, text) of a chunk's items in order, read from the store as they are taken."""
+        with contextlib.closing(self.store.connect()) as db:
+            yield from db.execute(
+                "SELECT custom_id, text FROM batch_items WHERE job_id = ? AND chunk = ? ORDER BY rowid",
+                (job_id, chunk),
+            )
+
     def chunk_submitted(self, job_id: int, position: int, batch_id: str) -> None:
         with self.store.connect() as db:
             db.execute(
@@ -212,6 +237,40 @@ class BatchStore:
                 (status, ended, job_id),
             )
 
+    def pending_names(self, job_id: int, custom_ids: Sequence[str]) -> dict[str, str]:
+        """Of these items, those still waiting for their result, with their result file's name:
+        what fetch needs of a group of results, without loading every item (and its text)."""
+        names: dict[str, str] = {}
+        with self.store.connect() as db:
+            for start in range(0, len(custom_ids), 500):  # SQLite's bound-parameter limit
+                part = custom_ids[start : start + 500]
+                rows = db.execute(
+                    "SELECT custom_id, name FROM batch_items WHERE job_id = ? AND state = 'pending' "
+                    f"AND custom_id IN ({', '.join('?' * len(part))})",
+                    (job_id, *part),
+                ).fetchall()
+                names.update(rows)
+        return names
+
+    def items_done(self, job_id: int, results: Sequence[ItemResult]) -> list[str]:
+        """Record many results in one transaction, each once, its cost with it: the custom_ids
+        recorded now. An item that already had a result (a second fetch) keeps it, and its cost
+        is not counted again."""
+        recorded: list[str] = []
+        with self.store.connect() as db:
+            for r in results:
+                cursor = db.execute(
+                    "UPDATE batch_items SET state = ?, usage = ?, usd = ?, full_usd = ?, result_path = ?, "
+                    "error = ?, answer = ? WHERE job_id = ? AND custom_id = ? AND state = 'pending'",
+                    (r.state, json.dumps(vars(r.usage)) if r.usage else None, r.usd, r.full_usd,
+                     r.result_path, r.error, r.answer, job_id, r.custom_id),
+                )  # fmt: skip
+                if cursor.rowcount == 1:
+                    recorded.append(r.custom_id)
+                    if r.cost is not None:  # counts towards the day's spend, like a reply in the studio
+                        self.store.record_in(db, r.cost)
+        return recorded
+
     def item_done(
         self,
         job_id: int,
@@ -226,11 +285,5 @@ class BatchStore:
         answer: str | None = None,
     ) -> bool:
         """Record an item's result once: False if it already had one (a second fetch)."""
-        with self.store.connect() as db:
-            cursor = db.execute(
-                "UPDATE batch_items SET state = ?, usage = ?, usd = ?, full_usd = ?, result_path = ?, "
-                "error = ?, answer = ? WHERE job_id = ? AND custom_id = ? AND state = 'pending'",
-                (state, json.dumps(asdict(usage)) if usage else None, usd, full_usd, result_path,
-                 error, answer, job_id, custom_id),
-            )  # fmt: skip
-        return cursor.rowcount == 1
+        result = ItemResult(custom_id, state, usage, usd, full_usd, result_path, error, answer)
+        return bool(self.items_done(job_id, [result]))

@@ -28,17 +28,26 @@ from studio.core.batch_documents import (
     result_names,
     triage_params,
 )
-from studio.core.batch_store import BatchItem, BatchJob, BatchStore, ItemState, NewItem, Stage
+from studio.core.batch_store import (
+    BatchItem,
+    BatchJob,
+    BatchStore,
+    ItemResult,
+    ItemState,
+    NewItem,
+    Stage,
+)
 from studio.core.catalog import Catalog
-from studio.core.diskio import atomic_write
+from studio.core.diskio import atomic_write, fsync_folder
 from studio.core.errors import describe_failure
 from studio.core.store import Store
-from studio.core.tokens import count_text
+from studio.core.tokens import count_text, count_texts
 from studio.core.usage import ReplyCost, TokenUsage, cost_usd
 
 T = TypeVar("T")
 
 NOT_FOUND_RETRIES = 5  # the API can answer 404 for a moment right after a batch is created
+RESULT_GROUP = 200  # results written, then recorded in one transaction
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,7 @@ class Batches:
     ) -> Estimate:
         """Offline: the prefix once per request plus each document, the output at its ceiling."""
         prefix = count_text(self.persona) + count_text(instruction) + 20
-        tokens = sum(count_text(d.text) + prefix for d in documents)
+        tokens = count_texts([d.text for d in documents]) + prefix * len(documents)
         ceiling = max_tokens * len(documents)
         usage = TokenUsage(input=tokens, output=ceiling)
         batch: dict[str, float | None] = {}
@@ -178,10 +187,16 @@ class Batches:
         for chunk in self.jobs.chunks(job.id):
             if chunk.batch_id is not None:
                 continue
-            requests = [
-                {"custom_id": item.custom_id, "params": self.params(job, item)}
-                for item in self.jobs.items(job.id, chunk.position)
-            ]
+            # A generator, read from the store as the SDK copies it into the body: no list of
+            # every item (and its text) beside the SDK's own copy of the requests.
+            question = job.question if job.stage == "triage" else None
+            requests = (
+                {
+                    "custom_id": custom_id,
+                    "params": self.params_for(job.model, job.max_tokens, job.instruction, question, text),
+                }
+                for custom_id, text in self.jobs.texts(job.id, chunk.position)
+            )
             try:
                 batch = await self.client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
             except anthropic.APIError as exc:
@@ -219,8 +234,9 @@ class Batches:
         return Progress(len(chunks), ended, submitted)
 
     async def fetch(self, job: BatchJob) -> Fetched:
-        """Write the results of every chunk that has ended; safe to run again."""
-        items = {item.custom_id: item for item in self.jobs.items(job.id)}
+        """Write the results of every chunk that has ended; safe to run again. Results stream
+        through in groups: nothing holds the whole job in memory, and a group's items and costs
+        are recorded in one transaction (not one commit, and fsync, per result)."""
         written = answered = 0
         for chunk in self.jobs.chunks(job.id):
             if chunk.status != "ended" or chunk.batch_id is None:
@@ -229,18 +245,22 @@ class Batches:
                 results = await self.client.messages.batches.results(chunk.batch_id)
             except anthropic.APIError as exc:
                 raise self._failure(exc, job.model) from None
+            group: list[Any] = []
+            failure = None
             try:
                 async for line in results:
-                    item = items.get(line.custom_id)
-                    if item is None or item.state != "pending":
-                        continue  # not ours, or already written by an earlier fetch
-                    done = self._keep(job, item, line.result)
-                    written += done == "file"
-                    answered += done == "answer"
+                    group.append(line)
+                    if len(group) == RESULT_GROUP:
+                        files, answers = self._keep(job, group)
+                        written, answered, group = written + files, answered + answers, []
             except anthropic.APIError as exc:
-                raise self._failure(exc, job.model) from None
+                failure = self._failure(exc, job.model)
             finally:
                 await results.close()  # the SDK leaves the stream open on an error
+            files, answers = self._keep(job, group)  # what came before a failure is kept too
+            written, answered = written + files, answered + answers
+            if failure is not None:
+                raise failure
             self.jobs.chunk_status(job.id, chunk.position, "fetched")
         follow_up = None
         if all(c.status == "fetched" for c in self.jobs.chunks(job.id)):
@@ -249,15 +269,35 @@ class Batches:
                 follow_up = await self._second_stage(job)
         return Fetched(written, answered, follow_up)
 
-    def _keep(self, job: BatchJob, item: BatchItem, result: Any) -> str:
-        """One result: the file written (or the triage answer kept), priced at batch rates."""
+    def _keep(self, job: BatchJob, lines: Sequence[Any]) -> tuple[int, int]:
+        """A group of result lines: the files written (made durable, folder and all), then every
+        item and its cost recorded at once. A crash in between leaves the items pending, and the
+        next fetch writes the same files again. (files written, triage answers kept)"""
+        if not lines:
+            return 0, 0
+        names = self.jobs.pending_names(job.id, [line.custom_id for line in lines])
+        out_dir = Path(job.out_dir)
+        if names and job.stage != "triage":
+            out_dir.mkdir(parents=True, exist_ok=True)
+        results = []
+        for line in lines:
+            name = names.pop(line.custom_id, None)  # popped: a line twice is kept once
+            if name is not None:  # else not ours, or already written by an earlier fetch
+                results.append(self._result(job, line.custom_id, out_dir / name, line.result))
+        if any(r.result_path for r in results):
+            fsync_folder(out_dir)
+        recorded = set(self.jobs.items_done(job.id, results))
+        kept = [r for r in results if r.custom_id in recorded]
+        return sum(r.result_path is not None for r in kept), sum(r.answer is not None for r in kept)
+
+    def _result(self, job: BatchJob, custom_id: str, target: Path, result: Any) -> ItemResult:
+        """One result: the file written (or the triage answer read), priced at batch rates."""
         kind: ItemState = result.type
         if kind != "succeeded":
             error = None
             if kind == "errored":
                 error = f"{result.error.error.type}: {result.error.error.message}"
-            self.jobs.item_done(job.id, item.custom_id, kind, error=error or kind)
-            return ""
+            return ItemResult(custom_id, kind, error=error or kind)
         message = result.message
         text = "".join(b.text for b in message.content if b.type == "text")
         usage = TokenUsage.from_api(message.usage.model_dump())
@@ -268,17 +308,10 @@ class Batches:
         if job.stage == "triage":
             answer = "yes" if is_yes(text) else "no"
         else:
-            target = Path(job.out_dir) / item.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, text.encode(), 0o644)
+            atomic_write(target, text.encode(), 0o644, sync_folder=False)  # the caller syncs it
             path = str(target)
-        if self.jobs.item_done(
-            job.id, item.custom_id, "succeeded", usage=usage, usd=usd, full_usd=full,
-            result_path=path, answer=answer,
-        ):  # fmt: skip
-            cost = ReplyCost(message.model, usage, usd, None)
-            self.store.record(cost)  # counts towards the day's spend, like a reply in the studio
-        return "answer" if answer else "file"
+        cost = ReplyCost(message.model, usage, usd, None)
+        return ItemResult(custom_id, "succeeded", usage, usd, full, path, None, answer, cost)
 
     async def _second_stage(self, triage: BatchJob) -> BatchJob | None:
         """The documents triage said yes to, to the chosen model: the brief's cheap-first pattern."""

@@ -106,9 +106,13 @@ def save_failure(exc: OSError, name: str, existed: bool) -> DraftError:
     return DraftError(f"{name} was not saved ({exc.strerror or exc}); {kept}")
 
 
-def atomic_write(path: Path, data: bytes, mode: int, name: str | None = None) -> DiskStamp:
+def atomic_write(
+    path: Path, data: bytes, mode: int, name: str | None = None, *, sync_folder: bool = True
+) -> DiskStamp:
     """Temp file beside the target, fsync, rename over it, fsync the folder. Any failure removes the
-    temp file, so the target is either the old version or the new one, never a mix.
+    temp file, so the target is either the old version or the new one, never a mix. With
+    `sync_folder=False` the caller fsyncs the folder itself (`fsync_folder`), once for many files
+    (a batch's results), before it counts the renames as durable.
 
     The one way studio writes a file (drafts, recovery copies, the instance registry, the key file,
     crash reports). The temp file is created 0600 and set to `mode` before any byte is visible under
@@ -137,15 +141,20 @@ def atomic_write(path: Path, data: bytes, mode: int, name: str | None = None) ->
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-    # The rename is durable only once the folder is synced; some platforms refuse that, and the file
-    # itself is already safe, so a refusal here is not a failed save.
+    if sync_folder:
+        fsync_folder(path.parent)
+    return written
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make the renames into `folder` durable. Some platforms refuse to sync a folder; each file
+    itself is already safe, so a refusal is not a failed save."""
     with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        dir_fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    return written
 
 
 def remove_stale_temps(folder: Path, *, recursive: bool) -> int:

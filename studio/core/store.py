@@ -120,28 +120,41 @@ class Store:
         session: int | None = None,
         reply: int | None = None,
     ) -> None:
+        with self._connect() as db:
+            self.record_in(db, cost, at, session=session, reply=reply)
+
+    @staticmethod
+    def record_in(
+        db: sqlite3.Connection,
+        cost: ReplyCost,
+        at: float | None = None,
+        *,
+        session: int | None = None,
+        reply: int | None = None,
+    ) -> None:
+        """`record` inside the caller's transaction: a batch result and its cost are kept together
+        (one commit for many), or neither."""
         at = time.time() if at is None else at
         u = cost.usage
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO responses (at, day, model, input_tokens, output_tokens, "
-                "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd, estimated, "
-                "session_id, reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    at,
-                    datetime.fromtimestamp(at).date().isoformat(),
-                    cost.model,
-                    u.input,
-                    u.output,
-                    u.cache_read,
-                    u.cache_write_5m,
-                    u.cache_write_1h,
-                    cost.usd,
-                    int(cost.estimated),
-                    session,
-                    reply,
-                ),
-            )
+        db.execute(
+            "INSERT INTO responses (at, day, model, input_tokens, output_tokens, "
+            "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd, estimated, "
+            "session_id, reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                at,
+                datetime.fromtimestamp(at).date().isoformat(),
+                cost.model,
+                u.input,
+                u.output,
+                u.cache_read,
+                u.cache_write_5m,
+                u.cache_write_1h,
+                cost.usd,
+                int(cost.estimated),
+                session,
+                reply,
+            ),
+        )
 
     # -- conversations ------------------------------------------------------------------------
 

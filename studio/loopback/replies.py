@@ -128,12 +128,14 @@ def builder_for(
             cache_read=usage.cache_read,
             cache_creation=usage.cache_creation,
             cache_ttl=usage.ttl,
+            stream=ctx.stream,
         )
     return MessageBuilder(
         model=model or ctx.model,
         input_tokens=_or(input_tokens, estimate_input_tokens(ctx.body)),
         cache_read=cache_read,
         cache_creation=cache_creation,
+        stream=ctx.stream,
     )
 
 
