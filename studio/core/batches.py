@@ -29,7 +29,6 @@ from studio.core.batch_documents import (
     triage_params,
 )
 from studio.core.batch_store import (
-    BatchItem,
     BatchJob,
     BatchStore,
     ItemResult,
@@ -95,10 +94,6 @@ class Batches:
         return BatchFailure(f"{failure.title}. {failure.detail}")
 
     # -- planning ---------------------------------------------------------------------------
-
-    def params(self, job: BatchJob, item: BatchItem | NewItem) -> dict[str, Any]:
-        question = job.question if job.stage == "triage" else None
-        return self.params_for(job.model, job.max_tokens, job.instruction, question, item.text)
 
     def params_for(
         self, model: str, max_tokens: int, instruction: str, question: str | None, text: str
