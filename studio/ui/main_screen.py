@@ -253,8 +253,7 @@ class MainScreen(Screen[None]):
 
     @work(group="turn", exclusive=True, exit_on_error=False)
     async def _run_turn(self, events: AsyncGenerator[SessionEvent, None]) -> None:
-        self._flags()
-        self.turn_running = True
+        self.turn_running, self.can_retry = True, False  # the bindings follow at once
         try:
             async with aclosing(events) as stream:
                 async for event in stream:
