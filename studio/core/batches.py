@@ -45,6 +45,7 @@ from studio.core.usage import ReplyCost, TokenUsage, cost_usd
 
 T = TypeVar("T")
 
+FOLLOWED = ("in_progress", "canceling", "ended")  # a job still to refresh or fetch
 NOT_FOUND_RETRIES = 5  # the API can answer 404 for a moment right after a batch is created
 RESULT_GROUP = 200  # results written, then recorded in one transaction
 
@@ -424,7 +425,7 @@ class BatchAccess:
         async def follow(batches: Batches) -> tuple[list[BatchJob], bool]:
             ended = []
             for job in batches.jobs.jobs():
-                if job.status not in ("in_progress", "canceling", "ended"):
+                if job.status not in FOLLOWED:
                     continue
                 await batches.refresh(job)
                 current = batches.jobs.job(job.id)
@@ -434,4 +435,7 @@ class BatchAccess:
             running = any(j.status in ("in_progress", "canceling") for j in batches.jobs.jobs())
             return ended, running
 
+        # Most looks find nothing running: a read of the store, no client opened for it.
+        if not any(j.status in FOLLOWED for j in BatchStore(self.store).jobs()):
+            return [], False
         return await self.run(follow)

@@ -7,6 +7,7 @@ loop (studio.core.batches.BatchAccess): typing never waits for them.
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import time
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Select, SelectionList, Static
 
-from studio.core.batch_store import BatchItem, BatchJob
+from studio.core.batch_store import BatchItem, BatchJob, BatchStore
 from studio.core.catalog import Catalog
 from studio.core.drafts import DraftFile
 from studio.core.usage import format_usd
@@ -32,7 +33,7 @@ from studio.ui.bindings import key_label
 from studio.ui.dialogs import Choice
 
 if TYPE_CHECKING:
-    from studio.core.batches import BatchAccess
+    from studio.core.batches import BatchAccess, Batches
 
 RELOAD_SECONDS = 2.0  # the list is read again (a cheap local read): jobs started elsewhere show up
 EXPIRY_HOURS = 24
@@ -232,20 +233,16 @@ class BatchesScreen(ModalScreen[Accepted | None]):
             self._submit(job)
 
     async def _estimate(self, job: NewJob) -> str | None:
+        """The drafts read and their tokens counted in a thread: tens of drafts must not stall
+        the screen."""
         from studio.core.batch_documents import BatchInputError, read_documents
 
+        access = self.access
+        assert access is not None
         paths = [self.drafts_root / name for name in job.drafts]
-        try:
+
+        async def estimate(batches: Batches) -> str:
             documents = read_documents(paths)
-        except BatchInputError as exc:
-            self.notify(str(exc), severity="error")
-            return None
-        assert self.access is not None
-
-        async def estimate(batches: object) -> str:
-            from studio.core.batches import Batches
-
-            assert isinstance(batches, Batches)
             guess = batches.estimate(documents, job.instruction, 1024, [job.model])
             return (
                 f"{len(documents)} request(s) to {batches.catalog.info(job.model).name}: about "
@@ -254,7 +251,11 @@ class BatchesScreen(ModalScreen[Accepted | None]):
                 "ceiling). Results land in drafts/batches/. Send?"
             )
 
-        return await self.access.run(estimate)
+        try:
+            return await asyncio.to_thread(access.run_in_thread, estimate)
+        except BatchInputError as exc:
+            self.notify(str(exc), severity="error")
+            return None
 
     @work(thread=True, group="batches-submit")
     def _submit(self, job: NewJob) -> None:
@@ -292,8 +293,6 @@ class BatchesScreen(ModalScreen[Accepted | None]):
 
 
 def _read_jobs(access: BatchAccess) -> list[tuple[BatchJob, tuple[str, ...]]]:
-    from studio.core.batch_store import BatchStore
-
     store = BatchStore(access.store)
     totals = store.totals()
     return [
@@ -302,8 +301,6 @@ def _read_jobs(access: BatchAccess) -> list[tuple[BatchJob, tuple[str, ...]]]:
 
 
 def _read_items(access: BatchAccess, job_id: int) -> list[BatchItem]:
-    from studio.core.batch_store import BatchStore
-
     return BatchStore(access.store).items(job_id)
 
 
