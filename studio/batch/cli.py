@@ -24,7 +24,7 @@ from studio.batch.report import job_summary, jobs_table, money, progress_line, r
 if TYPE_CHECKING:
     from studio.config import Settings
     from studio.core.batch_store import BatchJob
-    from studio.core.batches import Batches
+    from studio.core.batches import Batches, Estimate
 
 POLL_START, POLL_MAX = 1.0, 30.0  # seconds between polls, backing off
 
@@ -247,10 +247,7 @@ async def _run(batches: Batches, settings: Settings, args: argparse.Namespace) -
     return await _wait_and_fetch(batches, job)
 
 
-def _estimate_text(batches: Batches, estimate: object, model: str, max_tokens: int, triage: bool) -> str:
-    from studio.core.batches import Estimate
-
-    assert isinstance(estimate, Estimate)
+def _estimate_text(batches: Batches, estimate: Estimate, model: str, max_tokens: int, triage: bool) -> str:
     info = batches.catalog.info(model)
     lines = [
         f"{estimate.requests} request(s) to {info.name} ({model})"
