@@ -3,6 +3,7 @@ on drafts, followed while the writer types, and a result compared and taken into
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from conftest import TEST_KEY
@@ -52,6 +53,8 @@ async def test_a_job_on_drafts_runs_and_a_result_is_taken_into_its_draft(
         assert len(sent) == 1 and len(sent[0].json["requests"]) == 2
         # Followed while the screen is open: the job ends, its items show what they cost.
         await wait_for(pilot, lambda: "fetched" in screen_text(app), timeout=20)
+        # The job's cost, as on screen (a cell that grows must not be cut to its old width).
+        await wait_for(pilot, lambda: re.search(r"fetched\s+\$0\.00\d\d", screen_text(app)) is not None)
         jobs = app.screen.query_one("#batch-jobs", DataTable)
         jobs.focus()
         await wait_for(pilot, lambda: "alpha.md" in screen_text(app) and "succeeded" in screen_text(app))

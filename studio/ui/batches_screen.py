@@ -146,7 +146,7 @@ class BatchesScreen(ModalScreen[Accepted | None]):
             for number, (old, new) in enumerate(zip(self._rows, shown, strict=True)):
                 for column, (was, now) in enumerate(zip(old, new, strict=True)):
                     if was != now:
-                        table.update_cell_at(Coordinate(number, column), now)
+                        table.update_cell_at(Coordinate(number, column), now, update_width=True)
             self._rows = shown
             return
         keep = table.cursor_row
