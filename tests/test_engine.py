@@ -11,6 +11,7 @@ import pytest
 from conftest import TEST_KEY, fixture_names
 from fakeapi import DropMidStream, ErrorMidStream, HttpError, RecordingServer, Replay
 
+from studio.core import draft_sync
 from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
 from studio.core.drafts import DraftStore
@@ -97,8 +98,10 @@ async def test_basic_response(server: RecordingServer, fixtures_dir: Path) -> No
     assert body["model"] == MODEL and body["stream"] is True
     cache = {"type": "ephemeral", "ttl": "5m"}
     assert body["system"] == [{"type": "text", "text": "Be brief.", "cache_control": cache}]
-    assert body["cache_control"] == cache
-    assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Say hello"}]}]
+    assert "cache_control" not in body  # breakpoints are placed, not left to the API
+    assert body["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "Say hello", "cache_control": cache}]}
+    ]
 
 
 async def test_usage_in_message_delta_replaces_message_start(
@@ -406,8 +409,10 @@ async def test_save_draft_writes_the_file_and_answers_claude(server: RecordingSe
     assert result["content"] == (
         "Saved drafts/launch.md: 5 words, 25 bytes. It is open in the writer's editor."
     )
-    # The next request shows Claude the draft it just saved.
-    assert '<draft name="launch.md">\n# Launch' in server.message_requests[1].json["system"][1]["text"]
+    # Claude's own save is how it knows the draft: the next request adds no copy of it.
+    after = server.message_requests[1].json["messages"]
+    assert draft_sync.seen(after) == draft_sync.Seen("launch.md", content, 0)
+    assert not any(draft_sync.is_draft_block(b) for m in after for b in m["content"])
     tools = {t["name"]: t for t in server.message_requests[0].json["tools"]}
     assert list(tools) == ["save_draft", "edit_draft", "format_as_list", "get_word_count"]
     assert tools["save_draft"]["eager_input_streaming"] is True
@@ -456,8 +461,13 @@ async def test_edit_draft_replaces_one_passage(server: RecordingServer, tmp_path
     assert finished.change is not None and finished.change.kind == "edited"
     assert workspace.draft.text == "First paragraph stays.\n\nThe second paragraph is brisk.\n"
     assert workspace.draft.dirty
-    assert "essay.md" in server.message_requests[0].json["system"][1]["text"]
-    assert "long and rambling" in server.message_requests[0].json["system"][1]["text"]
+    shown = server.message_requests[0].json["messages"][0]["content"][0]
+    assert shown["title"] == "essay.md" and shown["source"]["data"] == text
+    assert shown["context"].startswith("studio draft, version 1, full text:")
+    # Claude's edit is applied to what it was shown; the round after it needs no new copy.
+    after = server.message_requests[1].json["messages"]
+    assert draft_sync.seen(after).text == workspace.draft.text
+    assert sum(draft_sync.is_draft_block(b) for m in after for b in m["content"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -545,36 +555,74 @@ def canonical(part: object) -> bytes:
     return json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-async def test_the_cached_prefix_is_byte_identical_across_turns(
+def unmarked(part: object) -> object:
+    """`part` without its cache_control marks: they are not part of what the cache matches."""
+    if isinstance(part, list):
+        return [unmarked(item) for item in part]
+    if isinstance(part, dict):
+        return {k: unmarked(v) for k, v in part.items() if k != "cache_control"}
+    return part
+
+
+async def test_each_request_extends_the_last_byte_for_byte_while_the_draft_changes(
     server: RecordingServer, tmp_path: Path
 ) -> None:
     server.queue(TextReply("One."), TextReply("Two."), TextReply("Three."))
-    engine, _ = draft_engine(server, tmp_path, text="# Essay\n\nA draft that stays put.\n", name="essay.md")
+    essay = "# Essay\n" + "".join(f"\nParagraph {n} says something of its own.\n" for n in range(20))
+    engine, workspace = draft_engine(server, tmp_path, text=essay, name="essay.md")
     conversation = ask("first")
     await run(engine, conversation)
-    for text in ("second", "third"):
+    for n, text in enumerate(("second", "third"), start=2):
+        workspace.draft.text = workspace.draft.text.replace(
+            f"Paragraph {n} says", f"Paragraph {n} now says"
+        )  # the writer types
         conversation.add_user(text)
         await run(engine, conversation)
     bodies = [r.body for r in server.message_requests]
     parsed = [json.loads(b) for b in bodies]
-    first = parsed[0]
-    for body, raw in zip(parsed[1:], bodies[1:], strict=True):
-        assert canonical(body["tools"]) == canonical(first["tools"]) and canonical(first["tools"]) in raw
-        assert canonical(body["system"]) == canonical(first["system"])
-        assert canonical(first["system"]) in raw
-        earlier = canonical(first["messages"])[:-1]  # the first turn, without the closing bracket
-        assert raw.find(earlier) > 0, "the first turn's messages are a byte-identical prefix"
-    assert canonical(parsed[1]["messages"])[:-1] in bodies[2]
+    cache = {"type": "ephemeral", "ttl": "5m"}
+    for before, after, raw in zip(parsed, parsed[1:], bodies[1:], strict=False):
+        assert canonical(after["tools"]) == canonical(before["tools"]) and canonical(before["tools"]) in raw
+        assert canonical(after["system"]) == canonical(before["system"]) and canonical(after["system"]) in raw
+        sent = unmarked(before["messages"])
+        assert unmarked(after["messages"])[: len(sent)] == sent, "what was sent is never rewritten"
     for body in parsed:
-        assert body["cache_control"] == {"type": "ephemeral", "ttl": "5m"}
-        assert [b.get("cache_control") for b in body["system"]] == [body["cache_control"]] * 2
-        assert "essay.md" in body["system"][1]["text"]
+        assert "cache_control" not in body
+        marks = [
+            (m, b)
+            for m, message in enumerate(body["messages"])
+            for b in message["content"]
+            if "cache_control" in b
+        ]
+        last = len(body["messages"]) - 1
+        assert [m for m, _ in marks] == [
+            m for m in (last - 2, last) if m >= 0
+        ]  # where the last request ended, and the end
+        assert all(b["cache_control"] == cache for _, b in marks)
+        assert [b.get("cache_control") for b in body["system"]] == [None, cache]  # persona, then the guide
+        assert body["system"][1]["text"] == draft_sync.GUIDE
+    # The second and third requests send only what changed, and Claude's view is the editor's text.
+    kinds = [
+        b["context"].split(":")[0]
+        for p in parsed
+        for b in p["messages"][-1]["content"]
+        if b["type"] == "document"
+    ]
+    assert kinds == [
+        "studio draft, version 1, full text",
+        "studio draft, version 2, changes",
+        "studio draft, version 3, changes",
+    ]
+    assert draft_sync.seen(parsed[-1]["messages"]).text == workspace.draft.text
 
 
 async def test_cache_ttl_one_hour(server: RecordingServer) -> None:
     server.queue(TextReply("ok"))
     await run(make_engine(server, cache_ttl="1h"), ask("hi"))
-    assert server.message_requests[0].json["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
+    body = server.message_requests[0].json
+    hour = {"type": "ephemeral", "ttl": "1h"}
+    assert body["system"][-1]["cache_control"] == hour
+    assert body["messages"][-1]["content"][-1]["cache_control"] == hour
 
 
 async def test_count_tokens_sends_the_next_request(server: RecordingServer, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pytest
 from conftest import FIXTURES
 from fakeapi import DropMidStream, ErrorMidStream, HttpError, RecordingServer, Replay, split_events
 
+from studio.core import draft_sync
 from studio.loopback import DemoReply, TextReply, ToolUseReply
 from studio.loopback.demo import demo_text
 from studio.loopback.sse import estimate_input_tokens
@@ -487,13 +488,12 @@ async def test_demo_tightens_a_line_of_the_draft_with_edit_draft(
         "This is a repeated line that is even longer than the longest line above it.\n"
         "This is a repeated line that is even longer than the longest line above it.\n"
     )
-    system = [
-        {"type": "text", "text": "You help a writer."},
-        {"type": "text", "text": f'The draft.\n<draft name="notes.md">\n{draft}\n</draft>'},
+    shown = draft_sync.document("full text", "notes.md", draft, 1)
+    ask = [
+        {"role": "user", "content": [shown, {"type": "text", "text": "Please tighten the draft a little"}]}
     ]
-    ask = [{"role": "user", "content": "Please tighten the draft a little"}]
     server.default = DemoReply(chunk_delay=0)
-    _, message = await demo_stream(client, ask, system=system)
+    _, message = await demo_stream(client, ask)
     assert message.stop_reason == "tool_use"
     tool = message.content[1]
     assert tool.name == "edit_draft"
@@ -502,8 +502,21 @@ async def test_demo_tightens_a_line_of_the_draft_with_edit_draft(
         "new_text": "This is the longest line of all, and it.",
     }
     assert draft.count(tool.input["old_text"]) == 1
-    # With no draft in the system prompt there is nothing to tighten: "draft" asks for a new one.
-    _, fresh = await demo_stream(client, ask)
+    # The demo reads the changes the app sends after a full text, as Claude would.
+    longer = draft.replace(
+        "Short line here.",
+        "Now this short line has grown to be the longest line of every line in these notes.",
+    )
+    changed = draft_sync.document("changes", "notes.md", draft_sync.diff_lines(draft, longer), 2)
+    _, again = await demo_stream(
+        client, [{"role": "user", "content": [shown, changed, *ask[0]["content"][1:]]}]
+    )
+    assert (
+        again.content[1].input["old_text"]
+        == "Now this short line has grown to be the longest line of every line in these notes."
+    )
+    # With no draft shown there is nothing to tighten: "draft" asks for a new one.
+    _, fresh = await demo_stream(client, [{"role": "user", "content": "Please tighten the draft a little"}])
     assert fresh.content[1].name == "save_draft"
 
     answered = [
@@ -519,7 +532,7 @@ async def test_demo_tightens_a_line_of_the_draft_with_edit_draft(
             ],
         },
     ]
-    _, done = await demo_stream(client, answered, system=system)
+    _, done = await demo_stream(client, answered)
     assert done.stop_reason == "end_turn" and done.content[0].text.startswith("Done — one line")
 
 

@@ -136,7 +136,7 @@ async def test_one_hour_cache_writes_are_priced_and_shown(server: RecordingServe
             await idle(pilot, app)
         await pilot.pause(0.1)
         body = server.message_requests[0].json
-        assert body["cache_control"]["ttl"] == "1h"
+        assert body["system"][-1]["cache_control"]["ttl"] == "1h"
         side = sidebar(app)
         assert " 1h" in side and "h\n" not in side  # the 1-hour writes are named as such
         first = app.session.spending.ledger.entries[0]

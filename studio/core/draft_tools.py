@@ -86,7 +86,7 @@ def edit_draft(args: dict[str, Any], workspace: Workspace | None) -> ToolOutcome
     if count == 0:
         raise ToolError(
             "`old_text` was not found in the draft; quote it exactly as it stands "
-            "(the current draft is in the system prompt)"
+            "(from the draft's latest version shown to you)"
         )
     if count > 1:
         raise ToolError(

@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 import anthropic
 
+from studio.core import draft_sync
 from studio.core.catalog import Catalog, Price
-from studio.core.conversation import Conversation, TouchedDraft
+from studio.core.conversation import Conversation, Message, TouchedDraft
 from studio.core.draft_tools import ALL_TOOLS
 from studio.core.errors import describe_failure
 from studio.core.events import (
@@ -61,6 +62,7 @@ class Engine:
         self.tools = ToolBox(ALL_TOOLS, workspace) if workspace else ToolBox()
         self._client: anthropic.AsyncAnthropic | None = None
         self._no_retry_client: anthropic.AsyncAnthropic | None = None
+        self.draft_refresh = draft_sync.REFRESH_AT
 
     @property
     def client(self) -> anthropic.AsyncAnthropic:
@@ -99,38 +101,47 @@ class Engine:
         return [m.model_dump() async for m in self.client.models.list()]
 
     def request_params(self, conversation: Conversation, model: str) -> dict[str, Any]:
-        """The request, laid out for prompt caching.
+        """The request, laid out for prompt caching (see draft_sync.py for why the draft is not here).
 
-        Order is tools, system persona, draft, messages: the most stable first. Breakpoints sit on
-        the persona and on the draft (each a prefix that later turns can read from the cache), and
-        the top-level cache_control caches the conversation as it grows. Nothing in here may vary
-        between turns (no timestamps, stable key and tool order), or the cache silently misses.
+        The prefix runs tools, system, messages, the most stable first. Three breakpoints: the
+        end of the system prompt (shared by every conversation), the end of what the previous
+        request sent (read now), and the end of this one (written for the next request). The
+        draft's versions sit in the messages, so an edit invalidates nothing already sent. Nothing
+        here may vary between requests (no timestamps, stable key and tool order).
         """
         cache = {"type": "ephemeral", "ttl": self.config.cache_ttl}
+        system: list[dict[str, Any]] = [{"type": "text", "text": t} for t in self._system_texts() if t]
         params: dict[str, Any] = {
             "model": model,
             "max_tokens": self.config.max_tokens,
-            "messages": conversation.messages,
-            "cache_control": cache,
+            "messages": _with_breakpoints(conversation.messages, cache),
         }
-        system = [
-            {"type": "text", "text": text, "cache_control": cache} for text in self._system_texts() if text
-        ]
         if system:
+            system[-1]["cache_control"] = cache
             params["system"] = system
         tools = self.tools.definitions()
         if tools:
             params["tools"] = tools
         return params
 
+    def sync_draft(self, conversation: Conversation) -> None:
+        """Show Claude the draft as it stands now, if that is not what the conversation shows:
+        a document added to the last user message (a new one, not yet sent)."""
+        if self.workspace is None or not conversation.pending_user_turn():
+            return
+        draft = self.workspace.draft
+        block = draft_sync.update(conversation.messages, draft.title, draft.text, self.draft_refresh)
+        if block is not None:
+            draft_sync.attach(conversation.messages[-1], block)
+
     def count_params(self, conversation: Conversation, model: str, typed: str = "") -> dict[str, Any]:
         """What `messages.count_tokens` takes: the next request, with the text being typed."""
         preview = Conversation([dict(m, content=list(m["content"])) for m in conversation.messages])
         if typed.strip():
             preview.add_user(typed)
+        self.sync_draft(preview)
         params = self.request_params(preview, model)
-        for unused in ("max_tokens", "cache_control"):
-            params.pop(unused)
+        params.pop("max_tokens")
         return params
 
     async def count_tokens(self, conversation: Conversation, model: str, typed: str = "") -> int:
@@ -142,9 +153,8 @@ class Engine:
         return result.input_tokens
 
     def _system_texts(self) -> list[str]:
-        """The persona, then the draft: the persona changes least, so it caches on its own."""
-        draft = self.workspace.draft.context_block() if self.workspace else ""
-        return [self.config.system_prompt, draft]
+        """The persona, then (when there is a draft to work on) how its versions arrive."""
+        return [self.config.system_prompt, draft_sync.GUIDE if self.workspace else ""]
 
     async def run_turn(
         self, conversation: Conversation, model: str, stop: asyncio.Event | None = None
@@ -159,6 +169,7 @@ class Engine:
         price = self.catalog.info(model).price
         stop = stop or asyncio.Event()
         for round_no in range(1, self.config.max_tool_rounds + 1):
+            self.sync_draft(conversation)
             yield ReplyStarted(model, round_no)
             reply = ReplyBuilder()
             try:
@@ -323,6 +334,19 @@ async def _unless_stopped(awaitable: Awaitable[T], stop: asyncio.Event) -> tuple
     if task.cancelled():
         return False, None
     return True, task.result()
+
+
+def _with_breakpoints(messages: list[Message], cache: dict[str, Any]) -> list[Message]:
+    """The messages with breakpoints on the last block of the last message (written for the next
+    request) and of the one two before it, where the previous request ended (read now, however
+    many blocks this request added; the API looks back only about 20). Copies, never the originals."""
+    marked = list(messages)
+    for at in (len(marked) - 3, len(marked) - 1):
+        if at >= 0 and marked[at]["content"]:
+            content = list(marked[at]["content"])
+            content[-1] = dict(content[-1], cache_control=cache)
+            marked[at] = dict(marked[at], content=content)
+    return marked
 
 
 def _estimated_cost(model: str, reply: ReplyBuilder, price: Price | None) -> ReplyCost:

@@ -59,6 +59,7 @@ TOOLS_PREAMBLE = 346
 PER_TOOL = 6
 PER_TOOL_USE = 10
 PER_TOOL_RESULT = 6
+PER_DOCUMENT = 10  # a guess, as above: the document's wrapper around its title, context and text
 
 
 class TokenizerUnavailable(RuntimeError):
@@ -185,7 +186,10 @@ def _content_tokens(content: Any) -> int:
             total += _count_cached(_json(block.get("input", {})))
         elif kind == "tool_result":
             total += PER_TOOL_RESULT + _content_tokens(block.get("content", ""))
-        else:  # images, documents...: not sent by studio; count their JSON rather than nothing
+        elif kind == "document" and isinstance(block.get("source"), dict):  # the draft's versions
+            parts = (block.get("title", ""), block.get("context", ""), block["source"].get("data", ""))
+            total += PER_DOCUMENT + sum(_count_cached(str(part)) for part in parts)
+        else:  # images...: not sent by studio; count their JSON rather than nothing
             total += _count_cached(_json(block))
     return total
 

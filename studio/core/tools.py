@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from studio.core.workspace import Workspace, count_words
+from studio.core.drafts import count_words
+from studio.core.workspace import Workspace
 
 
 class ToolError(Exception):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.core.drafts import DiskStamp, DraftStore, count_words
+from studio.core.drafts import DiskStamp, DraftStore
 from studio.core.recovery import ReplacedVersions
 
 
@@ -26,21 +26,6 @@ class Draft:
     @property
     def dirty(self) -> bool:
         return self.text != self.saved_text
-
-    def context_block(self) -> str:
-        """The draft as Claude sees it in every request. No timestamps: a stable prefix caches."""
-        if not self.text.strip():
-            return (
-                f"The writer's draft ({self.title}) is empty. To write one, call save_draft "
-                "with a filename and the full text."
-            )
-        state = "unsaved changes" if self.dirty else "saved"
-        return (
-            f"The writer's current draft is {self.title} ({count_words(self.text)} words, "
-            f"{state}). It is shown in the editor beside this conversation. Use edit_draft to "
-            "change a passage, save_draft to write the whole text.\n"
-            f'<draft name="{self.title}">\n{self.text}\n</draft>'
-        )
 
 
 @dataclass

@@ -95,7 +95,7 @@ def demo_text(body: Any) -> str:
 SAVE_WORDS = re.compile(r"\b(?:save|draft|write|announcement)", re.IGNORECASE)
 EDIT_WORDS = re.compile(r"\b(?:tighten|edit)", re.IGNORECASE)
 FILE_NAME = re.compile(r"\b[\w-]+\.(?:md|markdown|txt)\b")
-DRAFT_BLOCK = re.compile(r'<draft name="[^"]*">\n(.*)\n</draft>', re.DOTALL)
+DIFF_HUNK = re.compile(r"^@@ [^\n]* @@\n?", re.MULTILINE)
 FILLER = {"please", "can", "could", "you", "write", "draft", "me", "a", "an", "the", "us", "some"}
 STOP = {"and", "then", "save", "as", "in", "into", "to"}
 TOPIC_WORDS = 10  # up to the first "and", "save", "as" ...: the phrase the writer named
@@ -154,7 +154,7 @@ def demo_plan(body: Any) -> DemoPlan:
         result = _draft_tool_result(messages)
         return DemoPlan(_confirmation(*result) if result else demo_text(body))
     said = last_user_text(body)
-    draft = _draft_text(body.get("system"))
+    draft = current_draft(messages)
     line = _line_to_tighten(draft) if EDIT_WORDS.search(said) else None
     if line is not None and "edit_draft" in _offered(body):
         return DemoPlan(
@@ -236,15 +236,48 @@ def _confirmation(name: str, result: str, is_error: bool) -> str:
     )
 
 
-def _draft_text(system: Any) -> str:
-    """The draft the app put in the system prompt (a string or a list of text blocks)."""
-    blocks = [system] if isinstance(system, str) else system if isinstance(system, list) else []
-    for block in blocks:
-        text = block if isinstance(block, str) else block.get("text") if isinstance(block, dict) else None
-        found = DRAFT_BLOCK.search(text) if isinstance(text, str) else None
-        if found:
-            return found.group(1)
-    return ""
+def current_draft(messages: list[Any]) -> str:
+    """The draft as the app last showed it: its latest full text, then the changes and the demo's
+    own tool calls after it, applied the simple way. Written apart from the app's own reader, so
+    the demo does not agree with it by construction."""
+    text, calls = "", {}
+    for message in messages:
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else []:
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "tool_use":
+                calls[block.get("id")] = block
+            elif block.get("type") == "tool_result" and not block.get("is_error"):
+                text = _after_call(text, calls.get(block.get("tool_use_id")) or {})
+            elif block.get("type") == "document" and str(block.get("context", "")).startswith("studio draft"):
+                data, context = str((block.get("source") or {}).get("data", "")), str(block["context"])
+                if ", changes:" in context:
+                    text = _patched(text, data)
+                else:
+                    text = "" if ", empty:" in context else data
+    return text
+
+
+def _after_call(text: str, call: dict[str, Any]) -> str:
+    args = call.get("input")
+    if not isinstance(args, dict):
+        return text
+    if call.get("name") == "save_draft":
+        return str(args.get("content", text))
+    if call.get("name") == "edit_draft":
+        return text.replace(str(args.get("old_text")), str(args.get("new_text")), 1)
+    return text
+
+
+def _patched(text: str, diff: str) -> str:
+    """Each hunk's old lines (kept and removed) replaced by its new lines (kept and added)."""
+    for hunk in DIFF_HUNK.split(diff)[1:]:
+        lines = hunk.split("\n")
+        old = "\n".join(line[1:] for line in lines if line[:1] in (" ", "-"))
+        new = "\n".join(line[1:] for line in lines if line[:1] in (" ", "+"))
+        text = text.replace(old, new, 1)
+    return text
 
 
 def _line_to_tighten(draft: str) -> str | None:

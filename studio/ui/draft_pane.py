@@ -19,10 +19,10 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from studio.core.diskio import remove_stale_temps
-from studio.core.drafts import DraftConflict, DraftError
+from studio.core.drafts import DraftConflict, DraftError, count_words
 from studio.core.recovery import RecoveryStore
 from studio.core.tools import DraftChange
-from studio.core.workspace import Draft, Workspace, count_words
+from studio.core.workspace import Draft, Workspace
 from studio.ui.bindings import key_label
 from studio.ui.chat import NoticeLevel
 from studio.ui.dialogs import AskName, Choice, OpenDraft
