@@ -570,8 +570,9 @@ async def test_simulated_prompt_cache_writes_then_reads() -> None:
 
 async def test_each_model_has_a_cache_of_its_own() -> None:
     """As in the API: switching model misses the cache the other model wrote."""
+    # About 5,200 tokens: over Opus 4.7's minimum of 4,096 as well as Sonnet 4.6's.
     long_system = [
-        {"type": "text", "text": "You are a careful editor. " * 400, "cache_control": {"type": "ephemeral"}}
+        {"type": "text", "text": "You are a careful editor. " * 800, "cache_control": {"type": "ephemeral"}}
     ]
     with RecordingServer() as server:
         client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=server.base_url, max_retries=0)

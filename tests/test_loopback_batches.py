@@ -118,7 +118,8 @@ async def test_a_batch_runs_to_the_end_and_each_request_comes_back_once(
 async def test_the_shared_cached_prefix_is_written_once_then_read(
     server: RecordingServer, client: anthropic.AsyncAnthropic
 ) -> None:
-    instructions = "You are a careful copy editor. " + "Keep the writer's voice. " * 300
+    # About 2,500 tokens: over Sonnet 4.6's minimum of 2,048.
+    instructions = "You are a careful copy editor. " + "Keep the writer's voice. " * 400
     system = [{"type": "text", "text": instructions, "cache_control": {"type": "ephemeral"}}]
     requests = [item(f"doc-{n}", f"Document {n}: the quick brown fox.", system=system) for n in range(3)]
     batch = await client.messages.batches.create(requests=requests)

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import PromptCache, Ttl
+from .cache import MAX_BREAKPOINTS, PromptCache, count_breakpoints
 from .sse import char_chunks, dumps, encode_event, next_id
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
@@ -69,6 +69,9 @@ def messages_problem(body: Any, *, counting: bool) -> str | None:
         return "messages: Input should be a valid list"
     if not body["messages"]:
         return "messages: at least one message is required"
+    found = count_breakpoints(body)
+    if found > MAX_BREAKPOINTS:
+        return f"A maximum of {MAX_BREAKPOINTS} blocks with cache_control may be provided. Found {found}."
     return None
 
 
@@ -82,7 +85,8 @@ class MessageBuilder:
 
     With ``stream=False`` (a request that did not ask to stream, a batch item) no event is
     encoded: only the final JSON is sent, and encoding an event per text piece made building a
-    batch of 10,000 replies take seconds per thousand.
+    batch of 10,000 replies take seconds per thousand. ``cache_creation_1h`` is the part of
+    ``cache_creation`` written for an hour; the rest was written for five minutes.
     """
 
     def __init__(
@@ -92,18 +96,17 @@ class MessageBuilder:
         input_tokens: int,
         cache_read: int = 0,
         cache_creation: int = 0,
-        cache_ttl: Ttl = "5m",
+        cache_creation_1h: int = 0,
         stream: bool = True,
     ) -> None:
         self.stream = stream
-        one_hour = cache_ttl == "1h"
         self.usage: dict[str, Any] = {
             "input_tokens": input_tokens,
             "cache_creation_input_tokens": cache_creation,
             "cache_read_input_tokens": cache_read,
             "cache_creation": {
-                "ephemeral_5m_input_tokens": 0 if one_hour else cache_creation,
-                "ephemeral_1h_input_tokens": cache_creation if one_hour else 0,
+                "ephemeral_5m_input_tokens": cache_creation - cache_creation_1h,
+                "ephemeral_1h_input_tokens": cache_creation_1h,
             },
             "output_tokens": 1,
             "service_tier": "standard",

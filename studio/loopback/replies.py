@@ -127,7 +127,7 @@ def builder_for(
             input_tokens=usage.input_tokens,
             cache_read=usage.cache_read,
             cache_creation=usage.cache_creation,
-            cache_ttl=usage.ttl,
+            cache_creation_1h=usage.creation_1h,
             stream=ctx.stream,
         )
     return MessageBuilder(
