@@ -43,7 +43,7 @@ from studio.core.events import CostReported, ToolFinished, TurnDone, TurnFailed
 from studio.core.usage import TokenUsage
 from studio.core.workspace import Draft, Workspace
 from studio.loopback import LoopbackServer, TextReply, ToolUseReply
-from studio.loopback.cache import CacheUsage, PromptCache
+from studio.loopback.cache import PromptCache
 
 BENCH_KEY = "sk-ant-bench-FAKE-key"
 MODEL = "claude-sonnet-4-6"
@@ -144,20 +144,9 @@ class Clock:
         self.now += seconds
 
 
-class _ClockedCache(PromptCache):
-    """Until PromptCache takes a clock itself: the server calls account(body) without `now`."""
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        super().__init__()
-        self.clock = clock
-
-    def account(self, body: dict[str, Any], now: float | None = None) -> CacheUsage:
-        return super().account(body, self.clock() if now is None else now)
-
-
 def make_cache(clock: Clock) -> PromptCache:
-    """A fresh, empty cache on `clock` (once PromptCache has one: `return PromptCache(clock=clock)`)."""
-    return _ClockedCache(clock)
+    """A fresh, empty cache on `clock`."""
+    return PromptCache(clock=clock)
 
 
 # --- The scripted text: deterministic, prose-shaped -------------------------------------------------

@@ -10,8 +10,9 @@ blocks before it: a hit further back than that from every breakpoint is missed, 
 
 Where this is an approximation:
 
-- Tokens are four characters of each block's compact JSON (``cache_control`` left out), so the
-  counts are near the server's estimate of the whole request, not Claude's tokenizer.
+- Tokens are four characters of each block's compact JSON (``cache_control`` left out), the
+  server's estimate of the whole request being their sum plus a few for its framing, which is
+  all that follows a breakpoint on the last block; not Claude's tokenizer.
 - Blocks are compared by their JSON (and role), not by what the model sees. ``cache_control``
   is not part of what is compared, so moving a breakpoint does not invalidate anything.
 - Sonnet 4.6's minimum is the stricter of two sources (see ``MIN_CACHEABLE_TOKENS``).
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .sse import dumps, estimate_input_tokens
+from .sse import block_json, estimate_input_tokens, prefix_blocks
 
 # The API's two cache lifetimes. Spelled out here, not imported: the demo server uses nothing of studio.
 Ttl = Literal["5m", "1h"]
@@ -99,30 +100,16 @@ def _ttl(mark: Any) -> Ttl | None:
     return "1h" if mark.get("ttl") == "1h" else "5m"
 
 
-def _block(block: Any, role: str = "") -> _Block:
+def _block(role: str, block: Any) -> _Block:
     """A block measured and keyed without its ``cache_control``, which is not content."""
-    plain = {k: v for k, v in block.items() if k != "cache_control"} if isinstance(block, dict) else block
-    text = dumps(plain)
+    text = block_json(block)
     mark = block.get("cache_control") if isinstance(block, dict) else None
     return _Block(f"{role}\0{text}", len(text), _ttl(mark))
 
 
-def _listed(value: Any) -> list[Any]:
-    """A field that may be a list of blocks, or a string standing for one text block."""
-    if isinstance(value, str):
-        return [value]
-    return value if isinstance(value, list) else []
-
-
 def _explicit_blocks(body: dict[str, Any]) -> list[_Block]:
     """Every block of the prefix in cache order (tools, system, then messages), as marked."""
-    blocks = [_block(tool) for tool in _listed(body.get("tools"))]
-    blocks += [_block(part) for part in _listed(body.get("system"))]
-    for message in _listed(body.get("messages")):
-        if isinstance(message, dict):
-            role = str(message.get("role", ""))
-            blocks += [_block(part, role) for part in _listed(message.get("content"))]
-    return blocks
+    return [_block(role, block) for role, block in prefix_blocks(body)]
 
 
 def _prefix_blocks(body: dict[str, Any]) -> list[_Block]:

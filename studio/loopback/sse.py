@@ -31,12 +31,41 @@ def encode_event(name: str, data: dict[str, Any]) -> bytes:
     return f"event: {name}\ndata: {dumps(data)}\n\n".encode()
 
 
+# Input tokens after the last block: the request's own framing, never cached (the API reports a few).
+REQUEST_TAIL = 3
+
+
+def _listed(value: Any) -> list[Any]:
+    """A field that may be a list of blocks, or a string standing for one text block."""
+    if isinstance(value, str):
+        return [value]
+    return value if isinstance(value, list) else []
+
+
+def prefix_blocks(body: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The blocks a request's input is made of, in cache order (tools, system, then messages),
+    each with its message's role ("" outside the messages)."""
+    blocks: list[tuple[str, Any]] = [("", tool) for tool in _listed(body.get("tools"))]
+    blocks += [("", part) for part in _listed(body.get("system"))]
+    for message in _listed(body.get("messages")):
+        if isinstance(message, dict):
+            role = str(message.get("role", ""))
+            blocks += [(role, part) for part in _listed(message.get("content"))]
+    return blocks
+
+
+def block_json(block: Any) -> str:
+    """A block as the cache compares and measures it: compact JSON without its ``cache_control``."""
+    plain = {k: v for k, v in block.items() if k != "cache_control"} if isinstance(block, dict) else block
+    return dumps(plain)
+
+
 def estimate_input_tokens(body: Any) -> int:
-    """About one token per four characters of system, messages and tools, as JSON; at least 1."""
+    """About one token per four characters of each block's JSON, plus the request's framing. The
+    blocks' sizes are the prompt cache's too, so cached and uncached parts add up to this."""
     if not isinstance(body, dict):
         return 1
-    parts = {key: body[key] for key in ("system", "messages", "tools") if key in body}
-    return max(1, len(dumps(parts)) // 4)
+    return sum(len(block_json(block)) for _, block in prefix_blocks(body)) // 4 + REQUEST_TAIL
 
 
 def estimate_output_tokens(text: str) -> int:
