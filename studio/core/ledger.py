@@ -32,6 +32,7 @@ class CostLedger:
     entries: list[LedgerEntry] = field(default_factory=list)
     cache_ttl_seconds: float = 300.0
     cache_touched_at: float | None = None
+    numbered: int = 0  # the last reply number given out (never again: the store keeps marks by it)
 
     def note_cache(self, cost: ReplyCost, now: float) -> None:
         """A cache read or write (re)starts the cache's lifetime: that is when the TTL counts from."""
@@ -45,7 +46,10 @@ class CostLedger:
         return max(0.0, self.cache_touched_at + self.cache_ttl_seconds - now)
 
     def start_reply(self, model: str) -> LedgerEntry:
-        entry = LedgerEntry((self.entries[-1].number if self.entries else 0) + 1, model)
+        """A new reply, numbered after every earlier one (even one dropped for costing nothing:
+        the store keeps how it ended under its number)."""
+        self.numbered = max(self.numbered, self.entries[-1].number if self.entries else 0) + 1
+        entry = LedgerEntry(self.numbered, model)
         self.entries.append(entry)
         return entry
 

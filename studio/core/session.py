@@ -394,9 +394,9 @@ class Session:
             return None
         self._clear()
         self.conversation.restore([m.message for m in saved.messages], saved.touched)
-        self.spending.restart(saved.responses, lambda model: self.catalog.info(model).price)
+        self.spending.restart(saved.responses, lambda model: self.catalog.info(model).price, saved.last_reply)
         self.can_retry = self.conversation.pending_user_turn()
-        last = next((m.model for m in reversed(saved.messages) if m.model), None)
+        last = saved.last_model
         if last and not keep_model and self.catalog.get(last):
             self.model = last
         return saved

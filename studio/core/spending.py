@@ -51,11 +51,15 @@ class Spending:
         )
 
     def restart(
-        self, responses: Sequence[SavedResponse] = (), prices: Callable[[str], Price | None] | None = None
+        self,
+        responses: Sequence[SavedResponse] = (),
+        prices: Callable[[str], Price | None] | None = None,
+        numbered: int = 0,
     ) -> None:
         """A new conversation, or a reopened one: its replies come back into the ledger, priced
-        at today's catalogue. Today's spend already counts them: they must not count twice."""
-        self.ledger = CostLedger(cache_ttl_seconds=self.ledger.cache_ttl_seconds)
+        at today's catalogue. Today's spend already counts them: they must not count twice.
+        `numbered`: the highest reply number the conversation used; new replies go on from it."""
+        self.ledger = CostLedger(cache_ttl_seconds=self.ledger.cache_ttl_seconds, numbered=numbered)
         entries: dict[int, LedgerEntry] = {}
         spent_today = 0.0
         for response in responses:

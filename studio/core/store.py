@@ -73,6 +73,21 @@ class SavedSession:
     partials: list[SavedPartial] = field(default_factory=list)
     touched: dict[str, TouchedDraft] = field(default_factory=dict)  # by tool_use id
 
+    @property
+    def last_model(self) -> str | None:
+        """The model of the newest reply, finished or not (a failed one is only a partial); on
+        a tie, the finished one (a retry, in a conversation kept before numbers were unique)."""
+        replies = [(m.reply or 0, 1, m.model) for m in self.messages if m.model]
+        replies += [(p.reply or 0, 0, p.model) for p in self.partials if p.model]
+        return max(replies)[2] if replies else None
+
+    @property
+    def last_reply(self) -> int:
+        """The highest reply number used: a new reply's must be higher, or a failed or
+        interrupted one's mark (kept by number) would land on it."""
+        numbers = [m.reply for m in self.messages] + [p.reply for p in self.partials]
+        return max([n for n in numbers if n is not None] + [r.reply for r in self.responses], default=0)
+
 
 def title_of(messages: list[dict[str, Any]]) -> str:
     """The first thing the writer said, on one line: how they will recognise the conversation."""

@@ -149,3 +149,12 @@ class ChatPane(Vertical):
             )
         if saved.unsent and not self.prompt.text.strip():
             self.prompt.load_text(saved.unsent)
+
+    async def model_gone(self, model: str, instead: str) -> None:
+        """A reopened conversation's model is not in the catalogue any more (retired, or known only
+        to a config file that lost it): say where the next message goes instead."""
+        await self.say(
+            f"This conversation last used {model}, which is not in the model list any more: the next "
+            f"message goes to {instead} ({self.key('pick_model')} picks another).",
+            "warn",
+        )

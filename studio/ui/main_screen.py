@@ -117,8 +117,7 @@ class MainScreen(Screen[None]):
             )
         earlier = session.earlier_conversations()
         if settings.resume and earlier:
-            model = session.model
-            await self._show_reopened(session.open_latest_now(keep_model=settings.model_chosen), model)
+            await self._show_reopened(session.model, session.open_latest_now(settings.model_chosen))
         elif earlier:
             await chat.say(
                 f"{self.key('conversations')} reopens one of your {len(earlier)} "
@@ -371,18 +370,19 @@ class MainScreen(Screen[None]):
             session.new_conversation()
             await self._show_conversation(None)
         else:
-            model = session.model
-            await self._show_reopened(await session.open_conversation(int(choice)), model)
+            await self._show_reopened(session.model, await session.open_conversation(int(choice)))
         self.chat_pane.prompt.focus()
 
-    async def _show_reopened(self, saved: SavedSession | None, model_before: str) -> None:
+    async def _show_reopened(self, model_before: str, saved: SavedSession | None) -> None:
+        """`model_before`: the session's before it reopened `saved` (read first: arguments go in order)."""
         if saved is None:
             self.notify("That conversation could not be read.", severity="error")
             return
         await self._show_conversation(saved)
         if self.session.model != model_before:
-            self.show_model()
-            self.notify(f"Next message goes to {self.session.model_name}, as this conversation did.")
+            self.use_model(self.session.model, ", as this conversation did")
+        elif saved.last_model and self.session.catalog.get(saved.last_model) is None:
+            await self.chat_pane.model_gone(saved.last_model, self.session.model_name)
         if saved.draft and saved.draft != self.session.workspace.draft.name:
             self.draft_pane.reopen(saved.draft)
 
