@@ -32,12 +32,14 @@ class CostLedger:
     entries: list[LedgerEntry] = field(default_factory=list)
     cache_ttl_seconds: float = 300.0
     cache_touched_at: float | None = None
+    cache_model: str | None = None  # each model has a cache of its own
     numbered: int = 0  # the last reply number given out (never again: the store keeps marks by it)
 
-    def note_cache(self, cost: ReplyCost, now: float) -> None:
-        """A cache read or write (re)starts the cache's lifetime: that is when the TTL counts from."""
+    def note_cache(self, cost: ReplyCost, sent_at: float) -> None:
+        """A request that read or wrote the cache (re)started the lifetime of what it read and
+        wrote: the TTL counts from when it was sent, not from when its reply ended."""
         if cost.usage.cache_read or cost.usage.cache_write:
-            self.cache_touched_at = now
+            self.cache_touched_at, self.cache_model = sent_at, cost.model
 
     def cache_seconds_left(self, now: float) -> float | None:
         """Seconds until the cached prefix expires; None if nothing was cached this session."""

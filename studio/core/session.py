@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from pathlib import Path
@@ -309,6 +310,7 @@ class Session:
                 async for event in events:
                     match event:
                         case ReplyStarted(round=round_no):
+                            sent_at = time.time()
                             if round_no > 1:  # the rounds so far are complete: keep them
                                 self.history.save(self.conversation, self._turn_start, model, entry.number)
                             copy.start(len(self.conversation.messages))
@@ -319,7 +321,7 @@ class Session:
                                 self._calibrate(
                                     cost.usage.input + cost.usage.cache_read + cost.usage.cache_write
                                 )
-                            self.spending.record(entry, cost, self.history.session)
+                            self.spending.record(entry, cost, self.history.session, sent_at)
                         case TurnDone(stop_reason=stop, can_continue=can_continue):
                             ended = "stopped" if stop == "stopped" else "done"
                             self.can_continue = can_continue

@@ -37,12 +37,19 @@ class Spending:
     def _load_daily(self) -> float:
         return self.store.spent_on(self._day) if self.store is not None else 0.0
 
-    def record(self, entry: LedgerEntry, cost: ReplyCost, session: SessionRef | None = None) -> None:
+    def record(
+        self,
+        entry: LedgerEntry,
+        cost: ReplyCost,
+        session: SessionRef | None = None,
+        sent_at: float | None = None,
+    ) -> None:
         """Count a response now; keep it on disk under `session` (resolved when the write runs,
-        so a conversation whose row is still queued gets its costs)."""
+        so a conversation whose row is still queued gets its costs). `sent_at`: when its request
+        left, which is when the cache it used was refreshed."""
         entry.add(cost)
         at = time.time()
-        self.ledger.note_cache(cost, at)
+        self.ledger.note_cache(cost, sent_at or at)
         store, number = self.store, entry.number
         if store is None or self.keeper is None:
             return

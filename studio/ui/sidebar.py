@@ -119,7 +119,7 @@ class CostSidebar(VerticalScroll):
         self, ledger: CostLedger, names: Callable[[str], str], budget: Budget | None = None
     ) -> None:
         """`names` turns a model id into its display name."""
-        self._ledger, self._budget = ledger, budget
+        self._ledger, self._budget, self._names = ledger, budget, names
         self._show_totals()
         chart = self.query_one("#chart", Sparkline)
         chart.data = [e.usd or 0.0 for e in ledger.entries]
@@ -151,8 +151,10 @@ class CostSidebar(VerticalScroll):
             totals.append(f"cache write {format_tokens(u.cache_write)}\n")
         totals.append(_cache_effect(ledger.saved_usd, "\n(repaid when it is read)"))
         left = ledger.cache_seconds_left(time.time())
-        if left is not None:
-            totals.append(f"\ncache warm {_clock(left)}" if left else "\ncache expired", style="dim")
+        if left is not None and ledger.cache_model is not None:
+            whose = visible(self._names(ledger.cache_model))  # each model has a cache of its own
+            state = f"warm {_clock(left)}" if left else "expired"
+            totals.append(f"\n{whose} cache {state}", style="dim")
         if self._budget is not None:
             b = self._budget
             for label, spent, limit in (
