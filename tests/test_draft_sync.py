@@ -16,7 +16,12 @@ from fakeapi import RecordingServer
 from ui_helpers import idle, make_app, open_first_draft, send, wait_for
 
 from studio.core import draft_sync
+from studio.core.catalog import Catalog
+from studio.core.conversation import Conversation
 from studio.core.draft_sync import DiffError, apply_diff, diff_lines, document, seen, update
+from studio.core.drafts import DraftStore
+from studio.core.engine import Engine, EngineConfig
+from studio.core.workspace import Workspace
 from studio.loopback import TextReply, ToolUseReply
 from studio.loopback.demo import current_draft
 from studio.ui.editor import DraftEditor
@@ -220,3 +225,19 @@ async def test_the_request_shows_the_editor_s_text_through_a_writing_session(
         assert editor(app).startswith("Reopened: ")
         body = server.message_requests[-1].json
         assert len(body["messages"]) > 10, "the reopened conversation went with it"
+
+
+def test_the_next_request_figure_counts_the_draft_before_anything_is_typed(tmp_path: Path) -> None:
+    workspace = Workspace(DraftStore(tmp_path))
+    workspace.draft.name, workspace.draft.text = "essay.md", ESSAY
+    engine = Engine(EngineConfig(api_key=None), Catalog.builtin(), workspace)
+    conversation = Conversation()
+    shown = engine.count_params(conversation, "claude-sonnet-4-6")["messages"]
+    assert [b["source"]["data"] for b in shown[0]["content"]] == [ESSAY]
+    assert conversation.messages == [], "counting changes nothing"
+    conversation.messages[:] = [user(document("full text", "essay.md", ESSAY, 1), said("hi"))]
+    conversation.add_assistant([said("Hello.")])
+    again = engine.count_params(conversation, "claude-sonnet-4-6")["messages"]
+    assert [m["role"] for m in again] == ["user", "assistant"], (
+        "unchanged and nothing typed: no empty message"
+    )

@@ -139,7 +139,11 @@ class Engine:
         preview = Conversation([dict(m, content=list(m["content"])) for m in conversation.messages])
         if typed.strip():
             preview.add_user(typed)
+        elif not preview.pending_user_turn():  # nothing typed yet: the draft's change still goes
+            preview.messages.append({"role": "user", "content": []})
         self.sync_draft(preview)
+        if preview.messages and not preview.messages[-1]["content"]:
+            preview.messages.pop()
         params = self.request_params(preview, model)
         params.pop("max_tokens")
         return params

@@ -217,8 +217,8 @@ class Session:
         loaded). Raises TokenizerUnavailable on a broken install."""
         if self.engine is None:
             return None
-        params = self.engine.count_params(self.conversation, self.model, typed)
-        return await asyncio.to_thread(estimate_request, params)
+        count, model = self.engine.count_params, self.model  # the draft's diff too: off the UI loop
+        return await asyncio.to_thread(lambda: estimate_request(count(self.conversation, model, typed)))
 
     async def exact_count(self, typed: str) -> int | None:
         """The API's own count; None when it cannot be had (offline, rate-limited, no key)."""
