@@ -45,9 +45,12 @@ async def test_three_turns_write_then_read_the_cache(server: RecordingServer, tm
         assert "cache read 8,100" in side and "cache write 4,000" in side
         # Saved: reads 8,100 x (3.00 - 0.30) = $0.02187, minus the write premium 4,000 x 0.75 = $0.003
         assert "cache saved $0.019" in side
-        assert "Sonnet 4.6 cache warm 4:5" in side  # five minutes from the last hit, counting down
+        assert "cache warm 4:5" in side and "(for" not in side  # five minutes from the last hit
         assert "Session $0.022" in side  # 0.01665 + 0.00288 + 0.00294 = 0.02247
         assert "cache read 4,100" in chat_text(app)  # each reply says what it read from the cache
+        await pilot.press("f2", "3")  # Haiku: its cache is not Sonnet's, so the countdown says whose
+        await wait_for(pilot, lambda: "(for Claude Sonnet 4.6)" in sidebar(app))
+        assert "cache warm 4:5" in sidebar(app)
 
 
 async def test_the_estimate_moves_while_typing_then_the_exact_count_arrives(

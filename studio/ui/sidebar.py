@@ -61,6 +61,8 @@ def _clock(seconds: float) -> str:
 
 
 class CostSidebar(VerticalScroll):
+    _model_id: str | None = None  # the model the next message goes to
+
     def compose(self) -> ComposeResult:
         yield Static(id="model-card")
         yield Static(id="next")
@@ -79,6 +81,7 @@ class CostSidebar(VerticalScroll):
             self._show_totals()
 
     def show_model(self, model: ModelInfo) -> None:
+        self._model_id = model.id
         text = Text()
         text.append("Model\n", style="bold underline")
         text.append(f"{visible(model.name)}\n", style="bold")  # names come from the API or config
@@ -152,9 +155,10 @@ class CostSidebar(VerticalScroll):
         totals.append(_cache_effect(ledger.saved_usd, "\n(repaid when it is read)"))
         left = ledger.cache_seconds_left(time.time())
         if left is not None and ledger.cache_model is not None:
-            whose = visible(self._names(ledger.cache_model))  # each model has a cache of its own
-            state = f"warm {_clock(left)}" if left else "expired"
-            totals.append(f"\n{whose} cache {state}", style="dim")
+            state = f"cache warm {_clock(left)}" if left else "cache expired"
+            if ledger.cache_model != self._model_id:  # each model has a cache of its own
+                state += f"\n(for {visible(self._names(ledger.cache_model))})"
+            totals.append(f"\n{state}", style="dim")
         if self._budget is not None:
             b = self._budget
             for label, spent, limit in (
