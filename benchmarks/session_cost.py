@@ -10,9 +10,9 @@ through the real engine and SDK against the loopback server and its simulated pr
     reopened        10 turns, an hour away (every cached prefix expired), then the conversation
                     reopened from the store in a new engine, 10 more turns; edits as every-second
 
-Each session runs in two request layouts: "before", today's (the draft in the system prompt, ahead
-of the conversation; kept here in LegacyEngine, since Draft.context_block is going away), and
-"after", whatever `Engine` does now (with each `draft_refresh` alternative when it has one). The
+Each session runs in two request layouts: "before", the one issue 10 replaced (the draft in the
+system prompt, ahead of the conversation; kept here in LegacyEngine), and "after", whatever
+`Engine` does now, also with each `draft_refresh` alternative. The
 figure is the session's input dollars (plain input, cache reads and cache writes at the model's
 prices; output is left out, the same in every layout) as a percentage of the same requests with
 no caching (every input token at the plain input price). Time is simulated (a clock the cache
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.config import DEFAULT_SYSTEM_PROMPT
+from studio.core import draft_sync
 from studio.core.catalog import Catalog, Price
 from studio.core.conversation import Conversation, repaired
 from studio.core.drafts import DraftStore, count_words
@@ -56,7 +57,7 @@ SECONDS_AWAY = 3600.0 + 60.0  # past both cache lifetimes (5 minutes and 1 hour)
 REFRESH_ALTERNATIVES = (0.0, 0.25, 0.5, 1.0)
 
 
-# --- Today's request layout, copied from studio/core/engine.py and workspace.py as they stand ---------
+# --- The layout before issue 10, copied from studio/core/engine.py and workspace.py as they were ----
 
 
 def legacy_context_block(draft: Draft) -> str:
@@ -102,30 +103,13 @@ def legacy_request_params(engine: Engine, conversation: Conversation, model: str
 
 
 class LegacyEngine(Engine):
-    """The real engine (streaming, tool rounds, usage) sending today's request layout."""
+    """The real engine (streaming, tool rounds, usage) sending the request layout before issue 10."""
 
     def request_params(self, conversation: Conversation, model: str) -> dict[str, Any]:
         return legacy_request_params(self, conversation, model)
 
     def sync_draft(self, conversation: Conversation) -> None:
         """The old layout adds nothing to the messages: the draft is in the system prompt."""
-
-
-def check_legacy_copy(catalog: Catalog) -> str:
-    """While the old layout is still the engine's, the copy must produce the same bytes."""
-    if hasattr(Engine, "sync_draft") or not hasattr(Draft, "context_block"):
-        return "the engine's layout has changed: the copy of the old one is no longer compared"
-    with tempfile.TemporaryDirectory(prefix="studio-session-cost-") as tmp:
-        config = EngineConfig(api_key=BENCH_KEY, system_prompt=DEFAULT_SYSTEM_PROMPT)
-        conversation = Conversation()
-        conversation.add_user("Tighten the opening.")
-        for draft in (Draft(), Draft(DRAFT_NAME, "Text", "Text"), Draft(DRAFT_NAME, "Text", "")):
-            workspace = Workspace(DraftStore(Path(tmp)), draft=draft)
-            ours = LegacyEngine(config, catalog, workspace).request_params(conversation, MODEL)
-            theirs = Engine(config, catalog, workspace).request_params(conversation, MODEL)
-            if json.dumps(ours) != json.dumps(theirs):
-                raise SystemExit("LegacyEngine no longer reproduces Engine.request_params: update the copy")
-    return "the copy of the old layout sends the same bytes as today's Engine"
 
 
 # --- Time, without sleeping --------------------------------------------------------------------------
@@ -222,7 +206,7 @@ class Scenario:
 
 
 # "Every second message" is messages 2, 4, ..., 20: ten edits. (Editing before 3, 5, ..., 19 instead,
-# nine edits, gives today's layout 69%, the issue's figure, against 75% here.)
+# nine edits, gives the old layout 69%, the issue's figure, against 75% here.)
 SCENARIOS = (
     Scenario("unchanged", "draft never edited", lambda n: False, 20),
     Scenario("every-second", "edited before every 2nd message", lambda n: n % 2 == 1, 25),
@@ -280,7 +264,7 @@ def new_engine(layout: Layout, server: LoopbackServer, workspace: Workspace) -> 
     )
     engine = layout.engine_class(config, Catalog.builtin(), workspace)
     if layout.draft_refresh is not None:
-        engine.draft_refresh = layout.draft_refresh  # type: ignore[attr-defined]
+        engine.draft_refresh = layout.draft_refresh
     return engine
 
 
@@ -346,20 +330,10 @@ async def one_turn(engine: Engine, conversation: Conversation, clock: Clock, tal
 # --- The report -------------------------------------------------------------------------------------
 
 
-def layouts() -> tuple[list[Layout], list[str]]:
-    """Before, after, and the draft_refresh alternatives when the engine has them; notes."""
-    chosen = [Layout("before", LegacyEngine), Layout("after", Engine)]
-    notes = []
-    if not hasattr(Engine, "sync_draft"):
-        notes.append("Engine has no sync_draft yet: 'after' is still today's layout, equal to 'before'.")
-    probe = Engine(EngineConfig(api_key=BENCH_KEY), Catalog.builtin())
-    if hasattr(probe, "draft_refresh"):
-        notes.append(f"'after' uses the engine's default draft_refresh ({probe.draft_refresh}).")
-        chosen += [Layout(f"refresh={value:g}", Engine, value) for value in REFRESH_ALTERNATIVES]
-        notes.append("The draft_refresh columns are % of uncached too (0: the full text on every change).")
-    else:
-        notes.append("Engine has no draft_refresh yet: its alternatives are skipped.")
-    return chosen, notes
+def layouts() -> list[Layout]:
+    """Before, after (the engine's default draft_refresh), and the draft_refresh alternatives."""
+    after = [Layout(f"refresh={value:g}", Engine, value) for value in REFRESH_ALTERNATIVES]
+    return [Layout("before", LegacyEngine), Layout("after", Engine), *after]
 
 
 def table(rows: list[list[str]]) -> str:
@@ -424,8 +398,7 @@ async def bench(turns: int, scenarios: list[Scenario]) -> None:
     catalog = Catalog.builtin()
     price = catalog.info(MODEL).price
     assert price is not None, f"no built-in price for {MODEL}"
-    checked = check_legacy_copy(catalog)
-    chosen, notes = layouts()
+    chosen = layouts()
     draft = initial_draft()
     print(
         f"Input dollars of a {turns}-message session on {MODEL} (${price.input:g}/MTok input, "
@@ -434,8 +407,8 @@ async def bench(turns: int, scenarios: list[Scenario]) -> None:
         f"({len(draft):,} characters); an edit rewords one paragraph (~{100 / PARAGRAPHS:.0f}%). "
         f"Replies of 150-300 words. Loopback cache, 4 characters a token."
     )
-    for note in [checked, *notes]:
-        print(f"- {note}")
+    print(f"- 'after' uses the engine's default draft_refresh ({draft_sync.REFRESH_AT:g}).")
+    print("- The draft_refresh columns are % of uncached too (0: the full text on every change).")
     print()
     results: dict[tuple[str, str], Tally] = {}
     with LoopbackServer(api_key=BENCH_KEY) as server:
