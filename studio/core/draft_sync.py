@@ -60,8 +60,14 @@ class Seen:
 
 
 def is_draft_block(block: Block) -> bool:
+    return _kind(block) is not None
+
+
+def _kind(block: Block) -> str | None:
+    """A draft document's kind ("full text", "changes", "empty"); None for any other block."""
     context = block.get("context")
-    return block.get("type") == "document" and isinstance(context, str) and bool(_CONTEXT.match(context))
+    found = _CONTEXT.match(context) if block.get("type") == "document" and isinstance(context, str) else None
+    return found.group(2) if found else None
 
 
 def document(kind: Kind, name: str, data: str, version: int) -> Block:
@@ -82,7 +88,7 @@ def seen(messages: list[Message]) -> Seen:
     """Rebuild the draft Claude was last shown, from documents and successful draft tool calls."""
     state = Seen()
     calls: dict[str, tuple[str, dict[str, Any]]] = {}
-    for message in messages:
+    for message in messages[_last_whole(messages) :]:
         for block in message.get("content") or []:
             kind = block.get("type")
             if kind == "tool_use" and isinstance(block.get("input"), dict):
@@ -94,6 +100,16 @@ def seen(messages: list[Message]) -> Seen:
             elif is_draft_block(block):
                 state = _after_document(state, block)
     return state
+
+
+def _last_whole(messages: list[Message]) -> int:
+    """The last message with a whole version (full text, or empty): nothing before it counts, so
+    the diffs of a long conversation are not applied again on every request and every estimate."""
+    for at in range(len(messages) - 1, -1, -1):
+        for block in messages[at].get("content") or []:
+            if _kind(block) in ("full text", "empty"):
+                return at
+    return 0
 
 
 def _after_tool(state: Seen, name: str, args: dict[str, Any]) -> Seen:
