@@ -193,6 +193,14 @@ class BatchStore:
             return _error(404, "not_found_error", f"message_batch: {batch_id} was not found", request_id)
         return batch
 
+    def _find_ended(self, batch_id: str, request_id: str, otherwise: str) -> _Batch | Outcome:
+        """The batch if it has ended; else the API's 400, saying what waits for the end."""
+        batch = self._find(batch_id, request_id)
+        if isinstance(batch, _Batch) and batch.status != "ended":
+            problem = f"message_batch {batch_id} is {batch.status}: {otherwise}"
+            return _error(400, "invalid_request_error", problem, request_id)
+        return batch
+
     def _retrieve(self, batch_id: str, request_id: str) -> Outcome:
         with self._lock:
             batch = self._find(batch_id, request_id)
@@ -236,32 +244,18 @@ class BatchStore:
 
     def _delete(self, batch_id: str, request_id: str) -> Outcome:
         with self._lock:
-            batch = self._find(batch_id, request_id)
+            why = "only an ended batch can be deleted (cancel it first)"
+            batch = self._find_ended(batch_id, request_id, why)
             if isinstance(batch, Outcome):
                 return batch
-            if batch.status != "ended":
-                return _error(
-                    400,
-                    "invalid_request_error",
-                    f"message_batch {batch_id} is {batch.status}: only an ended batch can be deleted "
-                    "(cancel it first)",
-                    request_id,
-                )
             del self._batches[batch_id]
         return json_outcome(200, {"id": batch_id, "type": "message_batch_deleted"})
 
     def _results(self, batch_id: str, request_id: str) -> Outcome:
         with self._lock:
-            batch = self._find(batch_id, request_id)
+            batch = self._find_ended(batch_id, request_id, "results are ready once it has ended")
             if isinstance(batch, Outcome):
                 return batch
-            if batch.status != "ended":
-                return _error(
-                    400,
-                    "invalid_request_error",
-                    f"message_batch {batch_id} is {batch.status}: results are ready once it has ended",
-                    request_id,
-                )
             lines = [
                 (dumps({"custom_id": batch.requests[i][0], "result": batch.results[i]}) + "\n").encode()
                 for i in batch.result_order()
