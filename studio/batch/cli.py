@@ -131,7 +131,7 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "run":
             return await _run(batches, settings, args)
         if args.command == "list":
-            print(jobs_table(batches.jobs.jobs(), batches))
+            print(jobs_table(batches))
             return 0
         job = _job(batches, args.job)
         if args.command == "status":

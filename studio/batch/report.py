@@ -54,14 +54,13 @@ def _columns(rows: list[list[str]]) -> str:
     )
 
 
-def jobs_table(jobs: list[BatchJob], batches: Batches) -> str:
-    if not jobs:
+def jobs_table(batches: Batches) -> str:
+    listing = batches.jobs.listing()
+    if not listing:
         return 'No batch jobs yet. studio batch run "INSTRUCTION" FILE... starts one.'
     rows = [["id", "name", "model", "items", "status", "age", "cost"]]
     now = time.time()
-    totals = batches.jobs.totals()
-    for job in jobs:
-        count, usd = totals.get(job.id, (0, 0.0))
+    for job, count, usd in listing:
         stage = {"triage": " (triage)", "final": " (after triage)"}.get(job.stage, "")
         rows.append([
             str(job.id), visible(job.name)[:40], batches.catalog.info(job.model).name, str(count),

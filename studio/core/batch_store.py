@@ -171,14 +171,19 @@ class BatchStore:
             ).fetchall()
         return [BatchJob(*row) for row in rows]
 
-    def totals(self) -> dict[int, tuple[int, float]]:
-        """Every job's item count and cost so far, in one query: a list of 200 jobs must not
-        read every document's text."""
+    def listing(self, limit: int = 1000) -> list[tuple[BatchJob, int, float]]:
+        """Every job, newest first, with its item count and cost so far, in one query: a list of
+        200 jobs must not read every document's text, and a job read apart from its costs could
+        show "fetched" at $0.00 when a fetch lands between the two reads."""
+        columns = ", ".join(f"j.{name.strip()}" for name in _JOB_COLUMNS.split(","))
         with self.store.connect() as db:
             rows = db.execute(
-                "SELECT job_id, COUNT(*), COALESCE(SUM(usd), 0) FROM batch_items GROUP BY job_id"
+                f"SELECT {columns}, COALESCE(t.n, 0), COALESCE(t.usd, 0) FROM batch_jobs j "
+                "LEFT JOIN (SELECT job_id, COUNT(*) AS n, SUM(usd) AS usd FROM batch_items "
+                "GROUP BY job_id) t ON t.job_id = j.id ORDER BY j.id DESC LIMIT ?",
+                (limit,),
             ).fetchall()
-        return {job_id: (count, usd) for job_id, count, usd in rows}
+        return [(BatchJob(*row[:-2]), row[-2], row[-1]) for row in rows]
 
     def children(self, job_id: int) -> list[BatchJob]:
         """Jobs that retry this one or follow its triage."""

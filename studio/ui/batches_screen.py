@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -60,6 +61,9 @@ def _age(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+JOB_COLUMNS = ("id", "name", "model", "items", "status", "cost")
 
 
 def job_row(job: BatchJob, count: int, usd: float, catalog: Catalog) -> tuple[str, ...]:
@@ -111,7 +115,7 @@ class BatchesScreen(ModalScreen[Accepted | None]):
 
     def on_mount(self) -> None:
         jobs = self.query_one("#batch-jobs", DataTable)
-        jobs.add_columns("id", "name", "model", "items", "status", "cost")
+        jobs.add_columns(*JOB_COLUMNS)
         items = self.query_one("#batch-items", DataTable)
         items.add_columns("item", "state", "cost", "result")
         if self.access is None:
@@ -142,15 +146,27 @@ class BatchesScreen(ModalScreen[Accepted | None]):
         self.query_one("#batch-empty", Static).display = not rows
         shown = [row for _, row in rows]
         self._jobs = [job for job, _ in rows]
-        if [r[0] for r in shown] == [r[0] for r in self._rows]:  # the same jobs: update cells
-            for number, (old, new) in enumerate(zip(self._rows, shown, strict=True)):
-                for column, (was, now) in enumerate(zip(old, new, strict=True)):
-                    if was != now:
-                        table.update_cell_at(Coordinate(number, column), now, update_width=True)
+        changed = [
+            (Coordinate(number, column), now)
+            for number, (old, new) in enumerate(zip(self._rows, shown, strict=False))
+            for column, (was, now) in enumerate(zip(old, new, strict=True))
+            if was != now
+        ]
+        widths = [column.width for column in table.ordered_columns]
+        same_jobs = [r[0] for r in shown] == [r[0] for r in self._rows]
+        if same_jobs and all(cell_len(now) <= widths[at.column] for at, now in changed):
+            for at, now in changed:  # each fits its column: update in place
+                table.update_cell_at(at, now)
             self._rows = shown
             return
+        # New jobs, or a value wider than its column ("$0.0026" where "$0.00" was): the table is
+        # built again, its columns as wide as their widest value. Left to the table (auto width,
+        # or update_width), a column widens only when the app is next idle, and a row drawn
+        # before that stays cut to the old width, "$0.00", until it changes again.
         keep = table.cursor_row
-        table.clear()
+        table.clear(columns=True)
+        for n, label in enumerate(JOB_COLUMNS):
+            table.add_column(label, width=max([cell_len(label), *(cell_len(row[n]) for row in shown)]))
         for job, row in rows:
             table.add_row(*row, key=str(job.id))
         self._rows = shown
@@ -293,11 +309,8 @@ class BatchesScreen(ModalScreen[Accepted | None]):
 
 
 def _read_jobs(access: BatchAccess) -> list[tuple[BatchJob, tuple[str, ...]]]:
-    store = BatchStore(access.store)
-    totals = store.totals()
-    return [
-        (job, job_row(job, *totals.get(job.id, (0, 0.0)), access.catalog)) for job in store.jobs(limit=500)
-    ]
+    listing = BatchStore(access.store).listing(limit=500)
+    return [(job, job_row(job, count, usd, access.catalog)) for job, count, usd in listing]
 
 
 def _read_items(access: BatchAccess, job_id: int) -> list[BatchItem]:
