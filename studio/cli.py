@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 
 DEMO_KEY = "studio-demo-key"
 
+# Front ends of their own, each imported only when named: `studio ask` must not pay for Textual.
+SUBCOMMANDS = {
+    "batch": "studio.batch.cli",
+}
+
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -45,10 +50,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["batch"]:  # a front end of its own: no TUI imported
-        from studio.batch.cli import main as batch
+    if argv[:1] and argv[0] in SUBCOMMANDS:  # a front end of its own: no TUI imported
+        from importlib import import_module
 
-        return batch(argv[1:])
+        front_end: int = import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
+        return front_end
     args = parse_args(argv)
     from studio.config import ConfigError, load_settings
 

@@ -127,3 +127,12 @@ def format_tokens(count: int) -> str:
     if count >= 1_000_000:
         return f"{count / 1_000_000:.2f}M"
     return f"{count:,}"
+
+
+def cost_line(usd: float | None, usage: TokenUsage, *, estimated: bool = False) -> str:
+    """A reply's cost as the line front ends print it: `$0.0042 · in 1,234 · out 567 · cache read 0`
+    ('≈' before the dollars when the reply was stopped before the API reported its output)."""
+    return (
+        f"{'≈' if estimated else ''}{format_usd(usd)} · in {format_tokens(usage.input)} · "
+        f"out {format_tokens(usage.output)} · cache read {format_tokens(usage.cache_read)}"
+    )

@@ -1,0 +1,1 @@
+"""`studio chat --plain`: the line mode, every line labelled, for pipes, slow links and screen readers."""
