@@ -17,6 +17,9 @@ DEMO_KEY = "studio-demo-key"
 # Front ends of their own, each imported only when named: `studio ask` must not pay for Textual.
 SUBCOMMANDS = {
     "batch": "studio.batch.cli",
+    "list": "studio.archive.list",
+    "export": "studio.archive.export",
+    "search": "studio.archive.search",
 }
 
 

@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,9 @@ class DraftStore:
     def __init__(self, root: Path, max_bytes: int = 1_000_000) -> None:
         self.root = root
         self.max_bytes = max_bytes
+        # Told of every save, whoever made it (the writer, Claude's tools, an accepted batch
+        # result once saved): the session keeps the text for search. Must not raise.
+        self.on_saved: Callable[[SavedDraft, str], None] | None = None
 
     def normalise(self, name: str) -> str:
         """The canonical relative name, or DraftError saying what is wrong with it (draft_names)."""
@@ -152,7 +156,10 @@ class DraftStore:
         except OSError as exc:
             raise save_failure(exc, canonical, existed) from exc
         written = atomic_write(path, data, mode, canonical)
-        return SavedDraft(canonical, path, written, count_words(text), len(data))
+        saved = SavedDraft(canonical, path, written, count_words(text), len(data))
+        if self.on_saved is not None:
+            self.on_saved(saved, text)
+        return saved
 
     def list(self) -> list[DraftFile]:
         """Drafts anyone could open by name, newest first. Symlinked folders are not entered (no loops);

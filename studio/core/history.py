@@ -17,7 +17,9 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from studio.core.conversation import Conversation, repaired
+from studio.core.drafts import SavedDraft
 from studio.core.keeper import Keeper, SessionRef
+from studio.core.search import Hit, search
 from studio.core.store import (
     PartialStatus,
     SavedMessage,
@@ -81,6 +83,23 @@ class History:
             return
         self._context = (draft, unsent)
         self._submit(lambda store, session: store.save_context(session, draft=draft, unsent=unsent))
+
+    def keep_draft(self, saved: SavedDraft, text: str) -> None:
+        """A draft was saved: keep its text for search, with the open conversation (if its row
+        exists by the time the write runs). Never creates a conversation of its own."""
+        store, keeper, ref = self.store, self.keeper, self.session
+        if store is not None and keeper is not None:
+            at = time.time()
+            keeper.submit(lambda: store.keep_draft(str(saved.path), saved.name, text, ref.id, at))
+
+    def search(self, words: str, limit: int = 20) -> list[Hit]:
+        """Full-text search (see core.search), after queued writes land. Reads the store on the
+        calling thread: call it off the UI loop. Raises SearchSyntaxError."""
+        if self.store is None:
+            return []
+        if self.keeper is not None:
+            self.keeper.flush(READ_WAIT)
+        return search(self.store, words, limit)
 
     def keep_partial(self, key: str, partial: SavedPartial) -> None:
         self._submit(lambda store, session: store.keep_partial(key, session, partial))

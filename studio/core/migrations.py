@@ -119,4 +119,70 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, custom_id)
     );
     """,
+    # Full-text search (studio search, the search box in F5). `message_text` holds the text blocks
+    # of every kept message (the writer's and Claude's words: not the draft documents the studio
+    # adds, not tool calls or results), kept in step with `messages` by triggers, so no writer
+    # can forget it; its rowid is the message row's. `draft_texts` keeps the last text of every
+    # draft the studio saved (by its real path), indexed by `draft_search`. The guards (json_valid,
+    # objects only) keep a message the index cannot read from ever failing to be stored.
+    """
+    CREATE VIRTUAL TABLE message_text USING fts5(
+        text, session_id UNINDEXED, position UNINDEXED, role UNINDEXED,
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO message_text (rowid, text, session_id, position, role)
+        SELECT new.rowid, group_concat(json_extract(b.value, '$.text'), char(10) || char(10)),
+               new.session_id, new.position, new.role
+        FROM json_each(CASE WHEN json_valid(new.content) AND json_type(new.content) = 'array'
+                            THEN new.content ELSE '[]' END) AS b
+        WHERE CASE WHEN b.type = 'object' THEN json_extract(b.value, '$.type') END = 'text'
+        HAVING count(*) > 0;
+    END;
+    CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM message_text WHERE rowid = old.rowid;
+    END;
+    CREATE TRIGGER messages_search_update AFTER UPDATE ON messages BEGIN
+        DELETE FROM message_text WHERE rowid = old.rowid;
+        INSERT INTO message_text (rowid, text, session_id, position, role)
+        SELECT new.rowid, group_concat(json_extract(b.value, '$.text'), char(10) || char(10)),
+               new.session_id, new.position, new.role
+        FROM json_each(CASE WHEN json_valid(new.content) AND json_type(new.content) = 'array'
+                            THEN new.content ELSE '[]' END) AS b
+        WHERE CASE WHEN b.type = 'object' THEN json_extract(b.value, '$.type') END = 'text'
+        HAVING count(*) > 0;
+    END;
+    INSERT INTO message_text (rowid, text, session_id, position, role)
+    SELECT m.rowid, group_concat(json_extract(b.value, '$.text'), char(10) || char(10)),
+           m.session_id, m.position, m.role
+    FROM messages AS m,
+         json_each(CASE WHEN json_valid(m.content) AND json_type(m.content) = 'array'
+                        THEN m.content ELSE '[]' END) AS b
+    WHERE CASE WHEN b.type = 'object' THEN json_extract(b.value, '$.type') END = 'text'
+    GROUP BY m.rowid;
+    CREATE TABLE draft_texts (
+        path TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        saved REAL NOT NULL,
+        session_id INTEGER
+    );
+    CREATE INDEX draft_texts_name ON draft_texts(name);
+    CREATE VIRTUAL TABLE draft_search USING fts5(
+        name, text, content = 'draft_texts',
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER draft_texts_insert AFTER INSERT ON draft_texts BEGIN
+        INSERT INTO draft_search (rowid, name, text) VALUES (new.rowid, new.name, new.text);
+    END;
+    CREATE TRIGGER draft_texts_delete AFTER DELETE ON draft_texts BEGIN
+        INSERT INTO draft_search (draft_search, rowid, name, text)
+        VALUES ('delete', old.rowid, old.name, old.text);
+    END;
+    CREATE TRIGGER draft_texts_update AFTER UPDATE ON draft_texts BEGIN
+        INSERT INTO draft_search (draft_search, rowid, name, text)
+        VALUES ('delete', old.rowid, old.name, old.text);
+        INSERT INTO draft_search (rowid, name, text) VALUES (new.rowid, new.name, new.text);
+    END;
+    """,
 )

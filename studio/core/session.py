@@ -44,6 +44,7 @@ from studio.core.events import (
 from studio.core.history import History, RoundCopy
 from studio.core.keeper import Keeper
 from studio.core.recovery import ReplacedVersions
+from studio.core.search import Hit
 from studio.core.sizing import LARGE_REQUEST, NextRequest, SizeCheck, priced
 from studio.core.spending import Spending
 from studio.core.store import SavedSession, SessionSummary, Store
@@ -104,6 +105,7 @@ class Session:
         self.history = history
         self.spending = spending
         self.keeper = keeper
+        workspace.store.on_saved = history.keep_draft  # every saved draft, searchable
         self.conversation = Conversation()
         self.calibrators = ModelCalibrators()
         self.engine: Engine | None = None
@@ -373,6 +375,11 @@ class Session:
     def forget(self, conversation_id: int) -> bool:
         """Delete a kept conversation (never the open one); its spend stays in the day's total."""
         return self.history.delete(conversation_id)
+
+    def search(self, words: str, limit: int = 20) -> list[Hit]:
+        """Full-text search of every kept message and saved draft, best first (core.search).
+        Reads the store: call it from a thread. Raises SearchSyntaxError."""
+        return self.history.search(words, limit)
 
     def new_conversation(self) -> None:
         self._idle()

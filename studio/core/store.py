@@ -290,17 +290,49 @@ class Store:
 
     def sessions(self, limit: int = 200) -> list[SessionSummary]:
         """Conversations with anything in them, most recently used first."""
+        return self._summaries("s.title != '' OR s.unsent != ''", (), limit)
+
+    def summary(self, session: int) -> SessionSummary | None:
+        """One conversation's line (`studio export`), whatever is in it."""
+        found = self._summaries("s.id = ?", (session,), 1)
+        return found[0] if found else None
+
+    def _summaries(self, where: str, params: tuple[Any, ...], limit: int) -> list[SessionSummary]:
         with self._connect() as db:
             rows = db.execute(
                 "SELECT s.id, s.updated, s.title,"
                 " (SELECT COUNT(DISTINCT reply) FROM messages m"
                 "   WHERE m.session_id = s.id AND m.reply IS NOT NULL),"
                 " (SELECT COALESCE(SUM(usd), 0) FROM responses r WHERE r.session_id = s.id)"
-                " FROM sessions s WHERE s.title != '' OR s.unsent != ''"
+                f" FROM sessions s WHERE {where}"
                 " ORDER BY s.updated DESC, s.id DESC LIMIT ?",
-                (limit,),
+                (*params, limit),
             ).fetchall()
         return [SessionSummary(id, updated, title, replies, usd) for id, updated, title, replies, usd in rows]
+
+    # -- drafts, for search and `studio export --manuscript` ------------------------------------
+
+    def keep_draft(self, path: str, name: str, text: str, session: int | None, at: float) -> None:
+        """The text a draft was saved with (one row per file, the last save wins), indexed for
+        search by triggers; `session`: the conversation open when it was saved, if any."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO draft_texts (path, name, text, saved, session_id) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (path) DO UPDATE SET name = excluded.name, text = excluded.text,"
+                " saved = excluded.saved, session_id = COALESCE(excluded.session_id, session_id)",
+                (path, name, text, at, session),
+            )
+
+    def kept_draft(self, name: str, session: int | None, path: str | None) -> str | None:
+        """The kept text of draft `name`: the one `session` saved first, then the one at `path`
+        (the drafts folder in use), then the newest of that name."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT text FROM draft_texts WHERE name = ?"
+                " ORDER BY session_id IS ? DESC, path IS ? DESC, saved DESC LIMIT 1",
+                (name, session, path),
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def load_session(self, session: int) -> SavedSession | None:
         with self._connect() as db:
