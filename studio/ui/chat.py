@@ -241,6 +241,9 @@ class AssistantMessage(Vertical):
         self._countdown = self.set_interval(0.25, tick)
 
 
+FOUND_SECONDS = 3.0  # how long a search hit's message stays marked
+
+
 class ChatView(VerticalScroll):
     """Stays scrolled to the bottom while a reply streams, unless the writer scrolls up."""
 
@@ -251,24 +254,54 @@ class ChatView(VerticalScroll):
         await self.mount(widget)
         self.anchor()
 
+    _revealed: Widget | None = None  # a search hit's message, held in view while history loads
+
     async def clear(self) -> None:
         self.workers.cancel_group(self, "history")
+        self._revealed = None
         await self.remove_children()
 
     async def add_history(
-        self, makers: list[Callable[[], Widget]], shown_first: int = 20, batch: int = 10
+        self,
+        makers: list[Callable[[], Widget]],
+        shown_first: int = 20,
+        batch: int = 10,
+        reveal: int | None = None,
     ) -> None:
         """A reopened conversation, newest first: its end shows at once, and earlier messages are
-        built and mounted above it in batches, so a long one never stops the event loop long."""
-        tail = [make() for make in makers[-shown_first:]]
+        built and mounted above it in batches, so a long one never stops the event loop long.
+        `reveal`: the index of the widget to scroll to and mark for a moment (a search hit)."""
+        start = max(0, len(makers) - shown_first)
+        tail = [make() for make in makers[start:]]
         await self.mount_all(tail)
         self.anchor()
-        if head := makers[:-shown_first]:
-            self.run_worker(self._add_earlier(head, tail[0], batch), group="history", exclusive=True)
+        if reveal is not None and reveal >= start:
+            self._reveal(tail[reveal - start])
+        if head := makers[:start]:
+            self.run_worker(self._add_earlier(head, tail[0], batch, reveal), group="history", exclusive=True)
 
-    async def _add_earlier(self, makers: list[Callable[[], Widget]], before: Widget, batch: int) -> None:
+    async def _add_earlier(
+        self, makers: list[Callable[[], Widget]], before: Widget, batch: int, reveal: int | None
+    ) -> None:
         for end in range(len(makers), 0, -batch):
-            part = [make() for make in makers[max(0, end - batch) : end]]
+            first = max(0, end - batch)
+            part = [make() for make in makers[first:end]]
             await self.mount_all(part, before=before)
             before = part[0]
+            if reveal is not None and first <= reveal < end:
+                self._reveal(part[reveal - first])
+            elif self._revealed is not None:  # what was mounted above pushed it down: follow it
+                self._hold(self._revealed)
             await asyncio.sleep(0.01)  # let a frame and the writer's keys through
+
+    def _reveal(self, widget: Widget) -> None:
+        """Scroll to `widget` and mark it for a moment, so the eye finds it."""
+        self._revealed = widget
+        self.release_anchor()
+        self._hold(widget)
+        widget.add_class("found")
+        self.set_timer(FOUND_SECONDS, lambda: widget.remove_class("found"))
+
+    def _hold(self, widget: Widget) -> None:
+        """Scroll so `widget` is at the top, once the layout has placed it."""
+        self.call_after_refresh(self.scroll_to_widget, widget, top=True, animate=False, immediate=True)

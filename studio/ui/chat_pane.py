@@ -126,9 +126,10 @@ class ChatPane(Vertical):
     # -- conversations ------------------------------------------------------------------------
 
     async def show_conversation(
-        self, saved: SavedSession | None, entries: list[LedgerEntry], pending: bool
+        self, saved: SavedSession | None, entries: list[LedgerEntry], pending: bool, reveal: int | None = None
     ) -> None:
-        """Replace the chat with a reopened conversation, or with a fresh one (None)."""
+        """Replace the chat with a reopened conversation, or with a fresh one (None); `reveal`:
+        the position of a stored message to scroll to (a search hit)."""
         await self.chat.clear()
         if saved is None:
             await self.say(f"A new conversation. {self.key('conversations')} reopens earlier ones.", "tip")
@@ -140,7 +141,9 @@ class ChatPane(Vertical):
             + ". Claude sees all of it with your next message.",
             "tip",
         )
-        await self.chat.add_history(reopened_widgets(saved, self.model_name, entries))
+        reopened = reopened_widgets(saved, self.model_name, entries)
+        shown = reopened.shown_in.get(reveal) if reveal is not None else None
+        await self.chat.add_history(reopened.makers, reveal=shown)
         if pending:
             await self.say(
                 "Your last message has no reply yet (it failed, or studio closed "

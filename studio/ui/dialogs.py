@@ -1,20 +1,25 @@
-"""Small modal dialogs: a question with choices, a file name, a draft or a conversation to open."""
+"""Small modal dialogs: a question with choices, a file name, a draft or a conversation to open
+(or to find, by searching every conversation and draft)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from studio.core.drafts import DraftFile
+from studio.core.search import Hit, SearchSyntaxError
 from studio.core.store import SessionSummary
 from studio.core.usage import format_usd
 from studio.core.visible import visible
@@ -114,11 +119,15 @@ def _describe(draft: DraftFile) -> str:
 
 
 NEW_CONVERSATION = "new"
+SEARCH_PAUSE = 0.25  # seconds of no typing before the search box searches
+HIT_PREFIX = "hit-"
 
 
-class Conversations(ModalScreen[str | None]):
-    """F5: start a new conversation or reopen a kept one; returns "new", a session id, or None.
-    Delete forgets the highlighted one, after asking (`delete` does it and says if it worked)."""
+class Conversations(ModalScreen[str | Hit | None]):
+    """F5: start a new conversation, reopen a kept one, or search them all; returns "new", a
+    session id, a search Hit (a message to open the conversation at, or a draft), or None.
+    Delete forgets the highlighted conversation, after asking (`delete` does it and says if it
+    worked). `search` reads the store: it runs in a thread worker, after a pause in typing."""
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel", id="conversations.cancel"),
@@ -126,37 +135,117 @@ class Conversations(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, sessions: list[SessionSummary], current: int | None, delete: Callable[[int], bool]
+        self,
+        sessions: list[SessionSummary],
+        current: int | None,
+        delete: Callable[[int], bool],
+        search: Callable[[str], list[Hit]] | None = None,
     ) -> None:
         super().__init__()
         self.sessions = sessions
         self.current = current
         self.delete = delete
+        self.search = search
+        self.hits: list[Hit] = []
+        self._pause: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Conversations", classes="question")
-            options = [Option("+ New conversation", id=NEW_CONVERSATION)]
-            options += [
-                Option(_describe_session(s, s.id == self.current), id=str(s.id)) for s in self.sessions
-            ]
-            yield OptionList(*options, id="conversation-list")
+            if self.search is not None:
+                yield Input(
+                    placeholder="Search every conversation and draft",
+                    id="conversation-search",
+                    select_on_focus=False,  # the first letter typed in the list is already in it
+                )
+            yield OptionList(*self._listed(), id="conversation-list")
             yield Static(
-                "Every conversation is kept as it happens. ↑↓ and Enter open · "
+                "Every conversation is kept as it happens. ↑↓ and Enter open · typing searches · "
                 "Delete forgets one · Escape cancels",
                 classes="hint",
             )
 
+    def _listed(self) -> list[Option]:
+        options = [Option("+ New conversation", id=NEW_CONVERSATION)]
+        return options + [
+            Option(_describe_session(s, s.id == self.current), id=str(s.id)) for s in self.sessions
+        ]
+
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
+        self._highlight_latest()
+        self.query_one(OptionList).focus()
+
+    def _highlight_latest(self) -> None:
         # Most often F5 is for the latest conversation that is not the one on screen.
         others = [i for i, s in enumerate(self.sessions, start=1) if s.id != self.current]
-        options.highlighted = others[0] if others else 0
-        options.focus()
+        self.query_one(OptionList).highlighted = others[0] if others else 0
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        chosen = event.option.id or ""
+        if chosen.startswith(HIT_PREFIX):
+            self.dismiss(self.hits[int(chosen.removeprefix(HIT_PREFIX))])
+        else:
+            self.dismiss(chosen)
+
+    # -- the search box ---------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing in the list goes to the search box; Down in the box goes to the list."""
+        boxes = self.query(Input)
+        if not boxes:
+            return
+        box = boxes.first()
+        if self.focused is box and event.key == "down":
+            self.query_one(OptionList).focus()
+            event.stop()
+        elif self.focused is not box and event.is_printable and event.character:
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
+
+    @on(Input.Submitted, "#conversation-search")
+    def _open_highlighted(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            options.action_select()
+
+    @on(Input.Changed, "#conversation-search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._pause is not None:
+            self._pause.stop()
+        words = event.value.strip()
+        if not words:
+            self.workers.cancel_group(self, "search")
+            self.hits = []
+            self.query_one(OptionList).set_options(self._listed())
+            self._highlight_latest()
+            return
+        self._pause = self.set_timer(SEARCH_PAUSE, lambda: self._search(words))
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, words: str) -> None:
+        assert self.search is not None
+        # The word being typed is a prefix until a space ends it: results come as the writer types.
+        query = words + "*" if words[-1].isalnum() else words
+        try:
+            hits, problem = self.search(query), None
+        except (SearchSyntaxError, sqlite3.Error) as exc:
+            hits, problem = [], str(exc)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_hits, words, hits, problem)
+
+    def _show_hits(self, words: str, hits: list[Hit], problem: str | None) -> None:
+        if self.query_one(Input).value.strip() != words:  # typed on since: a newer search comes
+            return
+        self.hits = hits
+        options = self.query_one(OptionList)
+        if problem is not None or not hits:
+            said = visible(f"Nothing found for {words}." if problem is None else problem)
+            options.set_options([Option(Text(said, style="dim"), disabled=True)])
+            return
+        options.set_options([Option(_describe_hit(hit), id=f"{HIT_PREFIX}{n}") for n, hit in enumerate(hits)])
+        options.highlighted = 0
 
     @work(exclusive=True)
     async def action_delete(self) -> None:
@@ -192,3 +281,26 @@ def _describe_session(session: SessionSummary, current: bool) -> Text:
         style="dim",
     )
     return text
+
+
+def _describe_hit(hit: Hit) -> Text:
+    """Two lines: the conversation (or draft) and when, then the snippet with its matches marked."""
+    when = datetime.fromtimestamp(hit.at).strftime("%Y-%m-%d %H:%M")
+    if hit.kind == "draft":
+        head = f"draft {hit.name}" + (f" · saved in {hit.title}" if hit.title else "")
+    else:
+        head = f"{hit.title or '(untitled)'} · {'you' if hit.role == 'user' else 'Claude'}"
+    text = Text(visible(head), overflow="ellipsis", no_wrap=True)
+    text.append(f" · {when}", style="dim")
+    snippet = Text("\n  ")
+    shown = visible(hit.snippet)
+    if len(shown) == len(hit.snippet):  # marks still line up: style each match
+        start = 0
+        for begin, end in hit.marks:
+            snippet.append(shown[start:begin], style="dim")
+            snippet.append(shown[begin:end], style="bold reverse")
+            start = end
+        snippet.append(shown[start:], style="dim")
+    else:
+        snippet.append(shown, style="dim")
+    return text + snippet

@@ -294,6 +294,29 @@ class DraftPane(Vertical):
         self._load(name, text, stamp)
         self.editor.focus()
 
+    @work(exclusive=True, group="draft-command")
+    async def open_found(self, name: str, path: str | None) -> None:
+        """A draft found by search (F5): opened as Ctrl+O would, if it is in this drafts folder."""
+        store = self.workspace.store
+        try:
+            here = str(store.resolve(name))
+        except DraftError:
+            here = None
+        if path is not None and here != path:
+            self.notify(
+                f"{name} was saved in another drafts folder ({path}).", severity="warning", timeout=10
+            )
+            return
+        if not await self._open_elsewhere_ok(name) or not await self._may_leave(f"opening {name}"):
+            return
+        try:
+            text, stamp = store.read(name)
+        except DraftError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self._load(name, text, stamp)
+        self.editor.focus()
+
     def _open_elsewhere(self, name: str) -> str | None:
         """Which other running studios have this draft open ("process 123, since …"), if any."""
         others = self.recovery.instances.others_with(self.workspace.store.root, name)

@@ -30,6 +30,7 @@ from studio.core.events import (
     TurnStarted,
 )
 from studio.core.recovery import RecoveryStore
+from studio.core.search import Hit
 from studio.core.session import Session, SessionBusy
 from studio.core.store import SavedSession
 from studio.core.usage import format_tokens
@@ -362,8 +363,13 @@ class MainScreen(Screen[None]):
             return
         session.keep_context()
         choice = await self.app.push_screen_wait(
-            Conversations(await session.conversations(), session.history.session_id, session.forget)
+            Conversations(
+                await session.conversations(), session.history.session_id, session.forget, session.search
+            )
         )
+        if isinstance(choice, Hit):
+            await self._found(choice)
+            return
         if choice is None or choice == str(session.history.session_id) or session.running:
             return
         if choice == NEW_CONVERSATION:
@@ -373,12 +379,29 @@ class MainScreen(Screen[None]):
             await self._show_reopened(session.model, await session.open_conversation(int(choice)))
         self.chat_pane.prompt.focus()
 
-    async def _show_reopened(self, model_before: str, saved: SavedSession | None) -> None:
-        """`model_before`: the session's before it reopened `saved` (read first: arguments go in order)."""
+    async def _found(self, hit: Hit) -> None:
+        """A search hit chosen in F5: a message reopens its conversation (the open one too, read
+        again) scrolled to it; a draft opens in the editor."""
+        if hit.kind == "draft":
+            if hit.name is not None:
+                self.draft_pane.open_found(hit.name, hit.path)
+            return
+        if hit.session is None or self.session.running:
+            return
+        model_before = self.session.model
+        saved = await self.session.open_conversation(hit.session)
+        await self._show_reopened(model_before, saved, reveal=hit.position)
+        self.chat_pane.prompt.focus()
+
+    async def _show_reopened(
+        self, model_before: str, saved: SavedSession | None, reveal: int | None = None
+    ) -> None:
+        """`model_before`: the session's before it reopened `saved` (read first: arguments go in
+        order); `reveal`: a message to scroll to."""
         if saved is None:
             self.notify("That conversation could not be read.", severity="error")
             return
-        await self._show_conversation(saved)
+        await self._show_conversation(saved, reveal)
         if self.session.model != model_before:
             self.use_model(self.session.model, ", as this conversation did")
         elif saved.last_model and self.session.catalog.get(saved.last_model) is None:
@@ -386,9 +409,9 @@ class MainScreen(Screen[None]):
         if saved.draft and saved.draft != self.session.workspace.draft.name:
             self.draft_pane.reopen(saved.draft)
 
-    async def _show_conversation(self, saved: SavedSession | None) -> None:
+    async def _show_conversation(self, saved: SavedSession | None, reveal: int | None = None) -> None:
         await self.chat_pane.show_conversation(
-            saved, self.session.spending.ledger.entries, self.session.conversation.pending_user_turn()
+            saved, self.session.spending.ledger.entries, self.session.conversation.pending_user_turn(), reveal
         )
         self.show_ledger()
         self.watcher.changed()

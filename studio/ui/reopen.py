@@ -5,6 +5,7 @@ saying what the reply cost."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -31,9 +32,18 @@ def _result_text(block: dict[str, Any]) -> str:
 WidgetMaker = Callable[[], Widget]
 
 
+@dataclass(frozen=True)
+class Reopened:
+    """The chat's widgets (as makers) and, for each stored message's position, the one showing it
+    (a search hit scrolls to it)."""
+
+    makers: list[WidgetMaker]
+    shown_in: dict[int, int]
+
+
 def reopened_widgets(
     saved: SavedSession, name_of: Callable[[str], str], entries: list[LedgerEntry]
-) -> list[WidgetMaker]:
+) -> Reopened:
     """One widget per message the writer sent and per reply (all its tool rounds together), as
     makers: parsing a long conversation's Markdown takes a while, so the chat builds the newest
     first and the rest in batches."""
@@ -48,11 +58,15 @@ def reopened_widgets(
     status = {p.reply: ENDED[p.status] for p in saved.partials}
     partials = sorted(saved.partials, key=lambda p: p.position)
     makers: list[WidgetMaker] = []
+    shown_in: dict[int, int] = {}
+    in_reply: list[int] = []  # the positions of the messages in the reply being built
     blocks: list[dict[str, Any]] = []
     reply: tuple[str | None, int | None] | None = None  # (model, number) of the reply being built
 
     def close_reply() -> None:
         nonlocal blocks, reply
+        shown_in.update(dict.fromkeys(in_reply, len(makers)))
+        in_reply.clear()
         if reply is not None:
             model, number = reply
             entry = by_number.get(number) if number is not None else None
@@ -74,14 +88,14 @@ def reopened_widgets(
         SavedMessage({"role": "assistant", "content": [{"type": "text", "text": p.text}]}, p.model, p.reply)
         for p in partials
     ]
-    stream: list[SavedMessage] = []
-    for position, stored in enumerate(saved.messages):
-        while partials and partials[0].position <= position:
+    stream: list[tuple[int | None, SavedMessage]] = []
+    for at, stored in enumerate(saved.messages):
+        while partials and partials[0].position <= at:
             partials.pop(0)
-            stream.append(ends.pop(0))
-        stream.append(stored)
-    stream += ends
-    for stored in stream:
+            stream.append((None, ends.pop(0)))
+        stream.append((at, stored))
+    stream += [(None, end) for end in ends]
+    for position, stored in stream:
         content = stored.message["content"]
         if stored.message["role"] == "user":
             text = "\n\n".join(b["text"] for b in content if b.get("type") == "text")
@@ -90,14 +104,20 @@ def reopened_widgets(
                 makers.append(partial(Notice, "Continuing the cut reply …"))
             elif text:
                 close_reply()
+                if position is not None:
+                    shown_in[position] = len(makers)
                 makers.append(partial(UserMessage, text))
+            elif position is not None:  # tool results: shown in the reply they answer
+                in_reply.append(position)
             continue
         if reply is not None and reply != (stored.model, stored.reply):
             close_reply()
         reply = (stored.model, stored.reply)
+        if position is not None:
+            in_reply.append(position)
         blocks += content
     close_reply()
-    return makers
+    return Reopened(makers, shown_in)
 
 
 def _reply(
