@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from contextlib import aclosing
 from pathlib import Path
 
@@ -197,3 +198,23 @@ def test_search_words_that_are_not_syntax(tmp_path: Path) -> None:
     for words in (["don't"], ["c++"], ["e-mail", "harb*"]):
         done = studio(tmp_path, "search", *words)
         assert done.returncode == 0 and done.stderr == ""
+
+
+async def test_a_closed_pipe_ends_quietly(server: RecordingServer, tmp_path: Path) -> None:
+    await two_conversations(server, tmp_path)
+    command = " ".join([*studio_command(), "export", "1", "|", "head", "-1"])
+    done = subprocess.run(command, shell=True, env=child_env(tmp_path, TEST_KEY), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.stdout == "# Tell me about the harbour survey\n" and done.stderr == ""
+
+
+def test_reading_the_archive_imports_neither_the_sdk_nor_textual(tmp_path: Path) -> None:
+    """list, export and search answer at once: no Textual, no SDK (most of a second to import)."""
+    script = (
+        "import sys; from studio.archive import export, list, search; "
+        "list.main([]); search.main(['harbour']); export.main(['--latest']); "
+        "print(sorted(m for m in ('anthropic', 'textual') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=child_env(tmp_path), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.stdout.splitlines()[-1] == "[]"
