@@ -96,6 +96,8 @@ async def test_export_markdown_has_every_reply_its_cost_and_the_total(
     # --latest is the orchard one.
     latest = studio(tmp_path, "export", "--latest").stdout
     assert "Orchards bloom in spring." in latest and f"**Total: {format_usd(REPLY_3)}**" in latest
+    # The open draft went along with the message, as a document: one line, not its text.
+    assert "_Draft sent: survey.md, version 1 (full text)_" in latest and "pelican" not in latest
 
 
 async def test_the_api_key_never_appears_in_an_export(server: RecordingServer, tmp_path: Path) -> None:
