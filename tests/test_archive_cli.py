@@ -220,3 +220,18 @@ def test_reading_the_archive_imports_neither_the_sdk_nor_textual(tmp_path: Path)
     done = subprocess.run([sys.executable, "-c", script], env=child_env(tmp_path), cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_escape_sequences_in_kept_text_are_shown_not_obeyed(tmp_path: Path) -> None:
+    from studio import locations
+    from studio.core.store import Store
+
+    store = Store(locations.data_dir() / "studio.db")
+    hostile = "mallard \x1b]52;c;cGF3bmVk\x07 \x1b[2J gone"
+    store.save_messages(
+        store.new_session(), [{"role": "user", "content": [{"type": "text", "text": hostile}]}], 0
+    )
+    for args in (["search", "mallard"], ["list"]):
+        done = studio(tmp_path, *args)
+        assert done.returncode == 0 and "\x1b" not in done.stdout and "\x07" not in done.stdout
+        assert "mallard ␛]52" in done.stdout

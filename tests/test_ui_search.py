@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import TEST_KEY
 from fakeapi import RecordingServer
-from ui_helpers import chat_text, dialog_text, make_app, wait_for
+from ui_helpers import chat_text, dialog_text, make_app, screen_text, wait_for
 
 from studio.config import Settings
 from studio.core.session import Session
@@ -90,6 +90,10 @@ async def test_a_draft_hit_opens_the_draft_and_an_empty_box_gives_the_list_back(
         await pilot.press(*"swell")
         await wait_for(pilot, lambda: "draft kelp.md" in dialog_text(app))
         assert "Kelp forests sway in the swell." in dialog_text(app)
-        await pilot.press("down", "enter")  # from the box to the list, then open
+        await pilot.press("down", "delete")  # from the box to the list; a hit is not forgotten
+        await pilot.pause(0.3)
+        assert "Forget this conversation?" not in screen_text(app)  # no question: nothing to delete
+        assert isinstance(app.screen, Conversations) and "draft kelp.md" in dialog_text(app)
+        await pilot.press("enter")
         await wait_for(pilot, lambda: app.query_one(DraftEditor).text == "Kelp forests sway in the swell.\n")
         assert app.session.workspace.draft.name == "kelp.md"

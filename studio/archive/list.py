@@ -27,6 +27,7 @@ def main(argv: Sequence[str]) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from studio.core.usage import format_usd
+    from studio.core.visible import visible
 
     if args.limit < 1:
         raise Stop("--limit must be at least 1")
@@ -40,7 +41,7 @@ def _list(args: argparse.Namespace) -> int:
     for s in found:
         rows.append([
             str(s.id), f"{datetime.fromtimestamp(s.updated):%Y-%m-%d %H:%M}",
-            (s.title or "(nothing sent yet)")[:60], str(s.replies), format_usd(s.usd),
+            visible(s.title or "(nothing sent yet)")[:60], str(s.replies), format_usd(s.usd),
         ])  # fmt: skip
     print(shown(columns(rows), key))
     return 0

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from studio.archive.common import Stop, columns, open_store, run, settings, shown
+from studio.core.visible import visible
 
 if TYPE_CHECKING:
     from studio.core.search import Hit
@@ -59,7 +60,7 @@ def _search(args: argparse.Namespace) -> int:
     # Each snippet on a line of its own, indented: it is long, and in a column it would run off.
     lines = [header]
     for row, hit in zip(rows, hits, strict=True):
-        lines += [row, "    " + hit.marked()]
+        lines += [row, "    " + visible(hit.marked())]
     print(shown("\n".join(lines), key))
     return 0
 
@@ -67,7 +68,8 @@ def _search(args: argparse.Namespace) -> int:
 def _row(hit: Hit) -> list[str]:
     where = f"draft {hit.name}" if hit.kind == "draft" else f"{_speaker(hit.role)}, message {hit.position}"
     conversation = str(hit.session) if hit.session is not None else "-"
-    return [conversation, f"{datetime.fromtimestamp(hit.at):%Y-%m-%d %H:%M}", where, hit.title[:60]]
+    when = f"{datetime.fromtimestamp(hit.at):%Y-%m-%d %H:%M}"
+    return [conversation, when, visible(where), visible(hit.title)[:60]]
 
 
 def _speaker(role: str | None) -> str:

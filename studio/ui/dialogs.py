@@ -253,10 +253,12 @@ class Conversations(ModalScreen[str | Hit | None]):
         if options.highlighted is None:
             return
         option = options.get_option_at_index(options.highlighted)
+        if option.id is None or option.id.startswith(HIT_PREFIX):  # search results: nothing to forget
+            self.notify("Empty the search box to see the conversations, then Delete forgets one.")
+            return
         if option.id in (NEW_CONVERSATION, str(self.current)):
             self.notify("That one is open: start or open another conversation first.", severity="warning")
             return
-        assert option.id is not None
         answer = await self.app.push_screen_wait(
             Choice(
                 "Forget this conversation? Its messages are deleted; what it cost still counts "
