@@ -157,7 +157,7 @@ async def test_search_finds_a_word_from_an_earlier_conversation_and_one_only_in_
     assert found.returncode == 0, found.stderr
     lines = found.stdout.splitlines()
     assert lines[0].split() == ["conversation", "date", "where", "title"]
-    assert lines[1].startswith("1 ") and "claude, message 1" in lines[1]
+    assert lines[1].startswith("1 ") and " Claude " in lines[1]
     assert "Tell me about the harbour survey" in lines[1]
     assert lines[2].strip() == "The [lighthouse] keeper counted gulls."
     assert len(lines) == 3

@@ -66,11 +66,11 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _row(hit: Hit) -> list[str]:
-    where = f"draft {hit.name}" if hit.kind == "draft" else f"{_speaker(hit.role)}, message {hit.position}"
+    where = f"draft {hit.name}" if hit.kind == "draft" else _speaker(hit.role)
     conversation = str(hit.session) if hit.session is not None else "-"
     when = f"{datetime.fromtimestamp(hit.at):%Y-%m-%d %H:%M}"
     return [conversation, when, visible(where), visible(hit.title)[:60]]
 
 
 def _speaker(role: str | None) -> str:
-    return "you" if role == "user" else "claude"
+    return "you" if role == "user" else "Claude"

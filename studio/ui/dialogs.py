@@ -288,21 +288,21 @@ def _describe_session(session: SessionSummary, current: bool) -> Text:
 def _describe_hit(hit: Hit) -> Text:
     """Two lines: the conversation (or draft) and when, then the snippet with its matches marked."""
     when = datetime.fromtimestamp(hit.at).strftime("%Y-%m-%d %H:%M")
+    title = hit.title if len(hit.title) <= 36 else hit.title[:35] + "…"  # the head fits one line
     if hit.kind == "draft":
-        head = f"draft {hit.name}" + (f" · saved in {hit.title}" if hit.title else "")
+        head = f"draft {hit.name}" + (f" · saved in {title}" if title else "")
     else:
-        head = f"{hit.title or '(untitled)'} · {'you' if hit.role == 'user' else 'Claude'}"
+        head = f"{title or '(untitled)'} · {'you' if hit.role == 'user' else 'Claude'}"
     text = Text(visible(head), overflow="ellipsis", no_wrap=True)
-    text.append(f" · {when}", style="dim")
-    snippet = Text("\n  ")
+    text.append(f" · {when}\n  ", style="dim")
     shown = visible(hit.snippet)
     if len(shown) == len(hit.snippet):  # marks still line up: style each match
         start = 0
         for begin, end in hit.marks:
-            snippet.append(shown[start:begin], style="dim")
-            snippet.append(shown[begin:end], style="bold reverse")
+            text.append(shown[start:begin], style="dim")
+            text.append(shown[begin:end], style="bold reverse")
             start = end
-        snippet.append(shown[start:], style="dim")
+        text.append(shown[start:], style="dim")
     else:
-        snippet.append(shown, style="dim")
-    return text + snippet
+        text.append(shown, style="dim")
+    return text
