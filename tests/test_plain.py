@@ -8,6 +8,7 @@ assertions are on those lines, the files on disk and what the server received.
 from __future__ import annotations
 
 import json
+import signal
 import stat
 import subprocess
 import sys
@@ -230,6 +231,27 @@ def test_ctrl_c_stops_a_reply_keeps_its_text_and_continue_brings_it_back(
     sent = messages_sent(server)
     assert "Kept line two." in sent and "Tell me a long story" in sent and "Go on" in sent
     quits_with_ctrl_d(again)
+    read_as_a_screen_reader(bytes(again.term.output))
+
+
+def test_a_hangup_mid_reply_or_at_the_prompt_quits_keeping_the_conversation(
+    studios: Studios, server: RecordingServer
+) -> None:
+    server.queue(TextReply("Before the link dropped.\n" + "more " * 400, chunk_size=8, chunk_delay=0.03))
+    term = start(studios, server)
+    term.term.send("A long one\r")
+    term.wait_for("claude: Before the link dropped.")
+    term.term.child.kill(signal.SIGHUP)  # the SSH link went away
+    assert term.term.wait_exit(10) == 128 + signal.SIGHUP
+    assert "Stopped. The text so far is kept." in term.said("studio")
+
+    server.queue(TextReply("Back again."))
+    again = start(studios, server, "--continue")
+    again.line("Where were we?")
+    assert "Before the link dropped." in messages_sent(server)
+    again.term.child.kill(signal.SIGTERM)
+    assert again.term.wait_exit(10) == 128 + signal.SIGTERM
+    assert again.said("studio")[-1].startswith("Conversation kept")
     read_as_a_screen_reader(bytes(again.term.output))
 
 

@@ -9,12 +9,11 @@ the first prompt shows at once and the first message rarely waits for it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 import queue
 import signal
 import threading
-from collections.abc import AsyncGenerator, Coroutine, Iterator
+from collections.abc import AsyncGenerator, Coroutine
 from contextlib import aclosing
 from datetime import datetime
 from typing import Any, TypeVar
@@ -39,6 +38,10 @@ ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # a closed SSH link, a `kill`:
 class Hangup(Exception):
     """SIGTERM or SIGHUP between turns: quit as /quit does, without questions."""
 
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
 
 class LineChat:
     def __init__(
@@ -58,7 +61,7 @@ class LineChat:
         self.commands = Commands(session, out, lines, self.wait, self.retry)
         self.news = news  # what the store's writer thread reports (stalled, recovered)
         self._loop = asyncio.new_event_loop()
-        self._ending = False
+        self._ended_by: int | None = None  # SIGTERM or SIGHUP: quit after the current turn
 
     # -- the session's life -------------------------------------------------------------------
 
@@ -68,11 +71,13 @@ class LineChat:
         try:
             self._greet(resume, model_chosen)
             self._converse()
-        except Hangup:
-            self._ending = True
+        except Hangup as hangup:  # between two turns: quit, keeping all
+            self._ended_by = hangup.signum
+        except KeyboardInterrupt:  # Ctrl+C between the handlers that catch it: quit, keeping all
+            pass
         finally:
             self._close()
-        return 0
+        return 0 if self._ended_by is None else 128 + self._ended_by
 
     def _greet(self, resume: bool, model_chosen: bool) -> None:
         out, session = self.out, self.session
@@ -135,14 +140,17 @@ class LineChat:
         self.out.say("draft", draft_commands.describe(workspace))
 
     def _converse(self) -> None:
-        while not self._ending and not self.out.closed:
+        while self._ended_by is None and not self.out.closed:
             self._say_news()
             line = self.lines.read()
-            if line is None or (line.startswith("/") and not line.startswith("//")):
-                if (line is None or not self.commands.run(line)) and self._may_quit():
-                    return
-            elif line.strip():
-                self.send(line.removeprefix("/"))
+            try:
+                if line is None or (line.startswith("/") and not line.startswith("//")):
+                    if (line is None or not self.commands.run(line)) and self._may_quit():
+                        return
+                elif line.strip():
+                    self.send(line.removeprefix("/"))
+            except asyncio.CancelledError:  # Ctrl+C before the reply began
+                self.out.say("studio", "Stopped.")
 
     def _may_quit(self) -> bool:
         return draft_commands.before_quitting(self.session.workspace, self.recovery, self.lines, self.out)
@@ -153,7 +161,7 @@ class LineChat:
 
     def _close(self) -> None:
         session, out = self.session, self.out
-        if self._ending:  # no questions: unsaved text becomes a recovery copy
+        if self._ended_by is not None:  # no questions: unsaved text becomes a recovery copy
             draft_commands.keep_unsaved(session.workspace, self.recovery, out)
         session.keep_context()
         kept = session.flush(QUIT_WAIT)
@@ -209,32 +217,34 @@ class LineChat:
                     if self.out.closed:  # stdout went away: stop, keeping the text so far
                         self.session.stop()
 
-        with keys_quiet(), self._stopping_on_signals():
+        with keys_quiet():
             self.wait(show())
 
     def wait(self, work: Coroutine[Any, Any, T]) -> T:
-        """Run `work` on the session's loop until it is done."""
-        return self._loop.run_until_complete(work)
-
-    # -- signals --------------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _stopping_on_signals(self) -> Iterator[None]:
-        """While a turn runs: Ctrl+C stops the reply; SIGTERM/SIGHUP stop it and then quit."""
+        """Run `work` on the session's loop until it is done. Meanwhile Ctrl+C stops a running
+        reply (its text is kept), or else cancels `work` (CancelledError); SIGTERM and SIGHUP do
+        the same, and then the line mode quits."""
         loop = self._loop
-        loop.add_signal_handler(signal.SIGINT, self.session.stop)
-        for signum in ENDING_SIGNALS:
-            loop.add_signal_handler(signum, self._end_turn_and_quit)
+        task = loop.create_task(work)
+
+        def interrupt(signum: int) -> None:
+            if signum != signal.SIGINT:
+                self._ended_by = signum
+            if self.session.running:
+                self.session.stop()
+            else:
+                task.cancel()
+
+        for signum in (signal.SIGINT, *ENDING_SIGNALS):
+            loop.add_signal_handler(signum, interrupt, signum)
         try:
-            yield
+            return loop.run_until_complete(task)
         finally:
             for signum in (signal.SIGINT, *ENDING_SIGNALS):
                 loop.remove_signal_handler(signum)
             self._on_ending_signals(self._hang_up)
 
-    def _end_turn_and_quit(self) -> None:
-        self._ending = True
-        self.session.stop()
+    # -- signals between turns --------------------------------------------------------------------
 
     @staticmethod
     def _on_ending_signals(handler: Any) -> None:

@@ -68,6 +68,9 @@ class LineInput:
             except EOFError:
                 self.out.end_line()
                 return None
+            except Exception:  # a signal's handler (SIGTERM, SIGHUP): what follows starts a line
+                self.out.end_line()
+                raise
 
     def choose(self, question: str, options: Sequence[str]) -> int | None:
         """A numbered choice instead of a menu: the index picked, or None (Enter, or no such
