@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
-from fakeapi import ErrorMidStream, HttpError, RecordingServer
+from fakeapi import ErrorMidStream, HttpError, RecordingServer, Replay
 from terminal import CTRL_Q, START_TIMEOUT, STEP_TIMEOUT, Studios, Terminal, child_env, studio_command
 
 from studio.core.diskio import DraftError
@@ -385,3 +385,84 @@ def test_demo_saves_a_draft_offline(tmp_path: Path) -> None:
     assert any(line.startswith("draft: saved launch.md (") for line in lines)
     assert (tmp_path / "drafts" / "launch.md").is_file()
     assert any(line.startswith("draft: launch.md · ") and line.endswith(" · saved") for line in lines)
+
+
+def test_broken_tool_json_and_a_cut_reply_are_told_in_lines(
+    server: RecordingServer, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    server.queue(
+        Replay(fixtures_dir / "tool_use_invalid_json_response.txt"),
+        TextReply("Sorry, that call was garbled."),
+        TextReply("Cut here", stop_reason="max_tokens"),
+        TextReply("And finished."),
+    )
+    done = piped(tmp_path, server, "Weather?\nWrite a long one\n/retry\n", "--plain")
+    assert done.returncode == 0, done.stderr
+    lines = read_as_a_screen_reader(done.stdout.encode())
+    refused = next(line for line in lines if line.startswith("tool: get_weather refused: "))
+    assert "not valid JSON" in refused
+    assert "claude: Sorry, that call was garbled." in lines
+    cut = lines.index("claude: Cut here")
+    assert lines[cut + 1].startswith("studio: ") and lines[cut + 1].endswith("/retry continues it.")
+    assert "studio: Continuing the cut reply …" in lines
+    assert "claude: And finished." in lines
+
+
+def test_the_line_mode_imports_no_textual() -> None:
+    """A slow link or a screen reader gains nothing from the full screen's imports."""
+    probe = (
+        "import sys, studio.cli, studio.plain.cli, studio.plain.chat; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_claudes_unsaved_edit_is_never_dropped_at_quit(
+    studios: Studios, server: RecordingServer, tmp_path: Path
+) -> None:
+    draft = "# Launch\n\nWe ship the new studio today.\n"
+    edit = {"old_text": "We ship the new studio today.", "new_text": "We ship today."}
+    server.queue(
+        ToolUseReply("save_draft", {"filename": "launch.md", "content": draft}),
+        TextReply("Saved."),
+        ToolUseReply("edit_draft", edit),
+        TextReply("Tightened."),
+    )
+    term = start(studios, server)
+    term.line("Write it")
+    term.line("Tighten it")
+    assert term.said("draft")[-1] == (
+        "edited launch.md: “We ship the new studio today.” became “We ship today.” "
+        "(not saved yet: /save saves it)"
+    )
+    before = term.prompts()
+    term.term.send(CTRL_D)
+    term.wait_prompt(before)
+    assert term.said("studio")[-5:] == [
+        "launch.md has unsaved changes. Save before quitting?",
+        "1. Save",
+        "2. Quit without saving",
+        "3. Keep writing",
+        "Type a number, or press Enter to leave it as it is.",
+    ]
+    term.term.send("1\r")
+    assert term.term.wait_exit(10) == 0
+    assert (tmp_path / "drafts" / "launch.md").read_text() == "# Launch\n\nWe ship today.\n"
+    assert "saved launch.md (5 words)" in term.said("draft")
+    read_as_a_screen_reader(bytes(term.term.output))
+
+    # From a pipe there is no one to ask: the edit is kept as a recovery copy, and said so.
+    server.queue(ToolUseReply("edit_draft", {"old_text": "We ship today.", "new_text": "Out now."}))
+    server.queue(TextReply("Shorter still."))
+    done = piped(tmp_path, server, "Tighten it more\n", "--plain", "--continue")
+    lines = read_as_a_screen_reader(done.stdout.encode())
+    assert "draft: launch.md · 5 words · saved" in lines  # the conversation's draft, reopened
+    assert any(
+        line.startswith("studio: launch.md has unsaved changes: kept as a recovery copy") for line in lines
+    )
+    assert (tmp_path / "drafts" / "launch.md").read_text() == "# Launch\n\nWe ship today.\n"
+    again = piped(tmp_path, server, "", "--plain")
+    assert (
+        "studio: Unsaved text kept from an earlier session (launch.md): `studio` offers it." in again.stdout
+    )

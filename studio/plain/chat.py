@@ -9,6 +9,7 @@ the first prompt shows at once and the first message rarely waits for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import queue
 import signal
@@ -94,6 +95,10 @@ class LineChat:
             )
         if resume:
             self._continue(model_chosen)
+        kept = self.recovery.pending(drafts_root=session.workspace.store.root)
+        if kept:
+            names = ", ".join(found.name or "an untitled draft" for found in kept)
+            out.say("studio", f"Unsaved text kept from an earlier session ({names}): `studio` offers it.")
 
     def _continue(self, model_chosen: bool) -> None:
         session, out = self.session, self.out
@@ -165,7 +170,8 @@ class LineChat:
             draft_commands.keep_unsaved(session.workspace, self.recovery, out)
         session.keep_context()
         kept = session.flush(QUIT_WAIT)
-        self.wait(session.aclose(CLOSE_WAIT))
+        with contextlib.suppress(asyncio.CancelledError):  # Ctrl+C while closing: close all the same
+            self.wait(session.aclose(CLOSE_WAIT))
         if not kept:
             out.say(
                 "studio",

@@ -46,7 +46,7 @@ class Commands:
         self.session, self.out, self.lines = session, out, lines
         self.wait = wait  # runs a coroutine on the conversation's loop
         self.retry = retry
-        self._models_listed = False
+        self._models_asked = False
 
     def run(self, line: str) -> bool:
         """Carry out one command line; False when it was /quit."""
@@ -79,8 +79,10 @@ class Commands:
 
     def model(self) -> None:
         session = self.session
-        if not self._models_listed and session.settings.api_key:
-            # The models the key can use join the built-in list once (quietly, if the API is slow).
+        if not self._models_asked:
+            # The models the key can use join the built-in list, asked once (quietly, if the API
+            # is slow or unreachable: the built-in list stands).
+            self._models_asked = True
             with contextlib.suppress(TimeoutError):
                 self.wait(asyncio.wait_for(self._refresh(), MODELS_WAIT))
         models = session.catalog.models
@@ -99,7 +101,7 @@ class Commands:
         session = self.session
         if session.engine is None:
             await session.start()
-        self._models_listed = await session.refresh_models()
+        await session.refresh_models()
 
     def cost(self) -> None:
         spending, out = self.session.spending, self.out
