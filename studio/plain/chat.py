@@ -169,13 +169,13 @@ class LineChat:
         if self._ended_by is not None:  # no questions: unsaved text becomes a recovery copy
             draft_commands.keep_unsaved(session.workspace, self.recovery, out)
         session.keep_context()
-        kept = session.flush(QUIT_WAIT)
+        kept, unkept = session.flush(QUIT_WAIT), session.unkept
         with contextlib.suppress(asyncio.CancelledError):  # Ctrl+C while closing: close all the same
             self.wait(session.aclose(CLOSE_WAIT))
         if not kept:
             out.say(
                 "studio",
-                f"{session.unkept} change(s) to the conversation or its costs could not be written "
+                f"{unkept} change(s) to the conversation or its costs could not be written "
                 f"({session.keeping_problem or 'the database is busy'}).",
             )
         elif session.conversation.messages:
