@@ -26,6 +26,7 @@ from studio.core.session import Session, SessionSettings
 from studio.core.usage import format_tokens
 from studio.plain import draft_commands
 from studio.plain.commands import Commands
+from studio.plain.hangup import ENDING_SIGNALS, Hangup, HangupWatch
 from studio.plain.line_input import LineInput, keys_quiet
 from studio.plain.output import Output
 from studio.plain.reply import ReplyPrinter
@@ -33,15 +34,6 @@ from studio.plain.reply import ReplyPrinter
 T = TypeVar("T")
 QUIT_WAIT = 5.0  # seconds quitting waits for queued store writes
 CLOSE_WAIT = 0.5  # then for the last one (the draft's name), as the connections close
-ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # a closed SSH link, a `kill`: quit, keeping all
-
-
-class Hangup(Exception):
-    """SIGTERM or SIGHUP between turns: quit as /quit does, without questions."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 class LineChat:
@@ -63,12 +55,13 @@ class LineChat:
         self.news = news  # what the store's writer thread reports (stalled, recovered)
         self._loop = asyncio.new_event_loop()
         self._ended_by: int | None = None  # SIGTERM or SIGHUP: quit after the current turn
+        self._hangups = HangupWatch()
 
     # -- the session's life -------------------------------------------------------------------
 
     def run(self, resume: bool, model_chosen: bool) -> int:
         threading.Thread(target=importlib.import_module, args=("studio.core.engine",), daemon=True).start()
-        self._on_ending_signals(self._hang_up)
+        self._hangups.arm()
         try:
             self._greet(resume, model_chosen)
             self._converse()
@@ -248,15 +241,4 @@ class LineChat:
         finally:
             for signum in (signal.SIGINT, *ENDING_SIGNALS):
                 loop.remove_signal_handler(signum)
-            self._on_ending_signals(self._hang_up)
-
-    # -- signals between turns --------------------------------------------------------------------
-
-    @staticmethod
-    def _on_ending_signals(handler: Any) -> None:
-        for signum in ENDING_SIGNALS:
-            signal.signal(signum, handler)
-
-    @staticmethod
-    def _hang_up(signum: int, frame: object) -> None:
-        raise Hangup(signum)
+            self._hangups.arm()
