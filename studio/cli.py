@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -20,7 +21,26 @@ SUBCOMMANDS = {
     "list": "studio.archive.list",
     "export": "studio.archive.export",
     "search": "studio.archive.search",
+    "chat": "studio.plain.cli",  # `studio chat --plain`; without --plain (or ACCESSIBLE), the studio
 }
+LINE_MODE = SUBCOMMANDS["chat"]
+
+
+def accessible() -> bool:
+    """ACCESSIBLE (any value), a convention other terminal tools honour: the line mode by default."""
+    return bool(os.environ.get("ACCESSIBLE"))
+
+
+def front_end(argv: list[str]) -> tuple[str | None, list[str]]:
+    """The module of the front end that runs, and its arguments; None: the full-screen studio.
+    `studio chat` is the studio unless --plain or ACCESSIBLE asks for the line mode, which plain
+    `studio` then starts too."""
+    if argv[:1] == ["chat"]:
+        rest = argv[1:]
+        return (LINE_MODE if "--plain" in rest or accessible() else None), rest
+    if argv[:1] and argv[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[argv[0]], argv[1:]
+    return (LINE_MODE if accessible() else None), argv
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -52,12 +72,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] and argv[0] in SUBCOMMANDS:  # a front end of its own: no TUI imported
+    module, argv = front_end(sys.argv[1:] if argv is None else list(argv))
+    if module is not None:  # a front end of its own: no TUI imported
         from importlib import import_module
 
-        front_end: int = import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
-        return front_end
+        status: int = import_module(module).main(argv)
+        return status
     args = parse_args(argv)
     from studio.config import ConfigError, load_settings
 

@@ -31,3 +31,8 @@ def data_dir() -> Path:
 
 def state_dir() -> Path:
     return user_state_path(APP)
+
+
+def line_history_file() -> Path:
+    """What the writer typed in the line mode (`studio chat --plain`), for readline's history."""
+    return state_dir() / "line_history"
