@@ -17,6 +17,7 @@ DEMO_KEY = "studio-demo-key"
 # Front ends of their own, each imported only when named: `studio ask` must not pay for Textual.
 SUBCOMMANDS = {
     "batch": "studio.batch.cli",
+    "ask": "studio.ask.cli",
 }
 
 
