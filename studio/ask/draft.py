@@ -31,6 +31,8 @@ class Touched:
 
 def drafts_folder(path: Path) -> Path:
     """The folder of F (which must exist: a typo there should not become a new tree)."""
+    if path.is_dir():
+        raise DraftError(f"{path} is a folder: --draft needs a file (new or existing) in it")
     folder = path.expanduser().absolute().parent
     if not folder.is_dir():
         raise DraftError(f"{folder} is not a folder: --draft needs a file in an existing folder")
