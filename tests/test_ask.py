@@ -161,6 +161,46 @@ def test_json_prints_one_object_with_the_figures(server: RecordingServer, tmp_pa
     assert COST_LINE.search(done.stderr)
 
 
+def test_on_a_terminal_each_line_on_stderr_starts_a_line_of_its_own(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    server.queue(
+        ToolUseReply("save_draft", {"filename": "essay.md", "content": "Three words here."}, text="Writing."),
+        TextReply("Saved it."),
+    )
+    env = child_env(tmp_path, TEST_KEY, server.base_url)
+    term = Terminal([*studio_command(), "ask", "write it", "--draft", "essay.md"], env, tmp_path)
+    try:
+        assert term.wait_exit(timeout=30) == 0
+    finally:
+        term.close()
+    shown = [row.rstrip() for row in term.text().splitlines()]
+    while shown and not shown[-1]:
+        shown.pop()
+    assert shown[:4] == ["Writing.", "draft: saved essay.md (3 words)", "", "Saved it."]
+    assert COST_LINE.fullmatch(shown[4]) and len(shown) == 5
+
+
+@pytest.mark.parametrize(
+    ("stop_reason", "status", "notice"),
+    [
+        ("max_tokens", 0, "studio ask: The reply was cut at the 4,096-token output limit. "
+         "Raise --max-tokens for a longer reply."),
+        ("refusal", 1, "studio ask: Claude declined this request. The exchange is left out of the "
+         "conversation, so you can rephrase."),
+    ],
+)  # fmt: skip
+def test_a_reply_that_ends_early_says_why(
+    server: RecordingServer, tmp_path: Path, stop_reason: str, status: int, notice: str
+) -> None:
+    server.queue(TextReply("As far as it went", stop_reason=stop_reason))
+    done = ask(tmp_path, server, "tell me")
+    assert done.returncode == status
+    assert done.stdout == "As far as it went"
+    [said, cost] = done.stderr.splitlines()
+    assert said == notice and COST_LINE.fullmatch(cost)
+
+
 # -- kept in the store ------------------------------------------------------------------------
 
 

@@ -154,8 +154,7 @@ def _run(settings: Settings, message: str, draft: Draft | None, *, as_json: bool
     out = Output(None if as_json else sys.stdout.buffer)
     result = asyncio.run(ask(session, message, out, _say))
     if as_json and result.exit_status == 0:
-        out.stream = sys.stdout.buffer
-        out.write(json.dumps(json_of(result, session, out.text)) + "\n")
+        Output(sys.stdout.buffer).write(json.dumps(json_of(result, session, out.text)) + "\n")
     return result.exit_status
 
 

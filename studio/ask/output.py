@@ -15,36 +15,37 @@ from studio.core.visible import visible
 
 
 class Output:
-    """The reply's text, kept whole (for --json and the last newline) and streamed to `stream`
-    unless it is None (--json prints once, at the end)."""
+    """The reply's text, kept whole (for --json) and streamed to `stream` unless it is None
+    (--json prints once, at the end)."""
 
     def __init__(self, stream: BinaryIO | None) -> None:
         self.stream = stream
+        self.terminal = stream is not None and stream.isatty()
         self.text = ""
         self.gone = False  # the reader closed the pipe
         self._new_block = False
         self._mid_line = False  # the last character written was not a newline
-
-    @property
-    def terminal(self) -> bool:
-        return self.stream is not None and self.stream.isatty()
+        self._line_ended = False  # end_line wrote a newline that is not in the text
 
     def new_block(self) -> None:
         """A tool round's text starts a paragraph of its own, not the end of the last sentence."""
         self._new_block = bool(self.text)
 
     def add(self, text: str) -> None:
+        shown = text
         if self._new_block and text:
             self._new_block = False
             text = "\n" * (2 - len(self.text) + len(self.text.rstrip("\n"))) + text.lstrip("\n")
+            shown = text.removeprefix("\n") if self._line_ended else text
         self.text += text
-        self.write(text)
+        self.write(shown)
 
     def end_line(self) -> None:
         """On a terminal, what comes next (a line on standard error, the shell's prompt) starts a
         line of its own; a pipe gets the text as it is."""
         if self._mid_line and self.terminal:
             self.write("\n")
+            self._line_ended = True
 
     def write(self, text: str) -> None:
         if self.stream is None or self.gone or not text:
@@ -52,10 +53,11 @@ class Output:
         try:
             self.stream.write(visible(text).encode("utf-8", "replace"))
             self.stream.flush()
-            self._mid_line = not text.endswith("\n")
         except BrokenPipeError:
             self.gone = True
             silence(self.stream)
+            return
+        self._mid_line, self._line_ended = not text.endswith("\n"), False
 
 
 def silence(stream: BinaryIO) -> None:
