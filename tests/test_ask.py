@@ -374,6 +374,30 @@ def test_a_refused_key_says_so_without_the_key(server: RecordingServer, tmp_path
     assert "sk-ant-wrong" not in done.stdout + done.stderr
 
 
+def test_a_model_the_api_does_not_know_is_named_with_the_known_ones(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    server.queue(HttpError(404, "not_found_error", "model: claude-nope"))
+    done = ask(tmp_path, server, "hello", "--model", "claude-nope")
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith(
+        "studio ask: Model 'claude-nope' not found (404). model: claude-nope. Choose another model "
+        "with --model (claude-opus-4-7, claude-sonnet-4-6, claude-haiku-4-5-20251001, "
+    )
+    assert server.message_requests[0].json["model"] == "claude-nope"
+
+
+def test_a_bad_config_file_is_one_line(server: RecordingServer, tmp_path: Path) -> None:
+    config = tmp_path / "xdg_config_home" / "studio" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('max_tokens = "lots"\n')
+    done = ask(tmp_path, server, "hello")
+    assert done.returncode == 2
+    assert done.stderr == f"studio ask: {config}: max_tokens must be a whole number\n"
+    assert server.message_requests == []
+
+
 def test_a_closed_pipe_ends_quietly_and_keeps_what_was_streamed(
     server: RecordingServer, tmp_path: Path
 ) -> None:

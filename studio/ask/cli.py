@@ -5,8 +5,9 @@
     cat notes.md | studio ask "summarise"
 
 Standard output gets the reply and nothing else (the cost line and any notice go to standard
-error), so pipes stay clean. Nothing here imports Textual, and the SDK is imported only once the
-input is read and checked: the first byte out should come from the network, not from imports.
+error), so pipes stay clean. The first byte out should come from the network, not from imports:
+nothing on this path imports Textual or the token estimate, and the SDK's import (most of a
+second) starts while piped text is still being read.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ class Turn:
                 self.out.new_block()
             case TextDelta(text=text):
                 self.out.add(text)
-                if self.out.gone and not self.result.interrupted:
+                if self.out.gone:
                     self.session.stop()  # nobody reads on: end the reply, keep what was sent
             case ToolFinished() as finished:
                 self._tool(finished)
@@ -130,8 +130,10 @@ async def ask(session: Session, message: str, out: Output, say: Say) -> Result:
             async for event in events:
                 turn.show(event)
         # Titles: a short title for the conversation, once its first reply is in, goes here.
-    except asyncio.CancelledError:
+    except asyncio.CancelledError:  # Ctrl+C before the reply began, or a second one
         turn.result.interrupted = True
+        if turn.result.stop_reason is None:
+            turn.say(f"{PROGRAM}: stopped.")
     finally:
         loop.remove_signal_handler(signal.SIGINT)
         out.end_line()
@@ -140,8 +142,6 @@ async def ask(session: Session, message: str, out: Output, say: Say) -> Result:
             say(cost_line(entry.usd, entry.usage, estimated=entry.estimated))
         await session.aclose(wait=KEEP_WAIT)
     turn.result.conversation = session.history.session_id
-    if turn.result.interrupted and turn.result.stop_reason is None:
-        say(f"{PROGRAM}: stopped.")
     return turn.result
 
 
