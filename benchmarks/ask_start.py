@@ -5,7 +5,10 @@ Each round spawns `studio ask "..." < /dev/null` against a loopback server, whos
 stops the clock when the POST /v1/messages arrives; then the baseline, spawned and timed to its
 exit. Rounds alternate which goes first, so both see the same machine load and page cache.
 
-    python benchmarks/ask_start.py [--runs 7]
+    python benchmarks/ask_start.py [--runs 7] [--pipe-after S]
+
+With `--pipe-after S` the text comes down a pipe S seconds after the start, as after a slow command
+(`make 2>&1 | studio ask "why does this fail?"`): the SDK's import should overlap the wait.
 """
 
 from __future__ import annotations
@@ -43,24 +46,28 @@ class ArrivalServer(LoopbackServer):
             self.arrived.set()
 
 
-def time_ask(server: ArrivalServer, env: dict[str, str], cwd: Path, timeout: float) -> float:
-    """Milliseconds from spawning `studio ask` to its request arriving; then let it finish."""
+def time_ask(
+    server: ArrivalServer, env: dict[str, str], cwd: Path, timeout: float, pipe_after: float
+) -> float:
+    """Milliseconds from spawning `studio ask` to its request arriving; then let it finish. With
+    `pipe_after`, text is piped in that many seconds after the start (a slow command before it)."""
     server.arrived.clear()
     started = time.perf_counter()
     child = subprocess.Popen(
         [*studio_command(), "ask", "Say fine."],
         env=env,
         cwd=cwd,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE if pipe_after else subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
-        if not server.arrived.wait(timeout):
-            raise SystemExit(f"no request arrived within {timeout:g} s")
-        _, err = child.communicate(timeout=timeout)
+        time.sleep(pipe_after)
+        _, err = child.communicate(b"the piped text" if pipe_after else None, timeout=timeout)
     finally:
         child.kill()
+    if not server.arrived.is_set():
+        raise SystemExit("studio ask sent no request")
     if child.returncode != 0:
         raise SystemExit(f"studio ask failed ({child.returncode}): {err.decode(errors='replace')}")
     return (server.arrived_at - started) * 1000
@@ -87,6 +94,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each (default 7)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each first (default 1)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each (default 30)")
+    parser.add_argument(
+        "--pipe-after",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="pipe the text in S seconds after the start, as a slow command would (default: none)",
+    )
     args = parser.parse_args()
     if args.runs < 1 or args.warmup < 0:
         parser.error("--runs must be at least 1 and --warmup not negative")
@@ -106,12 +120,13 @@ def main() -> int:
             # Alternate which goes first, so neither always runs right after the other.
             for which in ("ask", "import") if round_no % 2 == 0 else ("import", "ask"):
                 if which == "ask":
-                    elapsed, times = time_ask(server, env, root, args.timeout), ask_ms
+                    elapsed, times = time_ask(server, env, root, args.timeout, args.pipe_after), ask_ms
                 else:
                     elapsed, times = time_import(env, root, args.timeout), import_ms
                 if timed:
                     times.append(elapsed)
-    labels = ("studio ask (to the request)", 'python -c "import anthropic"')
+    piped = f", text piped in after {args.pipe_after:g} s" if args.pipe_after else ""
+    labels = (f"studio ask (to the request{piped})", 'python -c "import anthropic"')
     width = max(map(len, labels))
     print(f"\n{'':{width}} {'median':>9} {'min':>9} {'max':>9}   (ms, {args.runs} runs each)")
     for label, times in zip(labels, (ask_ms, import_ms), strict=True):
