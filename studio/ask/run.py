@@ -141,6 +141,8 @@ async def ask(session: Session, message: str, out: Output, say: Say) -> Result:
         if entry is not None and entry.responses:
             say(cost_line(entry.usd, entry.usage, estimated=entry.estimated))
         await session.aclose(wait=KEEP_WAIT)
+    if session.keeping_problem:  # the store refused a write: the conversation may not be kept
+        say(f"{PROGRAM}: warning: {one_line(session.keeping_problem)}")
     turn.result.conversation = session.history.session_id
     return turn.result
 
