@@ -330,7 +330,7 @@ def test_no_key_is_one_line(server: RecordingServer, tmp_path: Path) -> None:
     done = ask(tmp_path, server, "hello", key=None)
     assert done.returncode == 2
     assert done.stderr == (
-        "studio ask: no API key: set ANTHROPIC_API_KEY (or save one with F4 in the studio), or try --demo\n"
+        "studio ask: no API key: set ANTHROPIC_API_KEY (or start `studio`: it asks for one and keeps it)\n"
     )
     assert server.message_requests == []
 

@@ -80,7 +80,7 @@ def main(argv: Sequence[str]) -> int:
             settings.base_url, settings.api_key, settings.demo = server.base_url, DEMO_KEY, True
             settings.api_key_source = "demo"
         if not settings.api_key:
-            raise Stop("no API key: set ANTHROPIC_API_KEY (or save one with F4 in the studio), or try --demo")
+            raise Stop("no API key: set ANTHROPIC_API_KEY (or start `studio`: it asks for one and keeps it)")
         draft = _draft(args.draft, settings) if args.draft is not None else None
         return _run(settings, message, draft, as_json=args.json)
     except Stop as stop:
