@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "export": "studio.archive.export",
     "search": "studio.archive.search",
     "chat": "studio.plain.cli",  # `studio chat --plain`; without --plain (or ACCESSIBLE), the studio
+    "ask": "studio.ask.cli",
 }
 LINE_MODE = SUBCOMMANDS["chat"]
 

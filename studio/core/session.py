@@ -111,6 +111,9 @@ class Session:
         self.engine: Engine | None = None
         self.engine_ready = asyncio.Event()
         self.unsent = ""  # the front end's unsent message, kept with the conversation
+        # Whether Claude gets the draft tools (and the guide to the draft's versions); read when
+        # the engine is built. `studio ask` without --draft has no draft to offer.
+        self.draft_tools = True
         self.running = False
         self.can_retry = False
         self.can_continue = False
@@ -175,7 +178,8 @@ class Session:
             max_tool_rounds=s.max_tool_rounds,
             cache_ttl=s.cache_ttl,
         )
-        engine: Engine = module.Engine(config, self.catalog, self.workspace)  # type: ignore[attr-defined]
+        workspace = self.workspace if self.draft_tools else None
+        engine: Engine = module.Engine(config, self.catalog, workspace)  # type: ignore[attr-defined]
         return engine
 
     async def _engine(self) -> Engine:
