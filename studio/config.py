@@ -75,7 +75,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "models": dict,
     "titles": bool,
 }
-_TYPE_NAMES = {str: "text in quotes", int: "whole number", dict: "table", bool: "true or false"}
+_TYPE_NAMES = {str: "text in quotes", int: "whole number", dict: "table"}
 _RANGES: dict[str, tuple[float, float, str]] = {
     "max_tokens": (1, 128_000, ""),
     "max_tool_rounds": (1, 50, ""),
@@ -96,6 +96,8 @@ _CLI_NAMES = {"model": "--model", "max_tokens": "--max-tokens", "drafts_dir": "-
 def _kind_problem(value: Any, kind: type | tuple[type, ...]) -> str | None:
     if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
         return None
+    if kind is bool:
+        return "must be true or false"
     return "must be a " + ("number" if isinstance(kind, tuple) else _TYPE_NAMES[kind])
 
 

@@ -27,8 +27,8 @@ from studio.core.titles import (
     clean_title,
 )
 from studio.loopback import Request, TextReply
-from studio.loopback.sse import estimate_input_tokens, estimate_output_tokens
 from studio.loopback.builder import Context, Outcome
+from studio.loopback.sse import estimate_input_tokens, estimate_output_tokens
 from studio.loopback.titles import TITLE_MARK, TitleReply
 
 FIRST = "Write a haiku about rain on the roofs of Lisbon, please."
@@ -256,4 +256,3 @@ def test_the_title_request_cuts_a_long_first_message() -> None:
 )
 def test_the_answer_is_cleaned_into_one_short_line(answer: str, title: str) -> None:
     assert clean_title(answer) == title
-
