@@ -256,3 +256,23 @@ def test_the_title_request_cuts_a_long_first_message() -> None:
 )
 def test_the_answer_is_cleaned_into_one_short_line(answer: str, title: str) -> None:
     assert clean_title(answer) == title
+
+
+@pytest.mark.parametrize(
+    ("message", "title"),
+    [
+        ("write a haiku about rain on the roofs", "Write a haiku about rain"),
+        ("Draft a short poem about autumn", "Draft a short poem"),  # not ending on "about"
+        ("¿Qué tal? Dime algo bonito, por favor", "Qué tal Dime algo bonito"),
+        ("!!!", "Untitled conversation"),
+    ],
+)
+def test_the_loopback_titles_a_conversation_by_its_first_words(message: str, title: str) -> None:
+    from studio.loopback.titles import title_for
+
+    body = {
+        "messages": [
+            {"role": "user", "content": f"<message>\n{message}\n</message>\n\n<reply>\nOK\n</reply>"}
+        ]
+    }
+    assert title_for(body) == title

@@ -19,6 +19,8 @@ from .sse import estimate_output_tokens
 
 TITLE_MARK = "You name conversations"
 TITLE_WORDS = 5
+# Words a title does not end on ("Draft a short poem about" reads as cut off).
+_DANGLING = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "about", "and", "or", "my"}
 _MESSAGE = re.compile(r"<message>\s*(.*?)\s*</message>", re.DOTALL)
 _WORD = re.compile("[^\\W_]+(?:['\u2019-][^\\W_]+)*")  # words, without the punctuation around them
 
@@ -37,12 +39,14 @@ def is_title_request(body: Any) -> bool:
 
 
 def title_for(body: dict[str, Any]) -> str:
-    """The first words of the writer's message (inside <message> in the request), or of the
-    whole request when it has no such tags."""
+    """The first words of the writer's message (inside <message> in the request, or the whole
+    request without such tags), not ending on a word that leaves it hanging."""
     messages = body.get("messages") or []
     asked = _texts(messages[0].get("content")) if messages and isinstance(messages[0], dict) else ""
     found = _MESSAGE.search(asked)
     words = _WORD.findall(found.group(1) if found else asked)[:TITLE_WORDS]
+    while len(words) > 1 and words[-1].lower() in _DANGLING:
+        words.pop()
     title = " ".join(words) or "Untitled conversation"
     return title[0].upper() + title[1:]
 
