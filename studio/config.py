@@ -51,6 +51,7 @@ class Settings:
     daily_budget: float | None = None
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     demo: bool = False
+    titles: bool = True  # a conversation's title from Haiku after its first reply (costs a little)
     resume: bool = False  # --continue: reopen the latest conversation
     model_chosen: bool = False  # --model given: a reopened conversation keeps it, not its own
     keymap: dict[str, str] = field(default_factory=dict)
@@ -72,6 +73,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "session_budget": (int, float),
     "daily_budget": (int, float),
     "models": dict,
+    "titles": bool,
 }
 _TYPE_NAMES = {str: "text in quotes", int: "whole number", dict: "table"}
 _RANGES: dict[str, tuple[float, float, str]] = {
@@ -92,8 +94,10 @@ _CLI_NAMES = {"model": "--model", "max_tokens": "--max-tokens", "drafts_dir": "-
 
 
 def _kind_problem(value: Any, kind: type | tuple[type, ...]) -> str | None:
-    if isinstance(value, kind) and not isinstance(value, bool):
+    if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
         return None
+    if kind is bool:
+        return "must be true or false"
     return "must be a " + ("number" if isinstance(kind, tuple) else _TYPE_NAMES[kind])
 
 

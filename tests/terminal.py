@@ -176,7 +176,15 @@ class Studios:
         self.home = home
         self.started: list[Terminal] = []
 
-    def start(self, *args: str, key: str | None = None, base_url: str | None = None) -> Terminal:
+    def start(
+        self, *args: str, key: str | None = None, base_url: str | None = None, titles: bool = False
+    ) -> Terminal:
+        """`titles`: off unless asked for, so a test of something else sees only the requests
+        and costs it scripts (a title is asked for in the background after the first reply)."""
+        config = self.home / "xdg_config_home" / "studio" / "config.toml"
+        if not titles and not config.exists():
+            config.parent.mkdir(parents=True, exist_ok=True)
+            config.write_text("titles = false\n", encoding="utf-8")
         term = Terminal([*studio_command(), *args], child_env(self.home, key, base_url), self.home)
         self.started.append(term)
         return term

@@ -47,6 +47,12 @@ def test_config_file_and_cli_overrides(tmp_path: Path) -> None:
     assert settings.model == "claude-haiku-4-5"
 
 
+def test_titles_are_on_unless_the_config_file_turns_them_off(tmp_path: Path) -> None:
+    assert load_settings(environ={}, cwd=tmp_path).titles is True
+    (config_dir() / "config.toml").write_text("titles = false\n")
+    assert load_settings(environ={}, cwd=tmp_path).titles is False
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

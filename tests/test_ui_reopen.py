@@ -36,7 +36,9 @@ def settings_from_command_line(
 
 
 def app_for(argv: list[str], server: RecordingServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    return StudioApp(settings_from_command_line(argv, server, monkeypatch, tmp_path))
+    settings = settings_from_command_line(argv, server, monkeypatch, tmp_path)
+    settings.titles = False  # as ui_helpers.make_app: these tests read the requests they script
+    return StudioApp(settings)
 
 
 def config_model(model: str) -> None:
@@ -210,7 +212,11 @@ async def reopen_both_ways(server: RecordingServer, tmp_path: Path, last: str, c
     for resume in (True, False):
         app = StudioApp(
             Settings(
-                api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts", resume=resume
+                api_key=TEST_KEY,
+                base_url=server.base_url,
+                drafts_dir=tmp_path / "drafts",
+                resume=resume,
+                titles=False,
             )
         )
         async with app.run_test(size=(120, 90)) as pilot:
@@ -234,7 +240,9 @@ async def test_a_stopped_reply_says_stopped_live_and_reopened(
         ),
         TextReply("The end."),
     )
-    app = StudioApp(Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts"))
+    app = StudioApp(
+        Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts", titles=False)
+    )
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "tell a story")
         await wait_for(pilot, lambda: "and then" in chat_text(app))
@@ -260,7 +268,9 @@ async def test_a_reply_that_failed_mid_stream_says_failed_live_and_reopened(
     server: RecordingServer, tmp_path: Path, fault: Reply
 ) -> None:
     server.queue(fault)
-    app = StudioApp(Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts"))
+    app = StudioApp(
+        Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts", titles=False)
+    )
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "tell a story")
         await idle(pilot, app)
@@ -279,7 +289,9 @@ async def test_a_reply_retried_after_a_failure_is_not_marked_failed_when_reopene
 ) -> None:
     """The failed attempt got no response (nothing to price): the retry must not take its place."""
     server.queue(HttpError.invalid_request("prompt is too long"), TextReply("Whole answer."))
-    app = StudioApp(Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts"))
+    app = StudioApp(
+        Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts", titles=False)
+    )
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "tell a story")
         await idle(pilot, app)
@@ -310,7 +322,13 @@ async def test_a_reply_after_an_interrupted_one_is_not_marked_interrupted_when_r
     store.keep_partial("k1", session, SavedPartial(1, SONNET, 1, "Once upon a", "streaming"))
     server.queue(TextReply("Whole answer."))
     app = StudioApp(
-        Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts", resume=True)
+        Settings(
+            api_key=TEST_KEY,
+            base_url=server.base_url,
+            drafts_dir=tmp_path / "drafts",
+            resume=True,
+            titles=False,
+        )
     )
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "Once upon a" in chat_text(app))

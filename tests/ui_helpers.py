@@ -57,6 +57,9 @@ async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float =
 
 
 def make_app(server: LoopbackServer | None, key: str | None, tmp_path: Path, **kw: object) -> StudioApp:
+    # Titles are asked for in the background after a first reply: a test of something else keeps
+    # the requests and costs to the ones it scripts (tests/test_ui_titles.py turns them on).
+    kw.setdefault("titles", False)
     settings = Settings(
         api_key=key, base_url=server.base_url if server else None, drafts_dir=tmp_path / "drafts", **kw
     )  # type: ignore[arg-type]

@@ -31,10 +31,12 @@ from studio.core.events import (
 from studio.core.reply import ReplyBuilder, ToolUse
 from studio.core.retry import RETRY_CEILING, retry_wait
 from studio.core.tools import ToolBox, ToolOutcome
-from studio.core.usage import CacheTtl, ReplyCost, estimate_tokens, price_reply
+from studio.core.usage import CacheTtl, ReplyCost, TokenUsage, estimate_tokens, price_reply
 from studio.core.workspace import Workspace
 
 T = TypeVar("T")
+
+SMALL_REQUEST_TIMEOUT = 30.0  # seconds: a title that takes longer is not worth waiting for
 
 # A deprecation notice printed to stderr would tear a full-screen UI; the catalogue names retirements.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"anthropic\..*")
@@ -99,6 +101,13 @@ class Engine:
     async def list_models(self) -> list[dict[str, Any]]:
         """Every model the API offers this key: id, display_name, max_input_tokens, max_tokens."""
         return [m.model_dump() async for m in self.client.models.list()]
+
+    async def small_request(self, params: dict[str, Any]) -> tuple[str, TokenUsage]:
+        """One short request beside the turns (a conversation's title): not streamed, retried by
+        the SDK, with a short timeout. Its text and usage; raises what the SDK raises."""
+        message = await self.client.messages.create(**params, timeout=SMALL_REQUEST_TIMEOUT)
+        text = "".join(block.text for block in message.content if block.type == "text")
+        return text, TokenUsage.from_api(message.usage.model_dump())
 
     def request_params(self, conversation: Conversation, model: str) -> dict[str, Any]:
         """The request, laid out for prompt caching (see draft_sync.py for why the draft is not here).

@@ -40,6 +40,8 @@ class History:
         self.session = SessionRef()
         self._created = False  # the current session's row is queued (or written)
         self._context: tuple[str | None, str] | None = None
+        self.named = ""  # the title a model made for the open conversation ("" if none yet)
+        self.title_asked = False  # one title request per conversation opened, even one that failed
 
     @property
     def session_id(self) -> int | None:
@@ -101,6 +103,21 @@ class History:
             self.keeper.flush(READ_WAIT)
         return search(self.store, words, limit)
 
+    def name(self, session: SessionRef, title: str) -> None:
+        """Keep the title made for the conversation `session` (the open one, or one the writer
+        left while its title was being made)."""
+        if session is self.session:
+            self.named = title
+        store, keeper = self.store, self.keeper
+        if store is None or keeper is None:
+            return
+
+        def write() -> None:
+            if session.id is not None:
+                store.name_session(session.id, title)
+
+        keeper.submit(write)
+
     def keep_partial(self, key: str, partial: SavedPartial) -> None:
         self._submit(lambda store, session: store.keep_partial(key, session, partial))
 
@@ -156,6 +173,7 @@ class History:
         self.session = SessionRef(session)
         self._created = True
         self._context = (saved.draft, saved.unsent)
+        self.named, self.title_asked = saved.named, False
         marks = {id(m.message): m for m in saved.messages}
         mended = repaired([m.message for m in saved.messages])
         if [id(m) for m in mended] != [id(m.message) for m in saved.messages]:
@@ -176,6 +194,7 @@ class History:
         self.session = SessionRef()
         self._created = False
         self._context = None
+        self.named, self.title_asked = "", False
 
 
 RoundEnd = Literal["done", "failed", "stopped"]

@@ -1,10 +1,15 @@
-"""The running cost of a session: one entry per reply (all its tool rounds), and the totals."""
+"""The running cost of a session: one entry per reply (all its tool rounds), the conversation's
+title (made by a cheap model, counted in every total but never a reply), and the totals."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from studio.core.usage import ReplyCost, TokenUsage
+
+# What a response paid for (the store's `responses.purpose`): a reply, or the conversation's title.
+Purpose = Literal["reply", "title"]
 
 
 @dataclass
@@ -16,6 +21,7 @@ class LedgerEntry:
     saved_usd: float | None = 0.0
     responses: int = 0
     estimated: bool = False
+    purpose: Purpose = "reply"
 
     def add(self, cost: ReplyCost) -> None:
         self.usage = self.usage + cost.usage
@@ -34,6 +40,7 @@ class CostLedger:
     cache_touched_at: float | None = None
     cache_model: str | None = None  # each model has a cache of its own
     numbered: int = 0  # the last reply number given out (never again: the store keeps marks by it)
+    title: LedgerEntry | None = None  # what the conversation's title cost (number 0: not a reply)
 
     def note_cache(self, cost: ReplyCost, sent_at: float) -> None:
         """A request that read or wrote the cache (re)started the lifetime of what it read and
@@ -55,23 +62,32 @@ class CostLedger:
         self.entries.append(entry)
         return entry
 
+    def start_title(self, model: str) -> LedgerEntry:
+        self.title = LedgerEntry(0, model, purpose="title")
+        return self.title
+
+    @property
+    def counted(self) -> list[LedgerEntry]:
+        """Everything the session paid for: the replies, and the title."""
+        return [*self.entries, *([self.title] if self.title is not None else [])]
+
     @property
     def usage(self) -> TokenUsage:
         total = TokenUsage()
-        for entry in self.entries:
+        for entry in self.counted:
             total = total + entry.usage
         return total
 
     @property
     def usd(self) -> float:
-        """Sum of the replies whose price is known; see `partial`."""
-        return sum(e.usd for e in self.entries if e.usd is not None)
+        """Sum of the replies (and the title) whose price is known; see `partial`."""
+        return sum(e.usd for e in self.counted if e.usd is not None)
 
     @property
     def saved_usd(self) -> float:
-        return sum(e.saved_usd for e in self.entries if e.saved_usd is not None)
+        return sum(e.saved_usd for e in self.counted if e.saved_usd is not None)
 
     @property
     def partial(self) -> bool:
         """True when some reply came from a model without a known price: the total is a floor."""
-        return any(e.usd is None for e in self.entries)
+        return any(e.usd is None for e in self.counted)

@@ -185,4 +185,12 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO draft_search (rowid, name, text) VALUES (new.rowid, new.name, new.text);
     END;
     """,
+    # Conversation titles made by a cheap model after the first reply. `named` is that title
+    # ('' until there is one); `title` stays the writer's first message, which save_messages keeps
+    # in step. A response's `purpose` says what it paid for: a reply, or a title (counted in every
+    # total and budget, never numbered as a reply).
+    """
+    ALTER TABLE sessions ADD COLUMN named TEXT NOT NULL DEFAULT '';
+    ALTER TABLE responses ADD COLUMN purpose TEXT NOT NULL DEFAULT 'reply';
+    """,
 )

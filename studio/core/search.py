@@ -95,7 +95,7 @@ def search(store: Store, words: str, limit: int = 20) -> list[Hit]:
     try:
         with store.connect() as db:
             messages = db.execute(
-                "SELECT t.session_id, s.title, s.updated, "
+                "SELECT t.session_id, COALESCE(NULLIF(s.named, ''), s.title), s.updated, "
                 + snippet.format(table="message_text", column=0)
                 + ", bm25(message_text), t.position, t.role"
                 " FROM message_text t JOIN sessions s ON s.id = t.session_id"
@@ -103,7 +103,7 @@ def search(store: Store, words: str, limit: int = 20) -> list[Hit]:
                 (query, limit),
             ).fetchall()
             drafts = db.execute(
-                "SELECT d.session_id, COALESCE(s.title, ''), d.saved, "
+                "SELECT d.session_id, COALESCE(NULLIF(s.named, ''), s.title, ''), d.saved, "
                 + snippet.format(table="draft_search", column=1)
                 + ", bm25(draft_search), d.name, d.path"
                 " FROM draft_search f JOIN draft_texts d ON d.rowid = f.rowid"

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from studio import locations
-from studio.core.budget import BudgetCheck, BudgetLevel
+from studio.core.budget import BudgetCheck
 from studio.core.catalog import Catalog
 from studio.core.conversation import CONTINUE_REQUEST, Conversation
 from studio.core.drafts import DraftStore
@@ -48,6 +48,7 @@ from studio.core.search import Hit
 from studio.core.sizing import LARGE_REQUEST, NextRequest, SizeCheck, priced
 from studio.core.spending import Spending
 from studio.core.store import SavedSession, SessionSummary, Store
+from studio.core.titles import TitleMade, make_title
 from studio.core.tokens import ModelCalibrators, TokenizerUnavailable, estimate_request
 from studio.core.usage import CacheTtl
 from studio.core.workspace import Workspace
@@ -77,6 +78,7 @@ class SessionSettings(Protocol):
     daily_budget: float | None
     models: dict[str, dict[str, Any]]
     demo: bool
+    titles: bool  # a title from Haiku after the first reply (titles.py)
 
 
 class SessionBusy(RuntimeError):
@@ -119,7 +121,6 @@ class Session:
         self.can_continue = False
         self._stop = asyncio.Event()
         self._turn_start = 0  # first message of the current exchange: history rewrites from there
-        self._warned: BudgetLevel = "ok"
         self._sent_raw: int | None = None  # the raw estimate of the request just sent
         self._sent_model = ""
 
@@ -352,20 +353,13 @@ class Session:
             if entry.responses == 0:
                 self.spending.ledger.entries.remove(entry)
             self.running = False
-        yield TurnEnded(ended, self._budget_news())
+        yield TurnEnded(ended, self.spending.news())
 
     def _calibrate(self, reported: int) -> None:
         """The API's input figure for the request estimated at send: learn the ratio."""
         if self._sent_raw:
             self.calibrators.observe(self._sent_model, self._sent_raw, reported)
             self._sent_raw = None
-
-    def _budget_news(self) -> BudgetCheck | None:
-        """The budget once spend crosses 80%, and again at 100%; None when nothing changed."""
-        check = self.spending.check()
-        news = check if check.level != "ok" and check.level != self._warned else None
-        self._warned = check.level
-        return news
 
     # -- conversations -----------------------------------------------------------------------
 
@@ -375,6 +369,10 @@ class Session:
     def earlier_conversations(self) -> list[SessionSummary]:
         """At start-up, before anything is queued: read at once."""
         return self.history.sessions_now()
+
+    async def make_title(self) -> TitleMade | None:
+        """After a turn: Haiku's title once the first reply is in, priced and kept (titles.py)."""
+        return await make_title(self.settings, self.engine, self.conversation, self.history, self.spending)
 
     def forget(self, conversation_id: int) -> bool:
         """Delete a kept conversation (never the open one); its spend stays in the day's total."""
@@ -407,7 +405,7 @@ class Session:
             return None
         self._clear()
         self.conversation.restore([m.message for m in saved.messages], saved.touched)
-        self.spending.restart(saved.responses, lambda model: self.catalog.info(model).price, saved.last_reply)
+        self.spending.restart(saved.priced, lambda model: self.catalog.info(model).price, saved.last_reply)
         self.can_retry = self.conversation.pending_user_turn()
         last = saved.last_model
         if last and not keep_model and self.catalog.get(last):
@@ -417,7 +415,6 @@ class Session:
     def _clear(self) -> None:
         self.conversation.restore([], {})
         self.can_retry = self.can_continue = False
-        self._warned = "ok"
 
     # -- batch jobs ---------------------------------------------------------------------------
 

@@ -6,10 +6,10 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from studio.core.budget import BudgetCheck, check_budget
+from studio.core.budget import BudgetCheck, BudgetLevel, check_budget
 from studio.core.catalog import Price
 from studio.core.keeper import Keeper, SessionRef
-from studio.core.ledger import CostLedger, LedgerEntry
+from studio.core.ledger import CostLedger, LedgerEntry, Purpose
 from studio.core.store import SavedResponse, Store
 from studio.core.usage import ReplyCost, price_reply
 
@@ -33,6 +33,7 @@ class Spending:
         self.ledger = CostLedger(cache_ttl_seconds=cache_ttl_seconds)
         self._day = date.today()
         self._daily_before = self._load_daily()
+        self._warned: BudgetLevel = "ok"
 
     def _load_daily(self) -> float:
         return self.store.spent_on(self._day) if self.store is not None else 0.0
@@ -50,11 +51,24 @@ class Spending:
         entry.add(cost)
         at = time.time()
         self.ledger.note_cache(cost, sent_at or at)
-        store, number = self.store, entry.number
+        self._keep(cost, at, session, entry.number if entry.purpose == "reply" else None, entry.purpose)
+
+    def record_apart(self, cost: ReplyCost, session: SessionRef) -> None:
+        """A title that came back after the writer left its conversation: kept under it, and
+        counted in today's spend (the ledger is another conversation's now)."""
+        self._daily_before += cost.usd or 0.0
+        self._keep(cost, time.time(), session, None, "title")
+
+    def _keep(
+        self, cost: ReplyCost, at: float, session: SessionRef | None, reply: int | None, purpose: Purpose
+    ) -> None:
+        store = self.store
         if store is None or self.keeper is None:
             return
         self.keeper.submit(
-            lambda: store.record(cost, at, session=session.id if session else None, reply=number)
+            lambda: store.record(
+                cost, at, session=session.id if session else None, reply=reply, purpose=purpose
+            )
         )
 
     def restart(
@@ -65,12 +79,17 @@ class Spending:
     ) -> None:
         """A new conversation, or a reopened one: its replies come back into the ledger, priced
         at today's catalogue. Today's spend already counts them: they must not count twice.
-        `numbered`: the highest reply number the conversation used; new replies go on from it."""
+        `numbered`: the highest reply number the conversation used; new replies go on from it.
+        `responses` may hold the title's (purpose "title"): it comes back as the ledger's title."""
         self.ledger = CostLedger(cache_ttl_seconds=self.ledger.cache_ttl_seconds, numbered=numbered)
+        self._warned = "ok"
         entries: dict[int, LedgerEntry] = {}
         spent_today = 0.0
         for response in responses:
-            entry = entries.setdefault(response.reply, LedgerEntry(response.reply, response.model))
+            if response.purpose == "title":
+                entry = self.ledger.title or self.ledger.start_title(response.model)
+            else:
+                entry = entries.setdefault(response.reply, LedgerEntry(response.reply, response.model))
             price = prices(response.model) if prices is not None else None
             cost = price_reply(response.model, response.usage, price, estimated=response.estimated)
             entry.add(cost)
@@ -94,3 +113,11 @@ class Spending:
 
     def check(self) -> BudgetCheck:
         return check_budget(self.session_usd, self.daily_usd, self.session_limit, self.daily_limit)
+
+    def news(self) -> BudgetCheck | None:
+        """The budget once spend crosses 80%, and again at 100%; None when nothing changed
+        since the last time it was asked (a new or reopened conversation starts afresh)."""
+        check = self.check()
+        news = check if check.level != "ok" and check.level != self._warned else None
+        self._warned = check.level
+        return news

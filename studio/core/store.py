@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from studio.core.conversation import TouchedDraft
+from studio.core.ledger import Purpose
 from studio.core.migrations import MIGRATIONS
 from studio.core.usage import ReplyCost, TokenUsage
 
@@ -23,7 +24,8 @@ PartialStatus = Literal["streaming", "failed", "stopped"]
 
 @dataclass(frozen=True)
 class SessionSummary:
-    """One line of the conversations picker."""
+    """One line of the conversations picker. `title`: the model-made title when there is one,
+    else the writer's first message."""
 
     id: int
     updated: float
@@ -43,13 +45,15 @@ class SavedMessage:
 
 @dataclass(frozen=True)
 class SavedResponse:
-    """One priced API response, without its price: prices are looked up again when shown."""
+    """One priced API response, without its price: prices are looked up again when shown.
+    A title's (`purpose` "title") has reply number 0: it is not a reply."""
 
     reply: int
     model: str
     usage: TokenUsage
     at: float
     estimated: bool
+    purpose: Purpose = "reply"
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,13 @@ class SavedSession:
     unsent: str
     partials: list[SavedPartial] = field(default_factory=list)
     touched: dict[str, TouchedDraft] = field(default_factory=dict)  # by tool_use id
+    named: str = ""  # the title a model made for it ("" if none)
+    title_responses: list[SavedResponse] = field(default_factory=list)  # what that title cost
+
+    @property
+    def priced(self) -> list[SavedResponse]:
+        """Every response the conversation paid for: its replies', then its title's."""
+        return [*self.responses, *self.title_responses]
 
     @property
     def last_model(self) -> str | None:
@@ -134,9 +145,10 @@ class Store:
         *,
         session: int | None = None,
         reply: int | None = None,
+        purpose: Purpose = "reply",
     ) -> None:
         with self._connect() as db:
-            self.record_in(db, cost, at, session=session, reply=reply)
+            self.record_in(db, cost, at, session=session, reply=reply, purpose=purpose)
 
     @staticmethod
     def record_in(
@@ -146,6 +158,7 @@ class Store:
         *,
         session: int | None = None,
         reply: int | None = None,
+        purpose: Purpose = "reply",
     ) -> None:
         """`record` inside the caller's transaction: a batch result and its cost are kept together
         (one commit for many), or neither."""
@@ -154,7 +167,7 @@ class Store:
         db.execute(
             "INSERT INTO responses (at, day, model, input_tokens, output_tokens, "
             "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, usd, estimated, "
-            "session_id, reply) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "session_id, reply, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 at,
                 datetime.fromtimestamp(at).date().isoformat(),
@@ -168,6 +181,7 @@ class Store:
                 int(cost.estimated),
                 session,
                 reply,
+                purpose,
             ),
         )
 
@@ -272,6 +286,11 @@ class Store:
         with self._connect() as db:
             db.execute("DELETE FROM partials WHERE id = ?", (key,))
 
+    def name_session(self, session: int, title: str) -> None:
+        """The title a model made for the conversation (its first message stays in `title`)."""
+        with self._connect() as db:
+            db.execute("UPDATE sessions SET named = ? WHERE id = ?", (title, session))
+
     def save_context(self, session: int, *, draft: str | None, unsent: str) -> None:
         """The draft that was open and the text typed but not sent: what a resume brings back."""
         with self._connect() as db:
@@ -300,7 +319,7 @@ class Store:
     def _summaries(self, where: str, params: tuple[Any, ...], limit: int) -> list[SessionSummary]:
         with self._connect() as db:
             rows = db.execute(
-                "SELECT s.id, s.updated, s.title,"
+                "SELECT s.id, s.updated, COALESCE(NULLIF(s.named, ''), s.title),"
                 " (SELECT COUNT(DISTINCT reply) FROM messages m"
                 "   WHERE m.session_id = s.id AND m.reply IS NOT NULL),"
                 " (SELECT COALESCE(SUM(usd), 0) FROM responses r WHERE r.session_id = s.id)"
@@ -336,7 +355,9 @@ class Store:
 
     def load_session(self, session: int) -> SavedSession | None:
         with self._connect() as db:
-            found = db.execute("SELECT draft, unsent FROM sessions WHERE id = ?", (session,)).fetchone()
+            found = db.execute(
+                "SELECT draft, unsent, named FROM sessions WHERE id = ?", (session,)
+            ).fetchone()
             if found is None:
                 return None
             messages = db.execute(
@@ -345,8 +366,8 @@ class Store:
             ).fetchall()
             responses = db.execute(
                 "SELECT reply, model, input_tokens, output_tokens, cache_read_tokens, "
-                "cache_write_5m_tokens, cache_write_1h_tokens, at, estimated FROM responses "
-                "WHERE session_id = ? AND reply IS NOT NULL ORDER BY id",
+                "cache_write_5m_tokens, cache_write_1h_tokens, at, estimated, purpose FROM responses "
+                "WHERE session_id = ? AND (reply IS NOT NULL OR purpose = 'title') ORDER BY id",
                 (session,),
             ).fetchall()
             partials = db.execute(
@@ -368,19 +389,21 @@ class Store:
             for block in m.message["content"]
             if isinstance(block, dict) and block.get("type") == "tool_use"
         }
+        priced = [
+            SavedResponse(
+                reply or 0,
+                model,
+                TokenUsage(input=i, output=o, cache_read=r, cache_write_5m=w5, cache_write_1h=w1h),
+                at,
+                bool(estimated),
+                "title" if purpose == "title" else "reply",
+            )
+            for reply, model, i, o, r, w5, w1h, at, estimated, purpose in responses
+        ]
         return SavedSession(
             session,
             kept,
-            [
-                SavedResponse(
-                    reply,
-                    model,
-                    TokenUsage(input=i, output=o, cache_read=r, cache_write_5m=w5, cache_write_1h=w1h),
-                    at,
-                    bool(estimated),
-                )
-                for reply, model, i, o, r, w5, w1h, at, estimated in responses
-            ],
+            [r for r in priced if r.purpose == "reply"],
             found[0],
             found[1],
             [SavedPartial(*row) for row in partials],
@@ -389,6 +412,8 @@ class Store:
                 for call, kind, draft in calls
                 if call in present and kind in ("saved", "edited")
             },
+            found[2],
+            [r for r in priced if r.purpose == "title"],
         )
 
     def spent_on(self, day: date) -> float:

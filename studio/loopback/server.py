@@ -33,6 +33,7 @@ from .demo import find_model, models_page
 from .paging import LIMIT_PROBLEM, page_query
 from .replies import DemoReply, Reply
 from .sse import estimate_input_tokens
+from .titles import TitleReply, is_title_request
 
 MESSAGES_PATH = "/v1/messages"
 
@@ -195,7 +196,9 @@ class LoopbackServer:
     """The Messages API on 127.0.0.1, answering from a queue of reply scripts.
 
     With ``api_key`` set, requests must carry it (``x-api-key`` or ``Authorization: Bearer``).
-    When the queue is empty, ``default`` answers, or else the built-in demo reply.
+    When the queue is empty, ``default`` answers, or else the built-in demo reply. Title requests
+    (see titles.py) are answered by ``title_reply``, apart from the queue: a conversation's title
+    is asked for in the background, and must not take a reply a test scripted for the writer.
 
     Message Batches are processed in the background; the ``batch_*`` attributes set how (they are
     read when needed, so a test may change them after the server has started).
@@ -211,6 +214,7 @@ class LoopbackServer:
     ) -> None:
         self.api_key = api_key
         self.default: Reply = default if default is not None else DemoReply()
+        self.title_reply: Reply = TitleReply()
         self._port = port
         self._log_callback = log
         self._lock = threading.Lock()
@@ -330,6 +334,8 @@ class LoopbackServer:
                 return json_outcome(200, {"input_tokens": estimate_input_tokens(body)})
             streaming = isinstance(body, dict) and body.get("stream") is True
             context = Context(body, streaming, request_id, self.prompt_cache)
+            if is_title_request(body):
+                return self.title_reply.build(context)
             return self._next_reply().build(context)
         if method == "GET" and path == "/v1/models":
             return _list_models(request.query, request_id)

@@ -69,6 +69,26 @@ SCREEN_BINDINGS = [
         show=False,
         tooltip="Bring back the draft Claude's save_draft replaced (again: swap back)",
     ),
+    # Copy as written, through the terminal (OSC 52), so it works over SSH. F-keys reach every
+    # terminal and pass through SSH; Ctrl+Shift+C never arrives (terminals keep it for their own
+    # copy), Alt keys type letters on macOS, F7 is the text boxes' select-all, F10 opens GNOME
+    # Terminal's menu and F11 is full screen in most terminals.
+    Binding(
+        "f9",
+        "copy_reply",
+        "Copy reply",
+        id="copy_reply",
+        show=False,
+        tooltip="Copy the last reply as written (its Markdown, not the wrapped lines); works over SSH",
+    ),
+    Binding(
+        "f12",
+        "copy_draft",
+        "Copy draft",
+        id="copy_draft",
+        show=False,
+        tooltip="Copy the whole draft as written; works over SSH",
+    ),
     # Priority: checked as the key arrives, before the next keys are handed to the focused box, so
     # words typed right after Tab land where Tab moved to.
     Binding(
@@ -101,6 +121,8 @@ PALETTE_COMMANDS = [
     ("New draft", "Start an empty draft", "new_draft"),
     ("Conversations", "Start a new conversation or reopen a kept one", "conversations"),
     ("Batch jobs", "Many drafts at half price: start one, follow it, take its results", "batches"),
+    ("Copy last reply", "Copy the last reply as written (Markdown), also over SSH", "copy_reply"),
+    ("Copy draft", "Copy the whole draft as written, also over SSH", "copy_draft"),
     ("Keys", "Every key studio answers to", "help"),
 ]
 

@@ -1,5 +1,6 @@
 """The conversation pane: the chat and the message box. It shows one reply's life from the session's
-events (streaming text, tool calls, cost, how it ended); sending and the session are the screen's."""
+events (streaming text, tool calls, cost, how it ended), and keeps the newest reply's text as
+Claude wrote it (for copying); sending and the session are the screen's."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from studio.ui.bindings import key_label
 from studio.ui.chat import AssistantMessage, ChatView, Notice, NoticeLevel, ToolEntry, UserMessage
 from studio.ui.cost_words import reply_meta
 from studio.ui.prompt import PromptArea
-from studio.ui.reopen import reopened_widgets
+from studio.ui.reopen import last_reply_blocks, reopened_widgets
 
 WAITING: dict[WaitKind, str] = {
     "rate_limit": "Rate limited",
@@ -45,6 +46,10 @@ class ChatPane(Vertical):
         self._reply: AssistantMessage | None = None
         self._entry: LedgerEntry | None = None
         self.model_name: Callable[[str], str] = str  # model id -> display name, set by the screen
+        # Text blocks (each a list of fragments) of the newest reply with text, and of the one
+        # being written: a reply that fails before its first word leaves the last one copyable.
+        self._said: list[list[str]] = []
+        self._saying: list[list[str]] = []
 
     def compose(self) -> ComposeResult:
         yield ChatView(id="chat")
@@ -61,6 +66,12 @@ class ChatPane(Vertical):
     def key(self, binding_id: str) -> str:
         return key_label(self.app, binding_id)
 
+    @property
+    def last_reply(self) -> str:
+        """The newest reply's text as Claude wrote it (its Markdown source, not the wrapped and
+        drawn lines on screen); each tool round's text apart by a blank line."""
+        return "\n\n".join("".join(block) for block in self._said if block)
+
     async def say(self, text: str, level: NoticeLevel = "info") -> None:
         await self.chat.add(Notice(text, level))
 
@@ -76,6 +87,7 @@ class ChatPane(Vertical):
             if event.kind != "send":
                 await self.say("Continuing the cut reply …" if event.kind == "continue" else "Retrying …")
             self._reply, self._entry = AssistantMessage(self.model_name(event.model)), event.entry
+            self._saying = [[]]
             await self.chat.add(self._reply)
             self._reply.set_meta("writing …")
             return
@@ -84,8 +96,11 @@ class ChatPane(Vertical):
             return
         match event:
             case TextDelta(text=text):
+                self._said = self._saying
+                self._saying[-1].append(text)
                 await reply.append(text)
             case ToolFinished(name=name, input=args, result=result, is_error=is_error, change=change):
+                self._saying.append([])
                 await reply.add_part(ToolEntry(name, args, result, is_error, change))
             case Waiting(kind=kind, seconds=seconds):
                 reply.count_down(
@@ -131,6 +146,7 @@ class ChatPane(Vertical):
         """Replace the chat with a reopened conversation, or with a fresh one (None); `reveal`:
         the position of a stored message to scroll to (a search hit)."""
         await self.chat.clear()
+        self._said = [[text] for text in last_reply_blocks(saved)] if saved is not None else []
         if saved is None:
             await self.say(f"A new conversation. {self.key('conversations')} reopens earlier ones.", "tip")
             return

@@ -36,6 +36,6 @@ def keymap_problems(keymap: dict[str, str], bindings: Iterable[object]) -> list[
                 problems.append(
                     f"keymap: {key} for {binding_id} is also a key of the message box "
                     "and the draft, which keep it while they have focus; choose a free "
-                    "key such as f9."
+                    "key such as ctrl+t."
                 )
     return problems

@@ -34,12 +34,13 @@ from studio.core.search import Hit
 from studio.core.session import Session, SessionBusy
 from studio.core.store import SavedSession
 from studio.core.usage import format_tokens
-from studio.core.visible import visible
+from studio.core.visible import visible, without_controls
 from studio.credentials import mask_key, save_key
 from studio.ui.batch_follower import BatchFollower
 from studio.ui.bindings import SCREEN_BINDINGS, key_label
 from studio.ui.chat import NoticeLevel
 from studio.ui.chat_pane import ChatPane
+from studio.ui.copying import copy_as_written
 from studio.ui.dialogs import NEW_CONVERSATION, Choice, Conversations
 from studio.ui.draft_pane import DraftPane
 from studio.ui.editor import DraftEditor
@@ -265,7 +266,21 @@ class MainScreen(Screen[None]):
                 self.draft_pane.abandon_preview()
                 self.show_ledger()
                 self.watcher.changed()  # the next request now carries this reply
+                self._make_title()
             self._flags()
+
+    @work(group="title", exit_on_error=False)
+    async def _make_title(self) -> None:
+        """Haiku's title once the first reply is in, in the background: the next message never
+        waits for it, and if it fails the first message stays the title, without a word."""
+        made = await self.session.make_title()
+        if made is not None and self.showing:
+            self.show_title(made.title)
+            self.show_ledger()
+
+    def show_title(self, named: str) -> None:
+        """The conversation's title (Haiku's) in the header, after the app's name."""
+        self.title = visible(f"{self.app.title} · {named}") if named else None  # shown as text, not markup
 
     async def _route(self, event: SessionEvent) -> None:
         """Each event to the panes that show it."""
@@ -345,6 +360,15 @@ class MainScreen(Screen[None]):
     def action_restore_replaced(self) -> None:
         self.draft_pane.bring_back()
 
+    def action_copy_reply(self) -> None:
+        # Not its control characters: pasted into a shell, an escape sequence could act.
+        reply = without_controls(self.chat_pane.last_reply)
+        copy_as_written(self.app, reply, "the last reply", "No reply to copy yet.")
+
+    def action_copy_draft(self) -> None:
+        text = self.draft_pane.editor.text  # exactly the writer's bytes
+        copy_as_written(self.app, text, "the draft", "The draft is empty: nothing to copy.")
+
     def keep(self) -> None:
         """Closing: the unsaved draft (as its recovery copy) and the unsent message, kept now."""
         if self.is_attached:
@@ -413,6 +437,7 @@ class MainScreen(Screen[None]):
         await self.chat_pane.show_conversation(
             saved, self.session.spending.ledger.entries, self.session.conversation.pending_user_turn(), reveal
         )
+        self.show_title(saved.named if saved is not None else "")
         self.show_ledger()
         self.watcher.changed()
         self._flags()

@@ -120,6 +120,18 @@ def reopened_widgets(
     return Reopened(makers, shown_in)
 
 
+def last_reply_blocks(saved: SavedSession) -> list[str]:
+    """The text blocks of the newest reply with text, as Claude wrote them (what copying takes)."""
+    blocks: list[str] = []
+    for stored in reversed(saved.messages):
+        content = stored.message["content"]
+        if stored.message["role"] == "assistant":
+            blocks[:0] = [b["text"] for b in content if b.get("type") == "text" and b["text"]]
+        elif blocks and any(b.get("type") == "text" for b in content):
+            break  # the writer's message that reply answered
+    return blocks
+
+
 def _reply(
     model_name: str,
     blocks: list[dict[str, Any]],

@@ -1,5 +1,6 @@
 """The cost sidebar: the model and its prices, what the next message will cost, session totals with
-what caching saved, a chart of cost per reply, and every reply's tokens and dollars."""
+what caching saved, a chart of cost per reply, and every reply's tokens and dollars (and what the
+conversation's title cost, a row of its own)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,17 @@ def _entry_text(entry: LedgerEntry, name: str) -> Text:
     text.append(f"  cache r {format_tokens(u.cache_read)} · w {written}", style="dim")
     if entry.saved_usd:
         text.append(f"\n  {_cache_effect(entry.saved_usd)}", style="dim")
+    return text
+
+
+def _title_text(entry: LedgerEntry, name: str) -> Text:
+    """The title's row: made from the first exchange, it sits with #1 at the bottom."""
+    text = Text()
+    text.append("title ", style="bold")
+    text.append(visible(name.removeprefix("Claude ")[:14]))
+    text.append(f"  {entry_cost(entry)}\n", style="bold")
+    u = entry.usage
+    text.append(f"  in {format_tokens(u.input)} · out {format_tokens(u.output)}", style="dim")
     return text
 
 
@@ -134,6 +146,8 @@ class CostSidebar(VerticalScroll):
         for entry in reversed(ledger.entries):
             replies.append_text(_entry_text(entry, names(entry.model)))
             replies.append("\n")
+        if ledger.title is not None:
+            replies.append_text(_title_text(ledger.title, names(ledger.title.model)))
         self.query_one("#replies", Static).update(replies)
 
     def _show_totals(self) -> None:
