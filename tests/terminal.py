@@ -36,8 +36,17 @@ def studio_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "studio"]
 
 
-def child_env(home: Path, key: str | None = None, base_url: str | None = None) -> dict[str, str]:
-    """A small explicit environment: nothing (no real key, no TEXTUAL_* switch) leaks in from ours."""
+def child_env(
+    home: Path, key: str | None = None, base_url: str | None = None, *, titles: bool = False
+) -> dict[str, str]:
+    """A small explicit environment: nothing (no real key, no TEXTUAL_* switch) leaks in from ours.
+    `titles`: off unless asked for (a config file saying so, if there is none yet), so a test of
+    something else sees only the requests and costs it scripts: a conversation's title is asked
+    for after its first reply."""
+    config = home / "xdg_config_home" / "studio" / "config.toml"
+    if not titles and not config.exists():
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text("titles = false\n", encoding="utf-8")
     env = {
         "PATH": os.environ.get("PATH", os.defpath),
         "LANG": "C.UTF-8",
@@ -179,13 +188,10 @@ class Studios:
     def start(
         self, *args: str, key: str | None = None, base_url: str | None = None, titles: bool = False
     ) -> Terminal:
-        """`titles`: off unless asked for, so a test of something else sees only the requests
-        and costs it scripts (a title is asked for in the background after the first reply)."""
-        config = self.home / "xdg_config_home" / "studio" / "config.toml"
-        if not titles and not config.exists():
-            config.parent.mkdir(parents=True, exist_ok=True)
-            config.write_text("titles = false\n", encoding="utf-8")
-        term = Terminal([*studio_command(), *args], child_env(self.home, key, base_url), self.home)
+        """`titles`: as for child_env."""
+        term = Terminal(
+            [*studio_command(), *args], child_env(self.home, key, base_url, titles=titles), self.home
+        )
         self.started.append(term)
         return term
 

@@ -8,6 +8,7 @@ assertions are on those lines, the files on disk and what the server received.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import stat
 import subprocess
@@ -317,9 +318,10 @@ def test_chat_without_plain_or_accessible_is_the_full_screen_studio(
 
 
 def piped(
-    tmp_path: Path, server: RecordingServer | None, stdin: str, *args: str
+    tmp_path: Path, server: RecordingServer | None, stdin: str, *args: str, titles: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    env = child_env(tmp_path, TEST_KEY if server else None, server.base_url if server else None)
+    url = server.base_url if server else None
+    env = child_env(tmp_path, TEST_KEY if server else None, url, titles=titles)
     return subprocess.run([*studio_command(), "chat", *args], input=stdin, env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
 
@@ -341,6 +343,25 @@ def test_a_piped_stdin_works_without_a_terminal_and_the_studio_continues_it(
     term.expect_text("PIPEDREPLY", START_TIMEOUT)
     term.send(CTRL_Q)
     term.exits_cleanly()
+
+
+def test_haiku_titles_the_conversation_once_in_one_line_with_its_cost(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    server.queue(TextReply("Grey water."), TextReply("Greyer still."))
+    done = piped(
+        tmp_path, server, "Rain over the old harbour wall\nmore\n/cost\n/quit\n", "--plain", titles=True
+    )
+    assert done.returncode == 0, done.stderr
+    lines = read_as_a_screen_reader(done.stdout.encode())
+    titled = [line for line in lines if line.startswith("studio: Titled")]
+    assert titled == [titled[0]] and re.fullmatch(
+        r"studio: Titled “Rain over the old harbour” by Claude Haiku 4\.5 \(\$0\.000\d+\)\.", titled[0]
+    ), lines
+    assert lines.index(titled[0]) == lines.index("claude: Grey water.") + 2  # after the reply's cost
+    assert [r.json["model"] for r in server.message_requests] == [
+        "claude-sonnet-4-6", "claude-haiku-4-5-20251001", "claude-sonnet-4-6"
+    ]  # fmt: skip
 
 
 def test_a_closed_stdout_ends_quietly(server: RecordingServer, tmp_path: Path) -> None:

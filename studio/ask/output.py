@@ -59,6 +59,14 @@ class Output:
             return
         self._mid_line, self._line_ended = not text.endswith("\n"), False
 
+    def close(self) -> None:
+        """The reply is all written: the reader gets its end of file now, whatever the program
+        still does before exiting."""
+        if self.stream is not None and not self.gone:
+            self.end_line()
+            self.gone = True
+            silence(self.stream)
+
 
 def silence(stream: BinaryIO) -> None:
     """Point the stream's file at /dev/null: what is still buffered, and the interpreter's own

@@ -34,6 +34,7 @@ from studio.core.session import Session
 from studio.core.usage import cost_line
 
 KEEP_WAIT = 5.0  # seconds the store's queued writes may take to land before exiting
+TITLE_WAIT = 10.0  # seconds Haiku may take to title the conversation, after the reply is out
 
 Say = Callable[[str], None]  # one line to standard error
 
@@ -49,6 +50,7 @@ class Result:
     draft_problem: bool = False
     touched: list[Touched] = field(default_factory=list)
     conversation: int | None = None
+    title: str | None = None  # Haiku's, for the store, F5 and --json
 
     @property
     def exit_status(self) -> int:
@@ -64,10 +66,19 @@ class Turn:
     def __init__(self, session: Session, out: Output, say: Say, known_models: str) -> None:
         self.session, self.out, self._say, self.known_models = session, out, say, known_models
         self.result = Result()
+        self._costed = False
 
     def say(self, line: str) -> None:
         self.out.end_line()  # on a terminal, not after the reply's last word
         self._say(line)
+
+    def say_cost(self) -> None:
+        """The reply's cost line, once (after a failure too, if a response was paid for)."""
+        entry, said = self.result.entry, self._costed
+        self._costed = True
+        self.out.end_line()
+        if entry is not None and entry.responses and not said:
+            self._say(cost_line(entry.usd, entry.usage, estimated=entry.estimated))
 
     def show(self, event: SessionEvent) -> None:
         match event:
@@ -129,22 +140,32 @@ async def ask(session: Session, message: str, out: Output, say: Say) -> Result:
         async with aclosing(session.send(message)) as events:
             async for event in events:
                 turn.show(event)
-        # Titles: a short title for the conversation, once its first reply is in, goes here.
+        turn.say_cost()  # before the title is asked for: the reply is all out
+        if turn.result.exit_status == 0 and not out.gone:
+            turn.result.title = await _title(session, out)
     except asyncio.CancelledError:  # Ctrl+C before the reply began, or a second one
         turn.result.interrupted = True
         if turn.result.stop_reason is None:
             turn.say(f"{PROGRAM}: stopped.")
     finally:
         loop.remove_signal_handler(signal.SIGINT)
-        out.end_line()
-        entry = turn.result.entry
-        if entry is not None and entry.responses:
-            say(cost_line(entry.usd, entry.usage, estimated=entry.estimated))
+        turn.say_cost()
         await session.aclose(wait=KEEP_WAIT)
     if session.keeping_problem:  # the store refused a write: the conversation may not be kept
         say(f"{PROGRAM}: warning: {one_line(session.keeping_problem)}")
     turn.result.conversation = session.history.session_id
     return turn.result
+
+
+async def _title(session: Session, out: Output) -> str | None:
+    """Haiku's title for the conversation. The reply is all out by now: standard output is
+    closed first (unless --json still has to print), so a pipe's reader never waits for it."""
+    out.close()
+    try:
+        made = await asyncio.wait_for(session.make_title(), TITLE_WAIT)
+    except TimeoutError:  # the first message stays the title
+        return None
+    return made.title if made is not None else None
 
 
 def as_json(result: Result, session: Session, text: str) -> dict[str, Any]:
@@ -164,5 +185,6 @@ def as_json(result: Result, session: Session, text: str) -> dict[str, Any]:
         "usd": entry.usd if entry is not None else 0.0,
         "estimated": bool(entry and entry.estimated),
         "conversation": result.conversation,
+        "title": result.title,
         "drafts": [vars(t) for t in result.touched],
     }

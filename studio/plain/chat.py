@@ -23,7 +23,7 @@ from studio.core.drafts import DraftError
 from studio.core.events import SessionEvent
 from studio.core.recovery import RecoveryStore
 from studio.core.session import Session, SessionSettings
-from studio.core.usage import format_tokens
+from studio.core.usage import format_tokens, format_usd
 from studio.plain import draft_commands
 from studio.plain.commands import Commands
 from studio.plain.hangup import ENDING_SIGNALS, Hangup, HangupWatch
@@ -215,9 +215,18 @@ class LineChat:
                     printer.show(event)
                     if self.out.closed:  # stdout went away: stop, keeping the text so far
                         self.session.stop()
+            await self._title()
 
         with keys_quiet():
             self.wait(show())
+
+    async def _title(self) -> None:
+        """After the first reply: Haiku's title for the conversation, said once with its cost
+        (Ctrl+C while it is made leaves the first message as the title)."""
+        made = await self.session.make_title()
+        if made is not None:
+            name = self.session.catalog.info(made.cost.model).name
+            self.out.say("studio", f"Titled “{made.title}” by {name} ({format_usd(made.cost.usd)}).")
 
     def wait(self, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` on the session's loop until it is done. Meanwhile Ctrl+C stops a running
