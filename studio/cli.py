@@ -49,7 +49,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="studio",
         description="A full-screen terminal writing studio built on Claude.",
         epilog="Keys: Enter send, Shift+Enter/Ctrl+J new line, Escape stop, F2 model, F1 help, "
-        "Ctrl+Q quit. Environment: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.",
+        "Ctrl+Q quit. Environment: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL; ACCESSIBLE=1 starts the "
+        "line mode. Other commands (each has --help): studio ask, studio chat --plain, studio list, "
+        "studio export, studio search, studio batch.",
     )
     parser.add_argument(
         "--model",
