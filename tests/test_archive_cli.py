@@ -100,6 +100,29 @@ async def test_export_markdown_has_every_reply_its_cost_and_the_total(
     assert "_Draft sent: survey.md, version 1 (full text)_" in latest and "pelican" not in latest
 
 
+async def test_export_and_list_show_haikus_title_and_count_what_it_cost(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    settings = Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts")
+    session, _ = Session.open(settings)
+    await session.start()
+    server.queue(TextReply("Gulls, mostly.", input_tokens=1000, output_tokens=200))
+    await talk(session, "Which birds nest on the harbour wall in spring")
+    made = await session.make_title()
+    await session.aclose(wait=5.0)
+    assert made is not None and made.cost.usd
+    md = studio(tmp_path, "export", "--latest").stdout
+    assert md.startswith(f"# {made.title}\n") and made.title == "Which birds nest"
+    total = format_usd(REPLY_1 + made.cost.usd)
+    assert f"**Total: {total}** ·" in md
+    assert md.rstrip().endswith(f"1 reply and the title (Claude Haiku 4.5, {format_usd(made.cost.usd)})")
+    exported = json.loads(studio(tmp_path, "export", "--latest", "--format", "json").stdout)
+    assert exported["title"] == made.title
+    assert exported["title_cost"]["model"] == "claude-haiku-4-5-20251001"
+    assert exported["total"]["usd"] == pytest.approx(REPLY_1 + made.cost.usd)
+    assert made.title in studio(tmp_path, "list").stdout
+
+
 async def test_the_api_key_never_appears_in_an_export(server: RecordingServer, tmp_path: Path) -> None:
     await two_conversations(server, tmp_path)  # the writer pasted the key into a message
     for form in ("md", "json"):

@@ -23,6 +23,7 @@ from studio.core.store import (
     PartialStatus,
     SavedMessage,
     SavedPartial,
+    SavedResponse,
     SavedSession,
     SessionSummary,
     Store,
@@ -74,21 +75,28 @@ class Transcript:
     updated: float
     turns: list[Turn]
     replies: list[LedgerEntry]  # every priced reply, in order
+    title_cost: LedgerEntry | None = None  # what the model-made title cost, if one was asked for
+    title_model_name: str = ""
+
+    @property
+    def paid(self) -> list[LedgerEntry]:
+        """Everything the conversation paid for: its replies and its title."""
+        return self.replies + ([self.title_cost] if self.title_cost is not None else [])
 
     @property
     def usd(self) -> float:
-        return sum(e.usd for e in self.replies if e.usd is not None)
+        return sum(e.usd for e in self.paid if e.usd is not None)
 
     @property
     def usage(self) -> TokenUsage:
         total = TokenUsage()
-        for entry in self.replies:
+        for entry in self.paid:
             total = total + entry.usage
         return total
 
     @property
     def unknown_prices(self) -> bool:
-        return any(e.usd is None for e in self.replies)
+        return any(e.usd is None for e in self.paid)
 
 
 def priced_replies(saved: SavedSession, catalog: Catalog) -> dict[int, LedgerEntry]:
@@ -96,9 +104,23 @@ def priced_replies(saved: SavedSession, catalog: Catalog) -> dict[int, LedgerEnt
     entries: dict[int, LedgerEntry] = {}
     for response in saved.responses:
         entry = entries.setdefault(response.reply, LedgerEntry(response.reply, response.model))
-        price = catalog.info(response.model).price
-        entry.add(price_reply(response.model, response.usage, price, estimated=response.estimated))
+        _add(entry, response, catalog)
     return entries
+
+
+def priced_title(saved: SavedSession, catalog: Catalog) -> LedgerEntry | None:
+    """What the conversation's title cost (None if none was asked for), priced the same way."""
+    if not saved.title_responses:
+        return None
+    entry = LedgerEntry(0, saved.title_responses[0].model)
+    for response in saved.title_responses:
+        _add(entry, response, catalog)
+    return entry
+
+
+def _add(entry: LedgerEntry, response: SavedResponse, catalog: Catalog) -> None:
+    price = catalog.info(response.model).price
+    entry.add(price_reply(response.model, response.usage, price, estimated=response.estimated))
 
 
 def transcript(summary: SessionSummary, saved: SavedSession, catalog: Catalog) -> Transcript:
@@ -154,7 +176,9 @@ def transcript(summary: SessionSummary, saved: SavedSession, catalog: Catalog) -
                     )
                 )
     entries = sorted(priced_replies(saved, catalog).values(), key=lambda e: e.number)
-    return Transcript(summary.id, summary.title, summary.updated, turns, entries)
+    title_cost = priced_title(saved, catalog)
+    name = catalog.info(title_cost.model).name if title_cost is not None else ""
+    return Transcript(summary.id, summary.title, summary.updated, turns, entries, title_cost, name)
 
 
 def _with_partials(saved: SavedSession) -> list[SavedMessage]:
@@ -233,9 +257,16 @@ def to_markdown(t: Transcript) -> str:
         "---",
         "",
         f"**Total: {total}** · in {usage.input:,} · out {usage.output:,} · cache read "
-        f"{usage.cache_read:,} · {replies}",
+        f"{usage.cache_read:,} · {replies}" + _title_part(t),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _title_part(t: Transcript) -> str:
+    """The title's cost, counted in the total as in the sidebar: say what it is."""
+    if t.title_cost is None:
+        return ""
+    return f" and the title ({t.title_model_name}, {format_usd(t.title_cost.usd)})"
 
 
 def _tool_line(call: ToolCall) -> str:
@@ -257,6 +288,13 @@ def to_json(t: Transcript) -> str:
                 "unknown_prices": t.unknown_prices,
                 "replies": len(t.replies),
                 "usage": _usage_json(t.usage),
+            },
+            "title_cost": None
+            if t.title_cost is None
+            else {
+                "model": t.title_cost.model,
+                "usd": t.title_cost.usd,
+                "usage": _usage_json(t.title_cost.usage),
             },
         },
         ensure_ascii=False,
