@@ -64,6 +64,14 @@ def child_env(
     return env
 
 
+def _as_typed_into() -> None:
+    """In the child, before it starts: Ctrl+C and Ctrl+\\ do what they do in a terminal, even when
+    the tests run in the background (a shell without job control starts background commands with
+    SIGINT and SIGQUIT ignored, and a child inherits that: Ctrl+C would then do nothing)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 class Terminal:
     """A child process in a pty, with a pyte screen fed from everything it writes."""
 
@@ -72,7 +80,9 @@ class Terminal:
         self.stream = pyte.ByteStream(self.screen)
         self.output = bytearray()  # every byte the program wrote, for leak checks
         self.eof = False
-        self.child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(cwd), dimensions=(ROWS, COLUMNS))
+        self.child = pexpect.spawn(
+            argv[0], argv[1:], env=env, cwd=str(cwd), dimensions=(ROWS, COLUMNS), preexec_fn=_as_typed_into
+        )
 
     def pump(self, wait: float = 0.05) -> None:
         """Feed the screen whatever the program has written, waiting up to `wait` for the first byte."""
