@@ -284,15 +284,7 @@ class DraftPane(Vertical):
         name = await self.app.push_screen_wait(OpenDraft(str(store.root), store.list()))
         if name is None or not await self._open_elsewhere_ok(name):
             return
-        if not await self._may_leave(f"opening {name}"):
-            return
-        try:
-            text, stamp = store.read(name)
-        except DraftError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
-            return
-        self._load(name, text, stamp)
-        self.editor.focus()
+        await self._open(name)
 
     @work(exclusive=True, group="draft-command")
     async def open_found(self, name: str, path: str | None) -> None:
@@ -307,10 +299,15 @@ class DraftPane(Vertical):
                 f"{name} was saved in another drafts folder ({path}).", severity="warning", timeout=10
             )
             return
-        if not await self._open_elsewhere_ok(name) or not await self._may_leave(f"opening {name}"):
+        if await self._open_elsewhere_ok(name):
+            await self._open(name)
+
+    async def _open(self, name: str) -> None:
+        """Open `name` in the editor, once unsaved text has been asked about."""
+        if not await self._may_leave(f"opening {name}"):
             return
         try:
-            text, stamp = store.read(name)
+            text, stamp = self.workspace.store.read(name)
         except DraftError as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
