@@ -13,8 +13,6 @@ from studio import __version__
 if TYPE_CHECKING:
     from studio.config import Settings
 
-DEMO_KEY = "studio-demo-key"
-
 # Front ends of their own, each imported only when named: `studio ask` must not pay for Textual.
 SUBCOMMANDS = {
     "batch": "studio.batch.cli",
@@ -94,11 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     server = None
     if args.demo:
-        from studio.loopback import LoopbackServer
+        from studio.core.demo import start_demo
 
-        server = LoopbackServer().start()
-        settings.base_url, settings.api_key, settings.demo = server.base_url, DEMO_KEY, True
-        settings.api_key_source = "demo"
+        server = start_demo(settings)
 
     try:
         return _run(settings)

@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from studio.config import Settings
     from studio.core.workspace import Draft
 
-DEMO_KEY = "studio-demo-key"  # as `studio --demo`: the loopback server takes any key
-
 
 class Stop(Exception):
     """Ends the command with one line on standard error and an exit status."""
@@ -74,11 +72,9 @@ def main(argv: Sequence[str]) -> int:
         settings = _settings(args)
         message = _message(args)
         if args.demo:
-            from studio.loopback import LoopbackServer
+            from studio.core.demo import start_demo
 
-            server = LoopbackServer().start()
-            settings.base_url, settings.api_key, settings.demo = server.base_url, DEMO_KEY, True
-            settings.api_key_source = "demo"
+            server = start_demo(settings)
         if not settings.api_key:
             raise Stop("no API key: set ANTHROPIC_API_KEY (or start `studio`: it asks for one and keeps it)")
         draft = _draft(args.draft, settings) if args.draft is not None else None

@@ -89,10 +89,9 @@ def main(argv: Sequence[str]) -> int:
         return 2
     server = None
     if args.demo:
-        from studio.loopback import LoopbackServer
+        from studio.core.demo import start_demo
 
-        server = LoopbackServer().start()
-        settings.base_url, settings.api_key, settings.demo = server.base_url, "studio-demo-key", True
+        server = start_demo(settings)
     from studio.core.batches import BatchFailure
 
     try:

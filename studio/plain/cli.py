@@ -19,7 +19,6 @@ from studio import __version__, locations
 if TYPE_CHECKING:
     from studio.config import Settings
 
-DEMO_KEY = "studio-demo-key"
 KEPT_AGAIN = "Conversations and costs are kept on disk again; nothing was lost."
 NO_KEY = (
     "No API key: set ANTHROPIC_API_KEY (or save one with F4 in the full-screen studio); "
@@ -58,11 +57,9 @@ def main(argv: Sequence[str]) -> int:
         return 2
     server = None
     if args.demo:
-        from studio.loopback import LoopbackServer
+        from studio.core.demo import start_demo
 
-        server = LoopbackServer().start()
-        settings.base_url, settings.api_key, settings.demo = server.base_url, DEMO_KEY, True
-        settings.api_key_source = "demo"
+        server = start_demo(settings)
     try:
         if not settings.api_key:
             print(f"studio: {NO_KEY}", file=sys.stderr)
