@@ -159,7 +159,8 @@ async def test_the_next_message_figures_follow_a_reply_that_ends(
     ends, the sidebar counts again instead of keeping the old figure."""
     import re
 
-    server.queue(TextReply("A slow and rather long answer. " * 15, chunk_size=10, chunk_delay=0.05))
+    # Slow enough (about 7 s) that the count made while it streams lands on a loaded machine.
+    server.queue(TextReply("A slow and rather long answer. " * 15, chunk_size=10, chunk_delay=0.15))
     app = make_app(server, TEST_KEY, tmp_path)
 
     def exact() -> int | None:
