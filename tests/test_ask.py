@@ -92,7 +92,9 @@ def test_piped_text_follows_the_prompt_and_stdout_is_exactly_the_reply(
     [sent] = server.message_requests
     assert user_texts(sent.json) == ["shorten this\n\nthe quick brown fox jumps over the dog"]
     assert sent.json["model"] == "claude-sonnet-4-6" and sent.json["stream"] is True
-    assert "writing assistant inside studio" in sent.json["system"][0]["text"]  # the persona
+    persona = sent.json["system"][0]["text"]
+    assert "writing assistant inside studio" in persona and "from the command line" in persona
+    assert "editor" not in persona and "save_draft" not in persona  # no draft, no editor: not promised
     # No draft to work on: no draft tools, and no guide to a draft's versions.
     assert {t["name"] for t in sent.json["tools"]} == {"format_as_list", "get_word_count"}
     assert len(sent.json["system"]) == 1
@@ -266,6 +268,7 @@ def test_draft_edits_are_written_to_the_file(server: RecordingServer, tmp_path: 
     assert "draft: edited essay.md (7 words)\n" in done.stderr
     first = server.message_requests[0].json
     assert {"save_draft", "edit_draft"} <= {t["name"] for t in first["tools"]}
+    assert "save_draft writes a whole draft" in first["system"][0]["text"]  # the studio's own persona
     [document] = [b for b in first["messages"][-1]["content"] if b["type"] == "document"]
     assert "very, very dark" in document["source"]["data"]  # Claude was shown the file
     saved = latest(server, tmp_path)
@@ -411,6 +414,15 @@ def test_a_model_the_api_does_not_know_is_named_with_the_known_ones(
         "with --model (claude-opus-4-7, claude-sonnet-4-6, claude-haiku-4-5-20251001, "
     )
     assert server.message_requests[0].json["model"] == "claude-nope"
+
+
+def test_a_persona_from_the_config_is_kept_as_written(server: RecordingServer, tmp_path: Path) -> None:
+    config = tmp_path / "xdg_config_home" / "studio" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('titles = false\nsystem_prompt = "Answer as a ship\'s log."\n')
+    server.queue(TextReply("Logged."))
+    assert ask(tmp_path, server, "hello").returncode == 0
+    assert [b["text"] for b in server.message_requests[0].json["system"]] == ["Answer as a ship's log."]
 
 
 def test_a_bad_config_file_is_one_line(server: RecordingServer, tmp_path: Path) -> None:

@@ -125,6 +125,26 @@ def _load_engine_meanwhile() -> None:
     threading.Thread(target=import_module, args=("studio.core.engine",), name="studio-ask-import").start()
 
 
+# Without --draft there is no editor and no draft tools: the studio's persona would tell Claude of
+# both, and Claude might say it saved what it cannot.
+PLAIN_PERSONA = """\
+You are a writing assistant inside studio, answering one request from the command line: your reply \
+is printed as it is, often into a file or another program, so give the answer itself, without \
+preamble or sign-off. Be concrete, keep the writer's voice, and prefer showing a revised passage to \
+describing one. Use Markdown where it helps.
+
+Tools: format_as_list makes a numbered list; get_word_count counts words."""
+
+
+def _persona(settings: Settings, draft: Draft | None) -> None:
+    """The studio's own persona, without the editor and the draft tools when there is no draft
+    (a persona from --system or the config is the writer's, and stays as it is)."""
+    from studio.config import DEFAULT_SYSTEM_PROMPT
+
+    if draft is None and settings.system_prompt == DEFAULT_SYSTEM_PROMPT:
+        settings.system_prompt = PLAIN_PERSONA
+
+
 def _draft(path: Path, settings: Settings) -> Draft:
     """--draft F: F's folder is the run's drafts folder, and F the open draft."""
     from studio.ask.draft import DraftError, DraftStore, drafts_folder, read_draft
@@ -142,6 +162,7 @@ def _run(settings: Settings, message: str, draft: Draft | None, *, as_json: bool
     from studio.ask.run import ask
     from studio.core.session import Session
 
+    _persona(settings, draft)
     session, problem = Session.open(settings)
     if problem:
         _say(f"{PROGRAM}: warning: {one_line(problem)}")
