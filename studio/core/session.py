@@ -21,8 +21,7 @@ import importlib
 import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 from studio import locations
 from studio.core.budget import BudgetCheck
@@ -45,12 +44,12 @@ from studio.core.history import History, RoundCopy
 from studio.core.keeper import Keeper
 from studio.core.recovery import ReplacedVersions
 from studio.core.search import Hit
+from studio.core.session_settings import SessionSettings
 from studio.core.sizing import LARGE_REQUEST, NextRequest, SizeCheck, priced
 from studio.core.spending import Spending
 from studio.core.store import SavedSession, SessionSummary, Store
 from studio.core.titles import TitleMade, make_title
 from studio.core.tokens import ModelCalibrators, TokenizerUnavailable, estimate_request
-from studio.core.usage import CacheTtl
 from studio.core.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -58,27 +57,6 @@ if TYPE_CHECKING:
     from studio.core.engine import Engine
 
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
-
-
-class SessionSettings(Protocol):
-    """What a session reads of the studio's settings (`studio.config.Settings` has it all): the
-    engine sits below the config, so it names what it needs instead of importing it."""
-
-    api_key: str | None
-    api_key_source: str | None
-    base_url: str | None
-    model: str
-    max_tokens: int
-    system_prompt: str
-    drafts_dir: Path
-    max_tool_rounds: int
-    max_draft_bytes: int
-    cache_ttl: CacheTtl
-    session_budget: float | None
-    daily_budget: float | None
-    models: dict[str, dict[str, Any]]
-    demo: bool
-    titles: bool  # a title from Haiku after the first reply (titles.py)
 
 
 class SessionBusy(RuntimeError):

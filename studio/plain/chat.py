@@ -22,8 +22,9 @@ from typing import Any, TypeVar
 from studio.core.drafts import DraftError
 from studio.core.events import SessionEvent
 from studio.core.recovery import RecoveryStore
-from studio.core.session import Session, SessionSettings
-from studio.core.usage import format_tokens, format_usd
+from studio.core.session import Session
+from studio.core.session_settings import SessionSettings
+from studio.core.usage import format_usd
 from studio.plain import draft_commands
 from studio.plain.commands import Commands
 from studio.plain.hangup import ENDING_SIGNALS, Hangup, HangupWatch
@@ -188,15 +189,7 @@ class LineChat:
         if session.engine is None:
             self.wait(session.start())
         size = self.wait(session.size_check(text))
-        if size.too_big and (
-            lines.choose(
-                f"This message makes a request of about {format_tokens(size.tokens)} tokens, over the "
-                f"{format_tokens(size.limit or 0)} that {session.model_name} accepts: the API will "
-                "refuse it. Send anyway?",
-                ["Send anyway"],
-            )
-            is None
-        ):
+        if size.too_big and (lines.choose(size.question(session.model_name), ["Send anyway"]) is None):
             return
         self._turn(session.send(text))
 
