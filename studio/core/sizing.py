@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from studio.core.catalog import ModelInfo
 from studio.core.tokens import Calibrator
+from studio.core.usage import format_tokens
 
 LARGE_REQUEST = 50_000  # tokens: above this, the size check before sending asks the API to count
 
@@ -33,6 +34,14 @@ class SizeCheck:
     @property
     def too_big(self) -> bool:
         return bool(self.limit) and self.tokens > (self.limit or 0)
+
+    def question(self, model_name: str) -> str:
+        """What every front end asks before sending a request the model will refuse."""
+        return (
+            f"This message makes a request of about {format_tokens(self.tokens)} tokens, over the "
+            f"{format_tokens(self.limit or 0)} that {model_name} accepts: the API will refuse it. "
+            "Send anyway?"
+        )
 
 
 def priced(info: ModelInfo, calibrator: Calibrator, raw: int | None, exact: int | None) -> NextRequest:

@@ -35,6 +35,7 @@ from studio.ui.dialogs import Choice
 
 if TYPE_CHECKING:
     from studio.core.batches import BatchAccess, Batches
+    from studio.core.session import Session
 
 RELOAD_SECONDS = 2.0  # the list is read again (a cheap local read): jobs started elsewhere show up
 EXPIRY_HOURS = 24
@@ -86,6 +87,15 @@ class BatchesScreen(ModalScreen[Accepted | None]):
         Binding("n", "new_job", "New job", id="batches.new"),
         Binding("c", "cancel_job", "Cancel job", id="batches.cancel"),
     ]
+
+    @classmethod
+    async def of(cls, session: Session) -> BatchesScreen:
+        """F6 on the session's store, key and drafts, once the SDK is loaded (batch_access imports
+        it). Results live in drafts/batches/: offered for a new job, they would batch the batches."""
+        await session.engine_ready.wait()
+        store = session.workspace.store
+        drafts = [d for d in store.list() if not d.name.startswith("batches/")]
+        return cls(session.batch_access(), drafts, store.root)
 
     def __init__(self, access: BatchAccess | None, drafts: list[DraftFile], drafts_root: Path) -> None:
         super().__init__()

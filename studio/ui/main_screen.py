@@ -30,18 +30,17 @@ from studio.core.events import (
     TurnStarted,
 )
 from studio.core.recovery import RecoveryStore
-from studio.core.search import Hit
 from studio.core.session import Session, SessionBusy
 from studio.core.store import SavedSession
-from studio.core.usage import format_tokens
 from studio.core.visible import visible, without_controls
 from studio.credentials import mask_key, save_key
 from studio.ui.batch_follower import BatchFollower
 from studio.ui.bindings import SCREEN_BINDINGS, key_label
 from studio.ui.chat import NoticeLevel
 from studio.ui.chat_pane import ChatPane
+from studio.ui.conversation_picker import ConversationPicker
 from studio.ui.copying import copy_as_written
-from studio.ui.dialogs import NEW_CONVERSATION, Choice, Conversations
+from studio.ui.dialogs import Choice
 from studio.ui.draft_pane import DraftPane
 from studio.ui.editor import DraftEditor
 from studio.ui.model_picker import ModelPicker
@@ -49,6 +48,7 @@ from studio.ui.next_request import NextRequestWatcher
 from studio.ui.onboarding import Onboarding
 from studio.ui.prompt import PromptArea
 from studio.ui.sidebar import Budget, CostSidebar
+from studio.ui.welcome import earlier_notice, welcome
 
 CONTEXT_SECONDS = 2.0  # how often the unsent message and the open draft's name are kept
 
@@ -82,6 +82,7 @@ class MainScreen(Screen[None]):
             yield CostSidebar(id="sidebar")
         yield Footer()
         yield BatchFollower(self.session)
+        yield ConversationPicker(self.session)
 
     @property
     def chat_pane(self) -> ChatPane:
@@ -104,30 +105,14 @@ class MainScreen(Screen[None]):
         self.watcher = NextRequestWatcher(self, session, lambda: chat.prompt.text, self.sidebar.show_next)
         self.show_model()
         self.show_ledger()
-        await chat.say(
-            f"Write to Claude below: Enter sends, Shift+Enter or Ctrl+J adds a line, "
-            f"{self.key('stop_reply')} stops a reply, {self.key('pick_model')} picks the "
-            "model. The draft is on the right.",
-            "tip",
-        )
         settings = self.settings
-        if settings.demo:
-            await chat.say(
-                "Demo mode: replies come from studio's built-in offline server, not "
-                "from Claude. Prices are real; the text is simulated.",
-                "warn",
-            )
+        for text, level in welcome(self.key, settings.demo):
+            await chat.say(text, level)
         earlier = session.earlier_conversations()
         if settings.resume and earlier:
             await self._show_reopened(session.model, session.open_latest_now(settings.model_chosen))
-        elif earlier:
-            await chat.say(
-                f"{self.key('conversations')} reopens one of your {len(earlier)} "
-                f"earlier conversation{'s' if len(earlier) > 1 else ''}.",
-                "tip",
-            )
-        elif settings.resume:
-            await chat.say("No earlier conversation to continue: this one is new.", "warn")
+        elif notice := earlier_notice(self.key, len(earlier), settings.resume):
+            await chat.say(*notice)
         for text, level in self._notices:
             await chat.say(text, level)
         if session.keeping_problem:  # it stalled before the screen could say so
@@ -233,12 +218,7 @@ class MainScreen(Screen[None]):
         ):
             return
         size = await session.size_check(text)
-        if size.too_big and not await self._agree(
-            f"This message makes a request of about {format_tokens(size.tokens)} tokens, over "
-            f"the {format_tokens(size.limit or 0)} that {session.model_name} accepts: the API "
-            "will refuse it. Send anyway?",
-            "Send anyway",
-        ):
+        if size.too_big and not await self._agree(size.question(session.model_name), "Send anyway"):
             return
         await self.chat_pane.sent(text)
         try:
@@ -377,45 +357,25 @@ class MainScreen(Screen[None]):
 
     # -- conversations --------------------------------------------------------------------------
 
-    @work(exclusive=True, group="conversations")
-    async def action_conversations(self) -> None:
-        session = self.session
+    def action_conversations(self) -> None:
         if self.turn_running:
             self.notify(
                 f"Claude is still replying; {self.key('stop_reply')} stops it first.", severity="warning"
             )
             return
-        session.keep_context()
-        choice = await self.app.push_screen_wait(
-            Conversations(
-                await session.conversations(), session.history.session_id, session.forget, session.search
-            )
-        )
-        if isinstance(choice, Hit):
-            await self._found(choice)
-            return
-        if choice is None or choice == str(session.history.session_id) or session.running:
-            return
-        if choice == NEW_CONVERSATION:
-            session.new_conversation()
+        self.query_one(ConversationPicker).pick()
+
+    @on(ConversationPicker.Opened)
+    async def _opened(self, message: ConversationPicker.Opened) -> None:
+        if message.new:
             await self._show_conversation(None)
         else:
-            await self._show_reopened(session.model, await session.open_conversation(int(choice)))
+            await self._show_reopened(message.model_before, message.saved, message.reveal)
         self.chat_pane.prompt.focus()
 
-    async def _found(self, hit: Hit) -> None:
-        """A search hit chosen in F5: a message reopens its conversation (the open one too, read
-        again) scrolled to it; a draft opens in the editor."""
-        if hit.kind == "draft":
-            if hit.name is not None:
-                self.draft_pane.open_found(hit.name, hit.path)
-            return
-        if hit.session is None or self.session.running:
-            return
-        model_before = self.session.model
-        saved = await self.session.open_conversation(hit.session)
-        await self._show_reopened(model_before, saved, reveal=hit.position)
-        self.chat_pane.prompt.focus()
+    @on(ConversationPicker.DraftFound)
+    def _draft_found(self, message: ConversationPicker.DraftFound) -> None:
+        self.draft_pane.open_found(message.name, message.path)
 
     async def _show_reopened(
         self, model_before: str, saved: SavedSession | None, reveal: int | None = None
@@ -448,13 +408,7 @@ class MainScreen(Screen[None]):
     async def action_batches(self) -> None:
         from studio.ui.batches_screen import BatchesScreen
 
-        session = self.session
-        await session.engine_ready.wait()  # the SDK is loaded: batch_access imports it
-        access = session.batch_access()
-        store = session.workspace.store
-        # Results live in drafts/batches/: offered for a new job, they would batch the batches.
-        drafts = [d for d in store.list() if not d.name.startswith("batches/")]
-        accepted = await self.app.push_screen_wait(BatchesScreen(access, drafts, store.root))
+        accepted = await self.app.push_screen_wait(await BatchesScreen.of(self.session))
         self.follow_batches_soon()  # a job may have just started
         if accepted is not None:
             self.draft_pane.take(accepted.draft, accepted.text)
@@ -474,10 +428,6 @@ class MainScreen(Screen[None]):
         path = locations.config_env_file()
         session = self.session
 
-        async def check(key: str) -> str | None:
-            failure = await session.check_key(key)
-            return None if failure is None else f"{failure.title}. {failure.detail}"
-
         async def done(key: str | None) -> None:
             self.draft_pane.offer_recovery()
             if key is None:
@@ -491,7 +441,7 @@ class MainScreen(Screen[None]):
             await self.say(f"Key {mask_key(key)} works and is saved in {path}.", "tip")
             self.run_worker(self._models_changed(), group="engine")
 
-        self.app.push_screen(Onboarding(str(path), check, lambda key: save_key(key, path)), done)
+        self.app.push_screen(Onboarding(str(path), session.check_key, lambda key: save_key(key, path)), done)
 
     async def _models_changed(self) -> None:
         if await self.session.refresh_models():

@@ -13,11 +13,12 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from studio.core.events import TurnFailed
 from studio.core.visible import visible
 from studio.credentials import looks_like_key, mask_key
 
 # Checks a key: None when it works, else the reason in words.
-KeyChecker = Callable[[str], Awaitable[str | None]]
+KeyChecker = Callable[[str], Awaitable[TurnFailed | None]]  # None: the API accepts the key
 
 EXPLANATION = """\
 [b]Welcome to studio.[/b] To talk with Claude it needs an Anthropic API key.
@@ -80,8 +81,9 @@ class Onboarding(ModalScreen[str | None]):
             self._status("That does not look like an API key (they start with sk-ant-).", "error")
             return
         self._status(f"Checking {mask_key(key)} …", "info")
-        problem = await self.check(key)
-        if problem:
+        failure = await self.check(key)
+        if failure is not None:
+            problem = f"{failure.title}. {failure.detail}"
             # A gateway may echo the key it was sent: never show it back.
             self._status(f"{mask_key(key)}: {problem.replace(key, mask_key(key))}", "error")
             return
