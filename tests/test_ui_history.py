@@ -48,7 +48,7 @@ async def test_f5_reopens_a_conversation_after_a_quit(server: RecordingServer, t
     server.queue(TextReply("Third answer."))
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "F5 reopens one of your 1 earlier conversation" in chat_text(app))
+        await wait_for(pilot, lambda: "F5 reopens your earlier conversation." in chat_text(app))
         assert "First answer." not in chat_text(app)  # a new start is a new conversation
         await pilot.press("f5")
         await wait_for(pilot, lambda: "2 replies" in dialog_text(app))
@@ -327,3 +327,18 @@ async def test_continue_goes_on_with_the_conversation_s_model(
                 "Claude Sonnet 4.6": "claude-sonnet-4-6",
             }[expected]
             assert server.message_requests[-1].json["model"] == model
+
+
+def test_the_opening_words_count_earlier_conversations_as_a_writer_reads_them() -> None:
+    from studio.ui.welcome import earlier_notice
+
+    def key(binding: str) -> str:
+        return {"conversations": "F5"}[binding]
+
+    assert earlier_notice(key, 1, resume=False) == ("F5 reopens your earlier conversation.", "tip")
+    assert earlier_notice(key, 3, resume=True) == ("F5 reopens one of your 3 earlier conversations.", "tip")
+    assert earlier_notice(key, 0, resume=True) == (
+        "No earlier conversation to continue: this one is new.",
+        "warn",
+    )
+    assert earlier_notice(key, 0, resume=False) is None

@@ -32,9 +32,10 @@ def welcome(key: KeyLabel, demo: bool) -> list[Notice]:
 
 def earlier_notice(key: KeyLabel, earlier: int, resume: bool) -> Notice | None:
     """Whether there is anything to reopen (unless the latest was reopened: it is on screen)."""
+    if earlier == 1:
+        return f"{key('conversations')} reopens your earlier conversation.", "tip"
     if earlier:
-        plural = "s" if earlier > 1 else ""
-        return f"{key('conversations')} reopens one of your {earlier} earlier conversation{plural}.", "tip"
+        return f"{key('conversations')} reopens one of your {earlier} earlier conversations.", "tip"
     if resume:
         return "No earlier conversation to continue: this one is new.", "warn"
     return None
