@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from studio.ui.app import StudioApp
-    from studio.ui.chat import AssistantMessage
+    from studio.ui.reply_view import AssistantMessage
 
 BENCH_KEY = "sk-ant-bench-FAKE-key"
 SIZE = (120, 40)
@@ -185,7 +185,8 @@ class Watch:
         from textual.screen import Screen
         from ui_helpers import chat_text
 
-        from studio.ui.chat import AssistantMessage, ChatView
+        from studio.ui.chat import ChatView
+        from studio.ui.reply_view import AssistantMessage
 
         self.app = app
         self.frames = 0
@@ -351,7 +352,8 @@ async def mount_history(app: StudioApp, first: int, count: int) -> None:
     """`count` earlier exchanges, mounted at once with the widgets and calls a turn uses (ChatView.add,
     AssistantMessage.append/finish) and added to the conversation, but without a request each: the
     quick way to a long session. One layout pass at the end instead of several per exchange."""
-    from studio.ui.chat import AssistantMessage, ChatView, UserMessage
+    from studio.ui.chat import ChatView, UserMessage
+    from studio.ui.reply_view import AssistantMessage
 
     chat = app.query_one(ChatView)
     name = app.session.catalog.info(app.session.model).name

@@ -13,10 +13,10 @@ from textual.widgets import TextArea
 from ui_helpers import chat_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
 
 from studio.loopback import TextReply
-from studio.ui.chat import AssistantMessage
 from studio.ui.model_picker import ModelPicker
 from studio.ui.onboarding import Onboarding
 from studio.ui.prompt import PromptArea
+from studio.ui.reply_view import AssistantMessage
 
 SIZE = (120, 36)
 

@@ -24,11 +24,12 @@ from studio.core.recovery import RecoveryStore
 from studio.core.session import Session
 from studio.core.visible import visible
 from studio.ui.bindings import APP_BINDINGS, PALETTE_COMMANDS, STUDIO_BINDINGS, key_label
-from studio.ui.chat import NoticeLevel, settled_styles
+from studio.ui.chat import NoticeLevel
 from studio.ui.dialogs import Choice
 from studio.ui.help import HelpScreen
 from studio.ui.keymap import keymap_problems
 from studio.ui.main_screen import MainScreen
+from studio.ui.reply_view import settled_styles
 from studio.ui.safe_lines import NoControls
 
 QUIT_WAIT = 5.0  # seconds Ctrl+Q waits for queued store writes before asking

@@ -26,10 +26,11 @@ from studio.core.ledger import LedgerEntry
 from studio.core.store import SavedSession
 from studio.ui.advice import ending_words, failure_words
 from studio.ui.bindings import key_label
-from studio.ui.chat import AssistantMessage, ChatView, Notice, NoticeLevel, ToolEntry, UserMessage
+from studio.ui.chat import ChatView, Notice, NoticeLevel, ToolEntry, UserMessage
 from studio.ui.cost_words import reply_meta
 from studio.ui.prompt import PromptArea
 from studio.ui.reopen import last_reply_blocks, reopened_widgets
+from studio.ui.reply_view import AssistantMessage
 
 WAITING: dict[WaitKind, str] = {
     "rate_limit": "Rate limited",

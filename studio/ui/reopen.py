@@ -16,8 +16,9 @@ from studio.core.conversation import CONTINUE_REQUEST, TouchedDraft
 from studio.core.ledger import LedgerEntry
 from studio.core.store import PartialStatus, SavedMessage, SavedSession
 from studio.core.visible import visible
-from studio.ui.chat import AssistantMessage, Notice, ToolEntry, UserMessage, settled_text
+from studio.ui.chat import Notice, ToolEntry, UserMessage
 from studio.ui.cost_words import reply_meta
+from studio.ui.reply_view import AssistantMessage, settled_text
 
 ENDED: dict[PartialStatus, str] = {"streaming": "interrupted", "failed": "failed", "stopped": "stopped"}
 
