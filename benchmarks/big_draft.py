@@ -15,7 +15,7 @@ rounds interleaved, each beside its floor measured in the same run:
   (a key typed then would have waited that long), the time to the text in the editor and on disk,
   and the peak memory. Floor: the engine alone with the same reply.
 
-    python benchmarks/big_draft.py [--rounds 3] [--only open|stream]
+    python benchmarks/big_draft.py [--rounds 3] [--only open|stream] [--keys 60]
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def draft(size: int, shape: str) -> str:
 # -- one measurement, in its own process ---------------------------------------------------------
 
 
-async def open_and_type(kind: str, shape: str, tmp: Path) -> dict[str, Any]:
+async def open_and_type(kind: str, shape: str, tmp: Path, keys_typed: int) -> dict[str, Any]:
     """Open the draft, then type KEYS in its middle: milliseconds to the first screen showing it,
     and per key."""
     from textual.app import App, ComposeResult
@@ -99,11 +99,11 @@ async def open_and_type(kind: str, shape: str, tmp: Path) -> dict[str, Any]:
         await pilot.pause()
         keys, probe = [], LagProbe()
         with probe.running():
-            for key in KEYS:
+            for key in KEYS[:keys_typed]:
                 keys.append(await echo(app, area, row, key))
                 await asyncio.sleep(KEY_GAP)
         typed = area.text
-        if KEYS not in typed or len(typed) != OPEN_SIZE + len(KEYS):
+        if KEYS[:keys_typed] not in typed or len(typed) != OPEN_SIZE + keys_typed:
             raise RuntimeError(f"{kind}: the keys did not land in the draft")
     return {"open_ms": opened * 1000, "key_ms": [k * 1000 for k in keys], "stall_ms": probe.summary()[2]}
 
@@ -204,12 +204,12 @@ def queue_save(server: ServerProcess, text: str) -> None:
     server.queue({"kind": "text", "text": "Saved."})
 
 
-def one(case: str, kind: str, shape: str) -> dict[str, Any]:
+def one(case: str, kind: str, shape: str, keys_typed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="studio-big-draft-") as folder:
         tmp = Path(folder)
         isolate(tmp)
         if case == "open":
-            return asyncio.run(open_and_type(kind, shape, tmp))
+            return asyncio.run(open_and_type(kind, shape, tmp, keys_typed))
         with ServerProcess() as server:
             measure = stream_studio if kind == "studio" else stream_engine
             return asyncio.run(measure(shape, tmp, server))
@@ -218,10 +218,9 @@ def one(case: str, kind: str, shape: str) -> dict[str, Any]:
 # -- rounds, in fresh processes -----------------------------------------------------------------
 
 
-def spawn(case: str, kind: str, shape: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--one", case, kind, shape], capture_output=True, text=True, timeout=900
-    )
+def spawn(case: str, kind: str, shape: str, keys_typed: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--one", case, kind, shape, "--keys", str(keys_typed)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
     if done.returncode:
         raise RuntimeError(f"{case} {kind} {shape} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -251,10 +250,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=("open", "stream"))
+    parser.add_argument("--keys", type=int, default=len(KEYS), help=f"keys typed (at most {len(KEYS)})")
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(*args.one)))
+        print(json.dumps(one(*args.one, args.keys)))
         return 0
     cases = [c for c in ("open", "stream") if args.only in (None, c)]
     found: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
@@ -264,7 +264,7 @@ def main() -> int:
             for shape in SHAPES:
                 kinds = ("studio", "floor") if case == "open" else ("studio", "engine")
                 for kind in kinds if n % 2 == 0 else kinds[::-1]:
-                    found.setdefault((case, kind, shape), []).append(spawn(case, kind, shape))
+                    found.setdefault((case, kind, shape), []).append(spawn(case, kind, shape, args.keys))
     rows: list[Row] = []
     for shape in SHAPES:
         if "open" in cases:
