@@ -138,13 +138,14 @@ class PeakMemory:
 
 async def stream_studio(shape: str, tmp: Path, server: ServerProcess) -> dict[str, Any]:
     """The studio asked for a draft that Claude saves with save_draft: stalls, time, memory."""
-    from ui_helpers import idle, make_app, send
+    from ui_helpers import make_app, send
 
     text = draft(STREAM_SIZE, shape)
     queue_save(server, text)
     app = make_app(server, BENCH_KEY, tmp)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await app.session.engine_ready.wait()  # the SDK is imported after the first paint
+        await pilot.pause(0.5)
         memory, probe = PeakMemory(), LagProbe()
         sampler = asyncio.create_task(memory.run())
         on_disk = tmp / "drafts" / "big.md"
@@ -155,8 +156,9 @@ async def stream_studio(shape: str, tmp: Path, server: ServerProcess) -> dict[st
             while not (on_disk.exists() and editor.text == text):
                 await asyncio.sleep(0.02)
             elapsed = time.perf_counter() - started
-            await idle(pilot, app)
         sampler.cancel()
+        while app.session.running:  # the reply's last words, after the tool
+            await asyncio.sleep(0.1)
         if on_disk.read_text(encoding="utf-8") != text:
             raise RuntimeError("the draft on disk differs from what Claude saved")
     return {"total_s": elapsed, "stall_ms": probe.summary()[2], "peak_mb": memory.peak}

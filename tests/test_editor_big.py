@@ -97,7 +97,7 @@ async def test_a_long_save_draft_lands_exactly_and_one_undo_takes_it_back(
 ) -> None:
     """300 KB on one line streamed into the editor, with a lone CR and a line separator that the
     editor must keep as they are: exact in the editor and on disk; Ctrl+Z brings the writer's
-    text back."""
+    text back, and Ctrl+Y Claude's again."""
     content = one_line(300_000).replace("Tuesday", "Tues\rday", 3).replace("writer", "wri\u2028ter", 2)
     (tmp_path / "drafts").mkdir()
     (tmp_path / "drafts" / "notes.md").write_text("My own notes.")
@@ -128,6 +128,10 @@ async def test_a_long_save_draft_lands_exactly_and_one_undo_takes_it_back(
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert editor.text == "My own notes."
+        assert "My own notes." in shown(app)
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert editor.text == content
 
 
 async def test_streaming_text_that_only_grows_is_appended_and_the_writers_text_comes_back(

@@ -18,7 +18,9 @@ from textual.document._document_navigator import DocumentNavigator
 from textual.document._edit import Edit
 from textual.document._history import EditHistory
 from textual.document._syntax_aware_document import SyntaxAwareDocument, SyntaxAwareDocumentError
+from textual.geometry import Size
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
@@ -80,6 +82,7 @@ class DraftEditor(TextArea):
         self._before_preview: str | None = None
         self._kept_history: EditHistory | None = None
         self._previewed: str | None = None  # the streaming text on screen now
+        self._selection_before_preview = Selection()
         self._last_paint = 0.0
         self._given_from, self._given = "", ""
 
@@ -150,6 +153,22 @@ class DraftEditor(TextArea):
         self.selection = selection
         self.scroll_to(scroll.x, scroll.y, animate=False, immediate=True)
 
+    def _refresh_size(self) -> None:
+        """Textual's sets virtual_size, a reactive that lays out the whole screen again when it
+        changes (each row Claude's streaming text adds: ~100 ms a time in this app). The editor's
+        own size (1fr) does not depend on it: only its scrolling does, so update only that, as
+        Widget._size_updated does when no layout is wanted."""
+        if not self.soft_wrap:
+            super()._refresh_size()
+            return
+        size = Size(0, self.wrapped_document.height)
+        if size == self.virtual_size:
+            self._refresh_scrollbars()
+            return
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
+
     def _render_line(self, y: int) -> Strip:
         return render_row(self, y, _shown) or super()._render_line(y)
 
@@ -177,6 +196,7 @@ class DraftEditor(TextArea):
         if self._before_preview is None:
             self._before_preview = self.text
             self._kept_history = self.history
+            self._selection_before_preview = self.selection
             self.history = self._scratch_history()
             self.read_only = True
             self._previewed = None
@@ -207,19 +227,62 @@ class DraftEditor(TextArea):
         self.read_only = False
         return before
 
+    def _shows(self, text: str) -> bool:
+        """True if the preview shows `text`, once the words not yet shown are appended."""
+        shown = self._previewed
+        if shown is None or not text.startswith(shown) or self._outgrows_highlighting(len(text)):
+            return False
+        self.preview(text, force=True)
+        return True
+
+    def _keep_preview(self) -> str:
+        """End the preview keeping the text it shows (loading a megabyte again would stall the
+        screen): the writer's undo history back, editable again. Returns the writer's text."""
+        before, history = self._before_preview, self._kept_history
+        assert before is not None and history is not None
+        self.history = history
+        self._before_preview = self._kept_history = self._previewed = None
+        self.read_only = False
+        return before
+
     def open_text(self, text: str) -> None:
         """A different document: fresh text, fresh undo history."""
+        if self.previewing and self._shows(text):
+            self._keep_preview()
+            self.history.clear()
+            self.move_cursor((0, 0))
+            self.post_message(self.Changed(self))
+            return
         self.end_preview()
         self.load_text(text)
         self.move_cursor((0, 0))
 
     def replace_all(self, text: str) -> None:
         """Claude rewrote this document: one undo step brings the previous text back."""
+        if self.previewing and self._shows(text):
+            selection = self._selection_before_preview
+            before = self._keep_preview()
+            self.move_cursor((0, 0))
+            if text != before:
+                self._record_replacement(before, selection)
+            self.post_message(self.Changed(self))
+            return
         self.end_preview()
         if text == self.text:
             return
         self.history.checkpoint()
         self.replace(text.translate(_HOLD), (0, 0), self.document.end)
+        self.history.checkpoint()
+
+    def _record_replacement(self, before: str, selection: Selection) -> None:
+        """The undo step that replace() records, for a replacement already on screen: `before`
+        (the writer's text) became the whole document."""
+        held = before.translate(_HOLD)
+        edit = Edit(self.document.text, (0, 0), _Plain(held).end, maintain_selection_offset=True)
+        edit._original_selection, edit._updated_selection = selection, self.selection
+        edit._edit_result = EditResult(self.document.end, held)
+        self.history.checkpoint()
+        self.history.record(edit)
         self.history.checkpoint()
 
     def replace_passage(self, start: int, old: str, new: str) -> None:
