@@ -3,7 +3,8 @@
 Built for drafts of a megabyte, in paragraphs or on one line: soft wrap is QuickWrap (wrapping.py),
 rows of very long lines are drawn from their own text (long_rows.py), Markdown is highlighted only
 while a draft is small enough to reparse at each key press, the document's text is joined once per
-change, and Claude's streaming text is appended to what is shown, not reloaded whole.
+change, a taller text changes the scrolling, not the screen's layout, and Claude's streaming text is
+appended to what is shown (then kept when the tool lands), not reloaded whole.
 """
 
 from __future__ import annotations
