@@ -107,7 +107,7 @@ async def test_a_long_save_draft_lands_exactly_and_one_undo_takes_it_back(
             {"filename": "notes.md", "content": content},
             text="Writing it.",
             json_chunk_size=3000,
-            chunk_delay=0.01,
+            chunk_delay=0.05,  # 5 s of streaming: time to look at it partway
         ),
         TextReply("Saved."),
     )
