@@ -115,7 +115,9 @@ async def test_claude_saving_over_unsaved_work_keeps_it(server: RecordingServer,
         await pilot.pause(0.1)
         assert draft_text(app) == "My own words, not saved yet."
         kept = [json.loads(p.read_text())["text"] for p in recovery_dir().glob("*.json")]
-        assert kept == ["My own words, not saved yet."]
+        # the untitled draft's copy; the 2-second timer may also have kept other.md's, now
+        # holding the same words after Ctrl+Z
+        assert set(kept) == {"My own words, not saved yet."}
 
 
 async def test_a_hostile_filename_is_refused_and_nothing_is_written(

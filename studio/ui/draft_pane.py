@@ -9,6 +9,7 @@ opened only after saying so, and a draft Claude's save_draft replaced comes back
 from __future__ import annotations
 
 import contextlib
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,8 @@ class DraftPane(Vertical):
         self.recovery = recovery
         self._recovered_text: str | None = None  # what the recovery file holds now
         self._recovery_failed = False
+        self._copying = threading.Lock()  # one writer of the recovery file at a time
+        self._copies = 0  # recovery writes so far: a background write queued before another is dropped
         self._replaced: str | None = None  # the key of the version save_draft last wrote over
 
     def compose(self) -> ComposeResult:
@@ -63,7 +66,7 @@ class DraftPane(Vertical):
         self.recovery.instances.forget_dead()
         self._show_title()  # registers this studio, before any copy of its own is written
         self._sweep_temps()
-        self.set_interval(AUTOSAVE_SECONDS, self.keep_recovery)
+        self.set_interval(AUTOSAVE_SECONDS, self._autosave)
 
     @work(thread=True, group="sweep")
     def _sweep_temps(self) -> None:
@@ -84,9 +87,12 @@ class DraftPane(Vertical):
 
     @on(TextArea.Changed, "#draft")
     def _typed(self) -> None:
-        if self.editor.previewing or self.editor.text == self.draft.text:
+        if self.editor.previewing:
+            return
+        text = self.editor.text
+        if text == self.draft.text:
             return  # Claude's own change, already in the draft (and titled by `apply`)
-        self.draft.text = self.editor.text
+        self.draft.text = text
         self._show_title()
 
     def _show_title(self, note: str = "") -> None:
@@ -97,25 +103,57 @@ class DraftPane(Vertical):
         return key_label(self.app, binding_id)
 
     def keep_recovery(self) -> None:
-        """Write unsaved text aside (or forget it once saved). Called on a timer and on exit."""
-        root = self.workspace.store.root
-        try:
-            if self.draft.dirty and self.draft.text != self._recovered_text:
-                self.recovery.write(self.draft.name, self.draft.text, drafts_root=root)
-                self._recovered_text = self.draft.text
-            elif not self.draft.dirty and self._recovered_text is not None:
-                self.recovery.clear(self.draft.name, drafts_root=root)
-                self._recovered_text = None
-        except (OSError, DraftError) as exc:
-            if not self._recovery_failed:  # once, not every two seconds
-                self._recovery_failed = True
-                self.notify(
-                    f"{exc} Save the draft with {self._key_name('save_draft')}.",
-                    severity="warning",
-                    timeout=10,
-                )
-        else:
+        """Write unsaved text aside (or forget it once saved), now: on exit, after a save or a
+        restore (a background write under way finishes first)."""
+        root, name, text = self.workspace.store.root, self.draft.name, self.draft.text
+        failure: OSError | DraftError | None = None
+        with self._copying:
+            self._copies += 1
+            try:
+                if self.draft.dirty and text != self._recovered_text:
+                    self.recovery.write(name, text, drafts_root=root)
+                    self._recovered_text = text
+                elif not self.draft.dirty and self._recovered_text is not None:
+                    self.recovery.clear(name, drafts_root=root)
+                    self._recovered_text = None
+            except (OSError, DraftError) as exc:
+                failure = exc
+        self._copy_kept(failure)
+
+    def _autosave(self) -> None:
+        """The timer's: the same, with the writing in a thread (JSON and fsync of a 1 MB draft
+        take 10-60 ms, a stall the writer would feel every two seconds)."""
+        if self.draft.dirty and self.draft.text != self._recovered_text:
+            self._copy_aside(self.draft.name, self.draft.text, self._copies)
+        elif not self.draft.dirty and self._recovered_text is not None:
+            self.keep_recovery()  # forgetting the copy is one unlink
+
+    @work(thread=True, group="recovery-copy")
+    def _copy_aside(self, name: str | None, text: str, copies: int) -> None:
+        """The draft as it was at the tick (read on the UI's thread, never here)."""
+        failure: OSError | DraftError | None = None
+        with self._copying:
+            if copies != self._copies:
+                return  # a save, an exit or an earlier tick wrote since: the next tick looks again
+            self._copies += 1
+            try:
+                self.recovery.write(name, text, drafts_root=self.workspace.store.root)
+                self._recovered_text = text
+            except (OSError, DraftError) as exc:
+                failure = exc
+        if failure is not None or self._recovery_failed:
+            self.app.call_from_thread(self._copy_kept, failure)
+
+    def _copy_kept(self, failure: OSError | DraftError | None) -> None:
+        if failure is None:
             self._recovery_failed = False
+        elif not self._recovery_failed:  # once, not every two seconds
+            self._recovery_failed = True
+            self.notify(
+                f"{failure} Save the draft with {self._key_name('save_draft')}.",
+                severity="warning",
+                timeout=10,
+            )
 
     # -- Claude's changes ------------------------------------------------------------------
 
