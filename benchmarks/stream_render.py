@@ -24,28 +24,33 @@ import argparse
 import asyncio
 import gc
 import json
-import math
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # shared with the other benchmarks; puts tests/ on the path
+    BENCH_KEY,
+    TICK,
+    LagProbe,
+    ServerProcess,
+    ServerThread,
+    isolate,
+)
 
 if TYPE_CHECKING:
     from studio.ui.app import StudioApp
     from studio.ui.reply_view import AssistantMessage
 
-BENCH_KEY = "sk-ant-bench-FAKE-key"
 SIZE = (120, 40)
 FIRST_WORD = "Zephyrine"  # the reply's first heading; nothing else on screen says it
 FINAL_WORDS = "That is the whole reply, signed Marlowe."
-TICK = 0.010  # seconds the responsiveness probe sleeps between wake-ups
 TIMEOUT = 120.0  # seconds one reply may take before the run is called stuck
 RESULT_MARK = "stream_render-result: "  # how a scenario's child process hands back its figures
 
@@ -105,58 +110,6 @@ def short_reply(n: int) -> str:
 
 
 # -- measuring ------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..1); 0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
-class LagProbe:
-    """Sleeps TICK on the event loop, again and again, and records how late each wake-up is.
-
-    It also times the interpreter's full garbage collections meanwhile: one stops everything.
-    """
-
-    def __init__(self) -> None:
-        self.lags: list[float] = []
-        self.full_gcs: list[float] = []  # seconds per generation-2 collection
-        self._task: asyncio.Task[None] | None = None
-        self._gc_started = 0.0
-
-    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        if info["generation"] != 2:
-            return
-        if phase == "start":
-            self._gc_started = time.perf_counter()
-        else:
-            self.full_gcs.append(time.perf_counter() - self._gc_started)
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            expected = loop.time() + TICK
-            await asyncio.sleep(TICK)
-            self.lags.append(loop.time() - expected)
-
-    @contextmanager
-    def running(self) -> Iterator[LagProbe]:
-        """Measure while the block runs; keep the lags gathered before."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
-        gc.callbacks.append(self._on_gc)
-        try:
-            yield self
-        finally:
-            gc.callbacks.remove(self._on_gc)
-            self._task.cancel()
-
-    def summary(self) -> tuple[float, float, float]:
-        """Median, p99 and worst lag, in milliseconds."""
-        ms = [lag * 1000 for lag in self.lags]
-        return (statistics.median(ms) if ms else 0.0, percentile(ms, 0.99), max(ms, default=0.0))
 
 
 @dataclass
@@ -464,68 +417,6 @@ async def engine_only(
     )
 
 
-class ServerThread:
-    """The loopback server in a thread of the measured process, as in the tests: it competes with
-    the app for the GIL, so the figures include the server's own work."""
-
-    def __enter__(self) -> ServerThread:
-        from studio.loopback import LoopbackServer
-
-        self.server = LoopbackServer(api_key=BENCH_KEY).start()
-        self.base_url = self.server.base_url
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
-
-    def queue_text(self, text: str, chunk_size: int, chunk_delay: float) -> None:
-        from studio.loopback import TextReply
-
-        self.server.queue(TextReply(text, chunk_size=chunk_size, chunk_delay=chunk_delay))
-
-
-SERVER_CHILD = """
-import json, sys
-from studio.loopback import LoopbackServer, TextReply
-with LoopbackServer(api_key=sys.argv[1]) as server:
-    print(server.base_url, flush=True)
-    for line in sys.stdin:
-        server.queue(TextReply(**json.loads(line)))
-        print("queued", flush=True)
-"""
-
-
-class ServerProcess(ServerThread):
-    """The loopback server in a process of its own, as a real API would be: the measured process
-    runs only the app, the SDK and the engine. Replies are queued over a pipe."""
-
-    def __enter__(self) -> ServerProcess:
-        self.child = subprocess.Popen(
-            [sys.executable, "-c", SERVER_CHILD, BENCH_KEY],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.child.stdout is not None
-        self.base_url = self.child.stdout.readline().strip()
-        if not self.base_url.startswith("http://"):
-            raise RuntimeError("the loopback server process did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.child.stdin is not None
-        self.child.stdin.close()
-        self.child.wait(timeout=10)
-
-    def queue_text(self, text: str, chunk_size: int, chunk_delay: float) -> None:
-        assert self.child.stdin is not None and self.child.stdout is not None
-        spec = {"text": text, "chunk_size": chunk_size, "chunk_delay": chunk_delay}
-        self.child.stdin.write(json.dumps(spec) + "\n")
-        self.child.stdin.flush()
-        if self.child.stdout.readline().strip() != "queued":
-            raise RuntimeError("the loopback server process did not queue the reply")
-
-
 def run_scenario(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     """One scenario in this process, its figures as plain data for the parent."""
     results: list[Result] = []
@@ -728,19 +619,6 @@ def report(
 
 
 # -- running --------------------------------------------------------------------------------------
-
-
-def isolate(tmp: Path) -> None:
-    """XDG dirs, cwd and credentials as the tests have them: nothing real is read or written."""
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        os.environ[name] = str(tmp / name.lower())
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
-        os.environ.pop(name, None)
-    os.chdir(tmp)
-    tests = Path(__file__).resolve().parents[1] / "tests"
-    sys.path.insert(0, str(tests))
-    # ui_helpers (the Pilot helpers the UI tests use) is imported inside the functions: it imports
-    # studio, which must only happen now that the environment is set.
 
 
 def checkpoints(text: str) -> list[int]:
