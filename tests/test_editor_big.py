@@ -32,6 +32,15 @@ def one_line(size: int, last: str = "THE VERY LAST WORDS") -> str:
     return f"{body} {last}"
 
 
+def big_draft_app(tmp_path: Path) -> tuple[str, App[object]]:
+    """A studio whose drafts folder holds big.md: 990 KB on one line (the folder takes up to
+    1,000,000 bytes)."""
+    text = one_line(990_000)
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "big.md").write_text(text)
+    return text, make_app(None, TEST_KEY, tmp_path)
+
+
 def editor_of(app: App[object]) -> DraftEditor:
     return app.query_one(DraftEditor)
 
@@ -42,10 +51,7 @@ def shown(app: App[object]) -> str:
 
 
 async def test_a_megabyte_on_one_line_opens_shows_its_end_and_takes_keys_there(tmp_path: Path) -> None:
-    text = one_line(990_000)  # the drafts folder takes up to 1,000,000 bytes
-    (tmp_path / "drafts").mkdir()
-    (tmp_path / "drafts" / "big.md").write_text(text)
-    app = make_app(None, TEST_KEY, tmp_path)
+    text, app = big_draft_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await open_first_draft(pilot, app, text)
         await pilot.pause()
@@ -65,10 +71,7 @@ async def test_a_megabyte_on_one_line_opens_shows_its_end_and_takes_keys_there(t
 
 
 async def test_keys_in_the_middle_of_a_long_line_land_at_the_cursor_and_undo(tmp_path: Path) -> None:
-    text = one_line(990_000)  # the drafts folder takes up to 1,000,000 bytes
-    (tmp_path / "drafts").mkdir()
-    (tmp_path / "drafts" / "big.md").write_text(text)
-    app = make_app(None, TEST_KEY, tmp_path)
+    text, app = big_draft_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await open_first_draft(pilot, app, text)
         editor = editor_of(app)
@@ -232,10 +235,7 @@ async def test_rows_of_a_long_line_are_drawn_as_textual_draws_them(text: str) ->
 
 
 async def test_the_timer_keeps_a_megabyte_of_unsaved_text_aside(tmp_path: Path) -> None:
-    text = one_line(990_000)  # the drafts folder takes up to 1,000,000 bytes
-    (tmp_path / "drafts").mkdir()
-    (tmp_path / "drafts" / "big.md").write_text(text)
-    app = make_app(None, TEST_KEY, tmp_path)
+    text, app = big_draft_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await open_first_draft(pilot, app, text)
         editor = editor_of(app)
