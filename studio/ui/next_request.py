@@ -48,10 +48,12 @@ class NextRequestWatcher:
         ]
 
     def sent(self) -> None:
-        for timer in self._timers:
-            timer.stop()
+        """The message left the box: the old figures are void, and the next request (this
+        message, an empty box) is estimated afresh, whether or not the box's own change
+        arrived before this."""
         self._raw = self._exact = None
         self.show()
+        self.changed()
 
     def show(self) -> None:
         if self.owner.is_attached and self.owner.app.is_running:  # late, while closing: no sidebar
