@@ -92,8 +92,9 @@ async def studio(tmp: Path, keys: int, streaming: bool) -> list[float]:
             box.focus()
             still = None
             if streaming:
-                # long enough to outlast the typing: 80 keys take ~13 s, the reply ~18 s or more
-                server.queue_text(long_reply(72 * 1024), 40, 0.010)
+                # ~30 s at 4,000 chars/s: typing stops if the reply ends first (the keys timed
+                # are counted in the report)
+                server.queue_text(long_reply(120 * 1024), 40, 0.010)
                 await send(pilot, "Write the whole harbour report, please.")
                 await pilot.pause(1.0)
                 still = lambda: app.session.running  # noqa: E731
@@ -102,8 +103,6 @@ async def studio(tmp: Path, keys: int, streaming: bool) -> list[float]:
                 await typist.type(keys, still)
             finally:
                 typist.close()
-            if streaming and not app.session.running:
-                raise SystemExit("the reply ended before the typing did: make it longer")
             app.exit()
     return typist.latencies
 

@@ -54,8 +54,10 @@ async def studio_case(
     """One reply through the whole app: Enter -> last words on screen, the backlog, memory."""
     import gc
 
+    import stream_render
     from stream_render import long_reply, run_app, stream_one
 
+    stream_render.TIMEOUT = 900.0  # 2 MB took 148 s before issue 12
     figures: dict[str, float] = {}
 
     async def body(pilot: Any, app: Any, watch: Any) -> None:
