@@ -120,12 +120,10 @@ async def test_text_streamed_in_pieces_looks_as_the_whole_text_rendered_at_once(
                 await pilot.pause(0.001)
             widget.settle()
             await pilot.pause()
-            rows = [widget.render_line(y) for y in range(widget.virtual_size.height or widget.size.height)]
-            count = widget.get_content_height(app.size, app.size, widget.size.width)
-            rows = [widget.render_line(y) for y in range(count)]
-            return [[(seg.text, str(seg.style)) for seg in row if seg.text] for row in rows]
+            return [[(seg.text, str(seg.style)) for seg in row if seg.text] for row in widget.all_lines()]
 
     whole = await lines(ReplyText(text), [])
-    streamed = await lines(ReplyText(), [text[i : i + 23] for i in range(0, len(text), 23)])
     assert len(whole) > 200
-    assert streamed == whole
+    for size in (7, 23, 400):
+        streamed = await lines(ReplyText(), [text[i : i + size] for i in range(0, len(text), size)])
+        assert streamed == whole, f"in pieces of {size}"

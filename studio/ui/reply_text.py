@@ -7,87 +7,34 @@ and again) and a sixth to mounting those widgets: the screen, not the stream, se
 
 - `write` only buffers; an update at most about 30 times a second (less often while rendering the
   live tail is costly) applies what came in, so the event loop stays free for keys;
-- once a top-level Markdown block is followed by another it is final: it is rendered once with rich's
-  Markdown (the look finished replies always had: the theme's colours via `settled_styles`) and its
-  lines are kept as Strips;
-- only the live tail (the unfinished last block and what is not settled yet) is rendered again;
-- `render_line` hands the compositor the kept lines it asks for, which are only those on screen.
-
-Rendered in stretches, the lines are the same as rich's rendering of the whole text: a stretch ends
-where a top-level block ends, and between stretches goes the blank line rich puts between blocks
-(none after a rule, as rich does). A new width or theme renders the kept stretches again.
+- finished top-level blocks settle into Stretches of about SETTLE_CHARS (markdown_lines.py), each
+  rendered once by rich's Markdown (the look finished replies always had: the theme's colours via
+  `settled_styles`) and kept as Strips; only the live tail is rendered again;
+- a stretch is rendered when it is first on screen (the compositor asks `render_line` only for the
+  lines it shows), so text that scrolls by in a fast stream costs nothing until the writer scrolls
+  back to it; until then its height is an estimate, corrected when drawn. A new width or theme only
+  drops the kept lines.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from functools import cache
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
-from rich.segment import Segment
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
 from studio.core.visible import visible
+from studio.ui.markdown_lines import Stretch, finished_cuts, gap_between, render, top_blocks
 
 if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
-    from markdown_it.token import Token
     from textual.geometry import Size
 
 FRAME = 1 / 30  # seconds between updates at the most: the screen repaints at 60 Hz at best
-SETTLE_CHARS = 1000  # characters of live tail before its finished blocks are settled
+SETTLE_CHARS = 1000  # characters of live tail before its finished blocks settle, and a stretch's least
 BUSY_SHARE = 3  # wait at least this many times an update's own cost before the next one
-
-
-@cache
-def _parser() -> MarkdownIt:
-    """A parser configured as rich's Markdown configures its own, so blocks end where rich's do."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt().enable("strikethrough").enable("table")
-
-
-# Blocks rich draws with a blank line of their own above them (and none is added after a rule).
-OWN_GAP = {"bullet_list_open", "ordered_list_open", "blockquote_open", "table_open"}
-
-
-def top_blocks(text: str) -> list[Token]:
-    """The opening tokens of `text`'s top-level blocks (paragraph_open, fence, hr, ...)."""
-    return [t for t in _parser().parse(text) if t.level == 0 and t.nesting != -1 and t.map]
-
-
-def gap_between(before: str, after: str) -> bool:
-    """Whether rich puts a blank line between two top-level blocks of these types."""
-    return before != "hr" and after not in OWN_GAP
-
-
-def finished_blocks(text: str) -> int | None:
-    """Where the finished top-level blocks of `text` end: the start of its last block, which may
-    still grow (or change: a paragraph becomes a table); None while there is only one block."""
-    blocks = top_blocks(text)
-    if len(blocks) < 2:
-        return None
-    offset = 0
-    for _ in range(blocks[-1].map[0]):  # type: ignore[index]
-        offset = text.index("\n", offset) + 1
-    return offset
-
-
-@dataclass(frozen=True)
-class Stretch:
-    """Settled Markdown, and the types of its first and last top-level blocks."""
-
-    text: str
-    first: str
-    last: str
-
-    @classmethod
-    def of(cls, text: str) -> Stretch | None:
-        blocks = top_blocks(text)
-        return cls(text, blocks[0].type, blocks[-1].type) if blocks else None
 
 
 class ReplyText(Widget):
@@ -96,49 +43,45 @@ class ReplyText(Widget):
     DEFAULT_CSS = "ReplyText { height: auto; }"
 
     def __init__(self, text: str = "") -> None:
-        """`text`: a finished stretch (a reopened reply), settled at once."""
+        """`text`: finished text (a reopened reply), settled at once."""
         super().__init__()
         self._pending: list[str] = []
-        self._chunks: list[Stretch] = []  # settled Markdown
+        self._stretches: list[Stretch] = []
+        self._starts: list[int] = []  # the first line of each stretch (empty: to be worked out)
         self._tail = ""  # the live text, from the start of a top-level block
-        self._width = 0  # the width the lines below were rendered at (0: not yet)
-        self._lines: list[Strip] = []  # the settled stretches' lines
-        self._rendered = 0  # how many of the stretches are in _lines
         self._tail_lines: list[Strip] = []
         self._tail_stale = False
+        self._width = 0  # the width the lines were rendered or estimated at (0: not yet)
         self._update_due = 0.0
         self._updating = False
-        if text and (stretch := Stretch.of(visible(text))):
-            self._chunks.append(stretch)
+        if text:
+            self._tail = visible(text)
+            self._settle_tail()
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-
-    def _theme_changed(self, *_: object) -> None:
-        self._invalidate()
+        self.app.theme_changed_signal.subscribe(self, lambda *_: self._invalidate())
 
     # -- text in ------------------------------------------------------------------------------
 
     def write(self, text: str) -> None:
-        """More of the stretch (already made visible); shown at the next update."""
+        """More of the text (already made visible); shown at the next update."""
         self._pending.append(text)
         if not self._updating:
             self._updating = True
             self.set_timer(max(0.001, self._update_due - time.monotonic()), self._update)
 
     def settle(self) -> None:
-        """The stretch is complete: render what is left once, as settled text, now."""
+        """The text is complete: show all of it now, the tail rendered once, as settled text."""
         self._take_pending()
-        if stretch := Stretch.of(self._tail):
-            self._chunks.append(stretch)
-        self._tail, self._tail_lines, self._tail_stale = "", [], False
+        self._settle_tail()
         self._show()
 
     def _update(self) -> None:
         self._updating = False
         started = time.monotonic()
         if self._take_pending():
-            self._settle_finished_blocks()
+            if len(self._tail) >= SETTLE_CHARS:
+                self._settle_finished_blocks()
             self._show()
         self._update_due = time.monotonic() + max(FRAME, BUSY_SHARE * (time.monotonic() - started))
 
@@ -151,75 +94,91 @@ class ReplyText(Widget):
         return True
 
     def _settle_finished_blocks(self) -> None:
-        if len(self._tail) < SETTLE_CHARS or not (end := finished_blocks(self._tail)):
-            return
-        if stretch := Stretch.of(self._tail[:end]):
-            self._chunks.append(stretch)
-        self._tail = self._tail[end:]
+        start = 0
+        for end in finished_cuts(self._tail, SETTLE_CHARS):
+            self._add_stretch(self._tail[start:end])
+            start = end
+        self._tail = self._tail[start:]
 
-    # -- lines out ----------------------------------------------------------------------------
+    def _settle_tail(self) -> None:
+        self._add_stretch(self._tail)
+        self._tail, self._tail_lines, self._tail_stale = "", [], False
+
+    def _add_stretch(self, text: str) -> None:
+        if stretch := Stretch.after(text, self._stretches[-1] if self._stretches else None):
+            if self._width:
+                stretch.estimate(self._width)
+            self._stretches.append(stretch)
+            self._starts.clear()
 
     @property
     def source(self) -> str:
-        """The stretch's Markdown so far, shown or not."""
-        return "".join(stretch.text for stretch in self._chunks) + self._tail + "".join(self._pending)
+        """The Markdown so far, shown or not."""
+        return "".join(s.text for s in self._stretches) + self._tail + "".join(self._pending)
+
+    # -- lines out ----------------------------------------------------------------------------
 
     def _show(self) -> None:
-        """Render what changed (if the width is known) and repaint; lay out again if it grew."""
-        before = len(self._lines) + len(self._tail_lines)
-        self._render_lines()
-        if not self._width or len(self._lines) + len(self._tail_lines) != before:
-            self.refresh(layout=True)
-        else:
-            self.refresh()
+        """Render the tail (if the width is known) and repaint; lay out again if it grew."""
+        before = len(self._tail_lines)
+        self._render_tail()
+        if self._width:
+            self._draw_bottom()
+        self.refresh(layout=not self._width or not self._starts or len(self._tail_lines) != before)
 
     def _invalidate(self) -> None:
-        self._width, self._lines, self._rendered, self._tail_stale = 0, [], 0, True
+        self._width = 0
         self.refresh(layout=True)
 
-    def _render_lines(self, width: int | None = None) -> None:
-        if width is not None and width != self._width:
-            self._width, self._lines, self._rendered, self._tail_stale = width, [], 0, True
-        if not self._width:
+    def _at_width(self, width: int) -> None:
+        """Estimate every stretch at a new width (they are drawn again as they show)."""
+        if width == self._width or not width:
             return
-        for n in range(self._rendered, len(self._chunks)):
-            stretch = self._chunks[n]
-            if n and gap_between(self._chunks[n - 1].last, stretch.first):
-                self._lines.append(Strip([]))
-            self._lines += self._markdown_lines(stretch.text)
-        self._rendered = len(self._chunks)
-        if self._tail_stale:
-            self._tail_lines = self._markdown_lines(self._tail) if self._tail.strip() else []
-            blocks = top_blocks(self._tail) if self._tail_lines and self._chunks else []
-            if blocks and gap_between(self._chunks[-1].last, blocks[0].type):
-                self._tail_lines.insert(0, Strip([]))
-            self._tail_stale = False
+        self._width = width
+        for stretch in self._stretches:
+            stretch.estimate(width)
+        self._starts.clear()
+        self._tail_stale = True
+        self._render_tail()
+        self._draw_bottom()
 
-    def _markdown_lines(self, text: str) -> list[Strip]:
-        """`text` as Markdown, rendered as a Static renders a rich renderable (same style, links)."""
-        from rich.markdown import Markdown
+    def _draw_bottom(self) -> None:
+        """Draw the last screenful of stretches now: the chat shows a reply's end first, and a
+        short reply is then exact at once, with no second layout pass."""
+        shown, screen = len(self._tail_lines), self.app.size.height
+        for stretch in reversed(self._stretches):
+            if shown >= screen:
+                break
+            if stretch.lines is None and stretch.draw(self, self._width):
+                self._starts.clear()
+            shown += stretch.height
 
-        app = self.app
-        options = app.console_options.update(highlight=False, width=self._width, height=None)
-        renderable = self.post_render(Markdown(text), self.visual_style.rich_style)
-        lines = Segment.split_and_crop_lines(
-            app.console.render(renderable, options), self._width, include_new_lines=False, pad=False
-        )
-        return [Strip(line) for line in lines]
+    def _render_tail(self) -> None:
+        if not self._width or not self._tail_stale:
+            return
+        self._tail_stale = False
+        self._tail_lines = render(self, self._tail, self._width) if self._tail.strip() else []
+        blocks = top_blocks(self._tail) if self._tail_lines and self._stretches else []
+        if blocks and gap_between(self._stretches[-1].last, blocks[0].type):
+            self._tail_lines.insert(0, Strip([]))
+
+    def _line_starts(self) -> list[int]:
+        if not self._starts and self._stretches:
+            total = 0
+            for stretch in self._stretches:
+                self._starts.append(total)
+                total += stretch.height
+            self._starts.append(total)  # where the tail starts
+        return self._starts
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        self._render_lines(width)
-        return len(self._lines) + len(self._tail_lines)
+        self._at_width(width)
+        starts = self._line_starts()
+        return (starts[-1] if starts else 0) + len(self._tail_lines)
 
     def render_line(self, y: int) -> Strip:
-        self._render_lines(self.size.width)
-        settled = len(self._lines)
-        if y < settled:
-            line = self._lines[y]
-        elif y - settled < len(self._tail_lines):
-            line = self._tail_lines[y - settled]
-        else:
-            return Strip([])
+        self._at_width(self.size.width)
+        line = self._line(y)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
             start, end = span
@@ -228,9 +187,34 @@ class ReplyText(Widget):
             line = Strip.join([line.crop(0, start), line.crop(start, end).apply_style(style), line.crop(end)])
         return line.apply_offsets(0, y)
 
+    def _line(self, y: int) -> Strip:
+        starts = self._line_starts()
+        settled = starts[-1] if starts else 0
+        if y >= settled:
+            tail = y - settled
+            return self._tail_lines[tail] if tail < len(self._tail_lines) else Strip([])
+        n = bisect_right(starts, y) - 1
+        stretch = self._stretches[n]
+        if stretch.lines is None and stretch.draw(self, self._width):
+            self._starts.clear()  # the estimate was off: lay out again with the real height
+            self.call_later(self.refresh, layout=True)
+        assert stretch.lines is not None
+        index = y - starts[n]
+        return stretch.lines[index] if index < len(stretch.lines) else Strip([])
+
+    def all_lines(self) -> list[Strip]:
+        """Every line, each stretch drawn (for copying a selection, and for tests)."""
+        self._at_width(self.size.width)
+        lines: list[Strip] = []
+        for stretch in self._stretches:
+            if stretch.lines is None:
+                stretch.draw(self, self._width)
+                self._starts.clear()
+            lines += stretch.lines or []
+        return lines + self._tail_lines
+
     # -- selecting ----------------------------------------------------------------------------
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected part of the lines as shown (mouse selection, then copy)."""
-        text = "\n".join(line.text.rstrip() for line in self._lines + self._tail_lines)
-        return selection.extract(text), "\n"
+        return selection.extract("\n".join(line.text.rstrip() for line in self.all_lines())), "\n"
