@@ -47,19 +47,22 @@ def gap_between(before: str, after: str) -> bool:
     return before != "hr" and after not in OWN_GAP
 
 
-def finished_cuts(text: str, size: int) -> list[int]:
-    """Offsets in `text` where stretches of finished blocks end, each at least `size` characters
-    (the last block may still grow, or change: a paragraph becomes a table, so it is never cut)."""
+def finished_stretches(text: str, size: int) -> list[tuple[int, str, str]]:
+    """Where stretches of finished blocks end in `text`, each at least `size` characters, with the
+    types of their first and last blocks. The last block may still grow, or change (a paragraph
+    becomes a table), so it is never in one."""
     blocks = top_blocks(text)
     line_starts = [0]
     for _ in range(blocks[-1].map[0] if len(blocks) > 1 else 0):  # type: ignore[index]
         line_starts.append(text.index("\n", line_starts[-1]) + 1)
-    cuts: list[int] = []
-    for block in blocks[1:]:
-        offset = line_starts[block.map[0]]  # type: ignore[index]
-        if offset - (cuts[-1] if cuts else 0) >= size:
-            cuts.append(offset)
-    return cuts
+    stretches: list[tuple[int, str, str]] = []
+    start, first = 0, 0
+    for n in range(1, len(blocks)):
+        end = line_starts[blocks[n].map[0]]  # type: ignore[index]
+        if end - start >= size:
+            stretches.append((end, blocks[first].type, blocks[n - 1].type))
+            start, first = end, n
+    return stretches
 
 
 def render(widget: Widget, text: str, width: int) -> list[Strip]:
@@ -87,13 +90,16 @@ class Stretch:
     height: int = 0
 
     @classmethod
-    def after(cls, text: str, before: Stretch | None) -> Stretch | None:
-        """A stretch of `text` placed below `before`; None if it holds no block."""
-        blocks = top_blocks(text)
-        if not blocks:
-            return None
-        gap = before is not None and gap_between(before.last, blocks[0].type)
-        return cls(text, gap, blocks[-1].type)
+    def after(cls, text: str, before: Stretch | None, types: tuple[str, str] | None = None) -> Stretch | None:
+        """A stretch of `text` placed below `before`; None if it holds no block. `types`: those of
+        its first and last blocks, if known (else `text` is parsed for them)."""
+        if types is None:
+            blocks = top_blocks(text)
+            if not blocks:
+                return None
+            types = blocks[0].type, blocks[-1].type
+        gap = before is not None and gap_between(before.last, types[0])
+        return cls(text, gap, types[1])
 
     def estimate(self, width: int) -> int:
         """About how many lines it takes at `width`: a line per source line, wrapped."""

@@ -27,14 +27,14 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from studio.core.visible import visible
-from studio.ui.markdown_lines import Stretch, finished_cuts, gap_between, render, top_blocks
+from studio.ui.markdown_lines import Stretch, finished_stretches, gap_between, render, top_blocks
 
 if TYPE_CHECKING:
     from textual.geometry import Size
 
 FRAME = 1 / 30  # seconds between updates at the most: the screen repaints at 60 Hz at best
 SETTLE_CHARS = 1000  # characters of live tail before its finished blocks settle, and a stretch's least
-BUSY_SHARE = 3  # wait at least this many times an update's own cost before the next one
+BUSY_SHARE = 2  # wait at least this many times an update's own cost before the next one
 
 
 class ReplyText(Widget):
@@ -95,21 +95,22 @@ class ReplyText(Widget):
 
     def _settle_finished_blocks(self) -> None:
         start = 0
-        for end in finished_cuts(self._tail, SETTLE_CHARS):
-            self._add_stretch(self._tail[start:end])
+        for end, first, last in finished_stretches(self._tail, SETTLE_CHARS):
+            self._add_stretch(self._tail[start:end], (first, last))
             start = end
         self._tail = self._tail[start:]
 
     def _settle_tail(self) -> None:
+        self._settle_finished_blocks()
         self._add_stretch(self._tail)
         self._tail, self._tail_lines, self._tail_stale = "", [], False
 
-    def _add_stretch(self, text: str) -> None:
-        if stretch := Stretch.after(text, self._stretches[-1] if self._stretches else None):
+    def _add_stretch(self, text: str, types: tuple[str, str] | None = None) -> None:
+        if stretch := Stretch.after(text, self._stretches[-1] if self._stretches else None, types):
             if self._width:
                 stretch.estimate(self._width)
             self._stretches.append(stretch)
-            self._starts.clear()
+            self._starts = []
 
     @property
     def source(self) -> str:
@@ -137,7 +138,7 @@ class ReplyText(Widget):
         self._width = width
         for stretch in self._stretches:
             stretch.estimate(width)
-        self._starts.clear()
+        self._starts = []
         self._tail_stale = True
         self._render_tail()
         self._draw_bottom()
@@ -150,7 +151,7 @@ class ReplyText(Widget):
             if shown >= screen:
                 break
             if stretch.lines is None and stretch.draw(self, self._width):
-                self._starts.clear()
+                self._starts = []
             shown += stretch.height
 
     def _render_tail(self) -> None:
@@ -196,7 +197,7 @@ class ReplyText(Widget):
         n = bisect_right(starts, y) - 1
         stretch = self._stretches[n]
         if stretch.lines is None and stretch.draw(self, self._width):
-            self._starts.clear()  # the estimate was off: lay out again with the real height
+            self._starts = []  # the estimate was off: lay out again with the real height
             self.call_later(self.refresh, layout=True)
         assert stretch.lines is not None
         index = y - starts[n]
@@ -209,7 +210,7 @@ class ReplyText(Widget):
         for stretch in self._stretches:
             if stretch.lines is None:
                 stretch.draw(self, self._width)
-                self._starts.clear()
+                self._starts = []
             lines += stretch.lines or []
         return lines + self._tail_lines
 

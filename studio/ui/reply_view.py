@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 
@@ -43,6 +44,9 @@ def settled_text(text: str) -> Static:
     return Static(RichMarkdown(visible(text)), classes="settled")
 
 
+YIELD_EVERY = 1 / 120  # seconds of text handling before the loop is let through
+
+
 class AssistantMessage(Vertical):
     """One reply: its text in ReplyText widgets (one a stretch between tool entries), which buffer
     what streams in and draw pre-rendered lines, so the stream sets the pace, not the screen."""
@@ -57,6 +61,7 @@ class AssistantMessage(Vertical):
         self._body: ReplyText | None = None
         self._meta = Static("", classes="meta", markup=False)
         self._countdown: Timer | None = None
+        self._yield_due = 0.0
         self.border_title = Content(visible(model_name))  # a str would be parsed as markup
 
     def compose(self) -> ComposeResult:
@@ -72,13 +77,18 @@ class AssistantMessage(Vertical):
         return self._joined
 
     async def append(self, fragment: str) -> None:
-        """Stream text in: buffered, and shown at the text widget's next update (a frame or so)."""
+        """Stream text in: buffered, and shown at the text widget's next update (a frame or so).
+        A fast stream arrives faster than the loop turns (the SDK reads what is buffered without
+        waiting), so once a frame this lets the updates, the screen and the writer's keys in."""
         fragment = visible(fragment)
         self._fragments.append(fragment)
         if self._body is None:
             self._body = ReplyText()
             await self.mount(self._body, before=self._meta)
         self._body.write(fragment)
+        if time.monotonic() >= self._yield_due:
+            await asyncio.sleep(0)
+            self._yield_due = time.monotonic() + YIELD_EVERY
 
     async def finish(self) -> None:
         """The current stretch of text is complete: show all of it now, rendered once."""
