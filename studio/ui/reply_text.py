@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from textual.geometry import Size
 
 FRAME = 1 / 30  # seconds between updates at the most: the screen repaints at 60 Hz at best
-SETTLE_CHARS = 1000  # characters of live tail before its finished blocks settle, and a stretch's least
+SETTLE_CHARS = 600  # characters of live tail before its finished blocks settle, and a stretch's least
+ROOM_SHARE = 4  # room added below streaming text when it fills what it had: a 4th of the screen
 BUSY_SHARE = 2  # wait at least this many times an update's own cost before the next one
 
 
@@ -54,6 +55,9 @@ class ReplyText(Widget):
         self._width = 0  # the width the lines were rendered or estimated at (0: not yet)
         self._update_due = 0.0
         self._updating = False
+        self._streaming = False
+        self._room = 0  # lines kept for the text to grow into while it streams
+        self._laid_out = 0  # the height the last layout pass was given
         if text:
             self._tail = visible(text)
             self._settle_tail()
@@ -66,6 +70,7 @@ class ReplyText(Widget):
     def write(self, text: str) -> None:
         """More of the text (already made visible); shown at the next update."""
         self._pending.append(text)
+        self._streaming = True
         if not self._updating:
             self._updating = True
             self.set_timer(max(0.001, self._update_due - time.monotonic()), self._update)
@@ -74,16 +79,19 @@ class ReplyText(Widget):
         """The text is complete: show all of it now, the tail rendered once, as settled text."""
         self._take_pending()
         self._settle_tail()
+        self._streaming = False
         self._show()
 
     def _update(self) -> None:
-        self._updating = False
+        """Apply what came in; the next update waits at least a frame, and longer while updating
+        is costly, so keys and the stream get through."""
         started = time.monotonic()
         if self._take_pending():
             if len(self._tail) >= SETTLE_CHARS:
                 self._settle_finished_blocks()
             self._show()
         self._update_due = time.monotonic() + max(FRAME, BUSY_SHARE * (time.monotonic() - started))
+        self._updating = False
 
     def _take_pending(self) -> bool:
         if not self._pending:
@@ -120,12 +128,26 @@ class ReplyText(Widget):
     # -- lines out ----------------------------------------------------------------------------
 
     def _show(self) -> None:
-        """Render the tail (if the width is known) and repaint; lay out again if it grew."""
-        before = len(self._tail_lines)
+        """Render the tail (if the width is known) and repaint; lay out again only if the height
+        changes. While streaming the height grows a few lines at a time (ROOM_SHARE): a layout pass (the whole
+        screen) then comes every few lines, and in between only these lines are drawn again."""
         self._render_tail()
         if self._width:
             self._draw_bottom()
-        self.refresh(layout=not self._width or not self._starts or len(self._tail_lines) != before)
+        self.refresh(layout=not self._width or self._height() != self._laid_out)
+
+    def _lines_now(self) -> int:
+        starts = self._line_starts()
+        return (starts[-1] if starts else 0) + len(self._tail_lines)
+
+    def _height(self) -> int:
+        """The height shown: the lines, and while streaming the room kept below them."""
+        lines = self._lines_now()
+        if not self._streaming:
+            self._room = 0
+        elif lines > self._room:
+            self._room = lines + max(2, self.app.size.height // ROOM_SHARE)
+        return max(lines, self._room)
 
     def _invalidate(self) -> None:
         self._width = 0
@@ -174,8 +196,8 @@ class ReplyText(Widget):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._at_width(width)
-        starts = self._line_starts()
-        return (starts[-1] if starts else 0) + len(self._tail_lines)
+        self._laid_out = self._height()
+        return self._laid_out
 
     def render_line(self, y: int) -> Strip:
         self._at_width(self.size.width)
