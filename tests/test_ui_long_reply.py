@@ -127,3 +127,19 @@ async def test_text_streamed_in_pieces_looks_as_the_whole_text_rendered_at_once(
     for size in (7, 23, 400):
         streamed = await lines(ReplyText(), [text[i : i + size] for i in range(0, len(text), size)])
         assert streamed == whole, f"in pieces of {size}"
+
+
+async def test_selected_reply_text_copies_as_shown() -> None:
+    """A selection in the reply (mouse drag, then copy) takes the words as drawn."""
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    widget = ReplyText("## Tide tables\n\nThe **spring** tide comes at dawn.\n")
+    app = OneReply(widget)
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        app.screen.selections = {widget: Selection(Offset(0, 2), Offset(10, 2))}
+        assert app.screen.get_selected_text() == "The spring"
+        app.screen.selections = {widget: Selection(None, None)}
+        everything = " ".join((app.screen.get_selected_text() or "").split())
+        assert everything == "Tide tables The spring tide comes at dawn."

@@ -6,7 +6,8 @@ went to layout passes over the Markdown widget's tree (a widget per block, mount
 and again) and a sixth to mounting those widgets: the screen, not the stream, set the pace. Here:
 
 - `write` only buffers; an update at most about 30 times a second (less often while rendering the
-  live tail is costly) applies what came in, so the event loop stays free for keys;
+  live tail is costly) applies what came in, so the event loop stays free for keys; while text
+  streams, room is kept below it, so most updates repaint these lines without a layout pass;
 - finished top-level blocks settle into Stretches of about SETTLE_CHARS (markdown_lines.py), each
   rendered once by rich's Markdown (the look finished replies always had: the theme's colours via
   `settled_styles`) and kept as Strips; only the live tail is rendered again;
@@ -129,8 +130,8 @@ class ReplyText(Widget):
 
     def _show(self) -> None:
         """Render the tail (if the width is known) and repaint; lay out again only if the height
-        changes. While streaming the height grows a few lines at a time (ROOM_SHARE): a layout pass (the whole
-        screen) then comes every few lines, and in between only these lines are drawn again."""
+        changes. While streaming, the height grows a few lines at a time (ROOM_SHARE): a layout pass
+        (the whole screen) comes every few lines, and in between only these lines are drawn again."""
         self._render_tail()
         if self._width:
             self._draw_bottom()
