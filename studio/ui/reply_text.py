@@ -23,6 +23,7 @@ import time
 from bisect import bisect_right
 from typing import TYPE_CHECKING
 
+from textual.geometry import Region
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 FRAME = 1 / 30  # seconds between updates at the most: the screen repaints at 60 Hz at best
 SETTLE_CHARS = 600  # characters of live tail before its finished blocks settle, and a stretch's least
-ROOM_SHARE = 4  # room added below streaming text when it fills what it had: a 4th of the screen
+ROOM_SHARE = 3  # room added below streaming text when it fills what it had: a 3rd of the screen
 BUSY_SHARE = 2  # wait at least this many times an update's own cost before the next one
 
 
@@ -132,10 +133,15 @@ class ReplyText(Widget):
         """Render the tail (if the width is known) and repaint; lay out again only if the height
         changes. While streaming, the height grows a few lines at a time (ROOM_SHARE): a layout pass
         (the whole screen) comes every few lines, and in between only these lines are drawn again."""
+        settled = self._lines_now() - len(self._tail_lines)
         self._render_tail()
         if self._width:
             self._draw_bottom()
-        self.refresh(layout=not self._width or self._height() != self._laid_out)
+        if not self._width or self._height() != self._laid_out:
+            self.refresh(layout=True)
+        else:  # only the lines from where the tail was on: the settled ones above keep their cache
+            changed = min(settled, self._lines_now() - len(self._tail_lines))
+            self.refresh(Region(0, changed, self._width, max(1, self._laid_out - changed)))
 
     def _lines_now(self) -> int:
         starts = self._line_starts()
