@@ -5,8 +5,8 @@ finished stretches used to settle into. Profiled on a 70 KB reply sent fast, two
 went to layout passes over the Markdown widget's tree (a widget per block, mounted and laid out again
 and again) and a sixth to mounting those widgets: the screen, not the stream, set the pace. Here:
 
-- `write` only buffers; an update at most about 30 times a second (less often while rendering the
-  live tail is costly) applies what came in, so the event loop stays free for keys; while text
+- `write` only buffers; an update at most about 30 times a second (less often while an update and
+  its frame are costly) applies what came in, so the event loop stays free for keys; while text
   streams, room is kept below it, so most updates repaint these lines without a layout pass;
 - finished top-level blocks settle into Stretches of about SETTLE_CHARS (markdown_lines.py), each
   rendered once by rich's Markdown (the look finished replies always had: the theme's colours via
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 FRAME = 1 / 30  # seconds between updates at the most: the screen repaints at 60 Hz at best
 SETTLE_CHARS = 600  # characters of live tail before its finished blocks settle, and a stretch's least
 ROOM_SHARE = 3  # room added below streaming text when it fills what it had: a 3rd of the screen
-BUSY_SHARE = 2  # wait at least this many times an update's own cost before the next one
+BUSY_SHARE = 2  # the next update starts no sooner than this many times an update and its frame
+SLOWEST = 0.25  # seconds between updates at the least: a fast stream still shows it moving
 
 
 class ReplyText(Widget):
@@ -85,15 +86,23 @@ class ReplyText(Widget):
         self._show()
 
     def _update(self) -> None:
-        """Apply what came in; the next update waits at least a frame, and longer while updating
-        is costly, so keys and the stream get through."""
+        """Apply what came in. The next update waits for this one's frame, and then for at least
+        as long again: a frame is a layout pass and a repaint, costly on a long chat or a slow
+        machine, so updates come less often there, and keys and the stream get through."""
         started = time.monotonic()
         if self._take_pending():
             if len(self._tail) >= SETTLE_CHARS:
                 self._settle_finished_blocks()
             self._show()
-        self._update_due = time.monotonic() + max(FRAME, BUSY_SHARE * (time.monotonic() - started))
+        self.call_after_refresh(self._updated, started)
+
+    def _updated(self, started: float) -> None:
+        cycle = time.monotonic() - started
+        self._update_due = started + min(SLOWEST, max(FRAME, BUSY_SHARE * cycle))
         self._updating = False
+        if self._pending:
+            self._updating = True
+            self.set_timer(max(0.001, self._update_due - time.monotonic()), self._update)
 
     def _take_pending(self) -> bool:
         if not self._pending:
