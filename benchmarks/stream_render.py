@@ -209,12 +209,12 @@ class Watch:
 
     def _text_shown(self, widget: AssistantMessage) -> bool:
         """Whether some of the reply's text is on screen: a fast stream can scroll the first
-        heading out of view before the first frame, so any rendered Markdown block counts."""
+        heading out of view before the first frame, so any of the reply's text widgets counts."""
         if FIRST_WORD in self._chat_text(self.app):
             return True
         chat = self.app.query_one("#chat").region
-        blocks = widget.query("MarkdownBlock")
-        return any(block.region.overlaps(chat) and block.region.height for block in blocks)
+        texts = [child for child in widget.children if not child.has_class("meta")]
+        return any(child.region.overlaps(chat) and child.region.height for child in texts)
 
 
 @dataclass

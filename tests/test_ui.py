@@ -325,25 +325,6 @@ async def test_each_captured_stream_shows_the_right_outcome(
         assert "Traceback" not in screen_text(app)
 
 
-async def test_a_long_reply_settles_into_a_few_widgets(server: RecordingServer, tmp_path: Path) -> None:
-    """Finished paragraphs leave the live Markdown widget, so layout cost stays flat."""
-    from textual.widgets import Markdown, Static
-
-    paragraphs = [f"Paragraph {n}: " + "words that carry the story along " * 6 for n in range(60)]
-    server.queue(TextReply("\n\n".join(paragraphs) + "\n\nThe end.", chunk_size=50))
-    app = make_app(server, TEST_KEY, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, "long please")
-        await idle(pilot, app)
-        await wait_for(pilot, lambda: not app.query(AssistantMessage).first().query(Markdown))
-        reply = app.query(AssistantMessage).first()
-        settled = reply.query(".settled")
-        assert 4 <= len(settled) <= 12  # 12 KB in ~2 KB pieces, not one widget per paragraph
-        assert len(reply.query(Static)) < 20
-        assert reply.text.endswith("The end.")
-        assert "The end." in chat_text(app)
-
-
 async def test_an_estimate_that_finishes_after_quitting_is_harmless(
     server: RecordingServer, tmp_path: Path
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -14,17 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Collapsible, Static
 
 from studio.core.visible import visible
-
-if TYPE_CHECKING:
-    from textual.widgets import Markdown
-    from textual.widgets.markdown import MarkdownStream
-
-
-def _markdown() -> Markdown:
-    """A Markdown widget. Imported on first use: markdown-it costs ~25 ms before the first paint."""
-    from textual.widgets import Markdown
-
-    return Markdown()
+from studio.ui.reply_text import ReplyText
 
 
 def settled_styles(variables: dict[str, str]) -> dict[str, str]:
@@ -55,82 +44,57 @@ def settled_text(text: str) -> Static:
     return Static(RichMarkdown(visible(text)), classes="settled")
 
 
-SETTLE_CHARS = 2000  # characters of live Markdown before finished paragraphs are settled
-
-
-async def _retire(body: Markdown, batch: int = 40) -> None:
-    """Remove a hidden Markdown widget a few blocks at a time: removing a long reply's 1,500
-    block widgets at once stops the event loop for ~300 ms; in batches, frames keep flowing."""
-    children = list(body.children)
-    for start in range(0, len(children), batch):
-        await body.remove_children(children[start : start + batch])
-        await asyncio.sleep(0.01)
-    await body.remove()
+YIELD_EVERY = 1 / 120  # seconds of text handling before the loop is let through
 
 
 class AssistantMessage(Vertical):
-    """One reply. Text streams into a Markdown widget (its stream batches fragments); once a stretch
-    of text is finished it is settled into one Static. Textual's Markdown keeps a widget per block,
-    and every layout pass visits them all: a long session would otherwise slow to a crawl."""
+    """One reply: its text in ReplyText widgets (one a stretch between tool entries), which buffer
+    what streams in and draw pre-rendered lines, so the stream sets the pace, not the screen."""
 
     def __init__(self, model_name: str, parts: list[Static | Collapsible] | None = None) -> None:
         """`parts`: an earlier reply's settled text and tool entries, when a conversation reopens."""
         super().__init__()
         self._parts = parts or []
         self.model_name = model_name
-        self.text = ""
-        self._body: Markdown | None = None
-        self._body_text = ""
+        self._fragments: list[str] = []  # the text as it came (joined on demand: a 2 MB reply
+        self._joined = ""  # is 50,000 fragments, and `text += fragment` would copy it each time)
+        self._body: ReplyText | None = None
         self._meta = Static("", classes="meta", markup=False)
-        self._stream: MarkdownStream | None = None
         self._countdown: Timer | None = None
+        self._yield_due = 0.0
         self.border_title = Content(visible(model_name))  # a str would be parsed as markup
 
     def compose(self) -> ComposeResult:
         yield from self._parts
         yield self._meta
 
+    @property
+    def text(self) -> str:
+        """The reply's text so far, every stretch, as shown (control characters made visible)."""
+        if self._fragments:
+            self._joined += "".join(self._fragments)
+            self._fragments.clear()
+        return self._joined
+
     async def append(self, fragment: str) -> None:
-        """Stream text in; at a paragraph break past SETTLE_CHARS, settle what came before, so
-        the live Markdown widget (and each layout pass) stays small however long the reply."""
+        """Stream text in: buffered, and shown at the text widget's next update (a frame or so).
+        A fast stream arrives faster than the loop turns (the SDK reads what is buffered without
+        waiting), so once a frame this lets the updates, the screen and the writer's keys in."""
         fragment = visible(fragment)
-        self.text += fragment
-        cut = self._settle_point(fragment)
-        if cut is None:
-            await self._write(fragment)
-            return
-        await self._write(fragment[:cut])
-        await self.finish()
-        if fragment[cut:]:
-            await self._write(fragment[cut:])
-
-    def _settle_point(self, fragment: str) -> int | None:
-        if len(self._body_text) + len(fragment) < SETTLE_CHARS:
-            return None
-        end = fragment.rfind("\n\n")
-        if end < 0 or (self._body_text + fragment[:end]).count("```") % 2:
-            return None  # no paragraph break here, or inside a code block
-        return end + 2
-
-    async def _write(self, text: str) -> None:
+        self._fragments.append(fragment)
         if self._body is None:
-            self._body = _markdown()
+            self._body = ReplyText()
             await self.mount(self._body, before=self._meta)
-            self._stream = self._body.get_stream(self._body)
-        assert self._stream is not None
-        self._body_text += text
-        await self._stream.write(text)
+        self._body.write(fragment)
+        if time.monotonic() >= self._yield_due:
+            await asyncio.sleep(0)
+            self._yield_due = time.monotonic() + YIELD_EVERY
 
     async def finish(self) -> None:
-        """The current stretch of text is complete: render it once, as a single widget."""
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
+        """The current stretch of text is complete: show all of it now, rendered once."""
         if self._body is not None:
-            await self.mount(settled_text(self._body_text), before=self._body)
-            self._body.display = False
-            self.run_worker(_retire(self._body), group="retire")
-            self._body, self._body_text = None, ""
+            self._body.settle()
+            self._body = None
 
     async def add_part(self, widget: Static | Collapsible) -> None:
         """A tool entry or notice inside the reply; later text continues below it."""

@@ -1,0 +1,145 @@
+"""A long reply as a writer sees it: its last words as it ends, its first words up the chat, its
+Markdown rendered, the chat following it down while it streams, and a look that does not depend on
+how the text was cut into deltas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import TEST_KEY
+from fakeapi import RecordingServer
+from textual.app import App, ComposeResult
+from ui_helpers import chat_text, idle, make_app, send, wait_for
+
+from studio.loopback import TextReply
+from studio.ui.chat import ChatView
+from studio.ui.reply_text import ReplyText
+from studio.ui.reply_view import AssistantMessage
+
+SIZE = (120, 36)
+
+SECTION = """\
+## Survey {n}
+
+The boats came back with **{n} soundings** a mile, logged by the `depth-logger` twice.
+
+- the north channel is deeper than charted
+- buoy {n} drifted forty metres east
+
+```python
+def sounding_{n}(depth_m: float, tide_m: float) -> float:
+    return round(depth_m - tide_m, 1)
+```
+
+> The sea does not read the chart.
+
+---
+
+"""
+
+
+def long_markdown(sections: int) -> str:
+    return (
+        "# Opening of the harbour report\n\nWhat the survey found.\n\n"
+        + "".join(SECTION.format(n=n) for n in range(sections))
+        + "Signed at the end, Marlowe."
+    )
+
+
+async def test_a_long_reply_shows_its_last_words_its_first_words_and_its_markdown(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    text = long_markdown(60)  # ~17 KB: many settled stretches and a live tail
+    server.queue(TextReply(text, chunk_size=37))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "The whole report, please.")
+        await idle(pilot, app)
+        await wait_for(pilot, lambda: "Signed at the end, Marlowe." in chat_text(app))
+        shown = chat_text(app)
+        assert "Survey 59" in shown  # the last heading, rendered: no "##" left
+        assert "## Survey" not in shown and "```" not in shown and "**" not in shown
+        assert "def sounding_59(depth_m: float, tide_m: float) -> float:" in shown
+        reply = app.query_one(AssistantMessage)
+        assert reply.text == text
+        assert len(reply.query(ReplyText)) == 1  # one widget for the text, however long
+        chat = app.query_one(ChatView)
+        chat.scroll_home(animate=False)
+        await wait_for(pilot, lambda: "Opening of the harbour report" in chat_text(app))
+        shown = chat_text(app)
+        assert "# Opening" not in shown
+        assert "The boats came back with 0 soundings a mile, logged by the depth-logger twice." in shown
+
+
+async def test_the_chat_follows_a_streaming_reply_down(server: RecordingServer, tmp_path: Path) -> None:
+    lines = [f"Line {n} of the log, written as it happened." for n in range(300)]
+    server.queue(TextReply("\n\n".join(lines), chunk_size=20, chunk_delay=0.004))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "The log, please.")
+        chat = app.query_one(ChatView)
+        seen: list[int] = []
+        await wait_for(pilot, lambda: bool(app.query(AssistantMessage)))
+        reply = app.query_one(AssistantMessage)
+        for wanted in (60, 150, 240):
+            await wait_for(pilot, lambda w=wanted: f"Line {w} of the log" in reply.text)
+            await pilot.pause(0.15)
+            assert app.session.running, "the reply ended before the chat was checked"
+            newest = max(int(w) for w in _line_numbers(chat_text(app)))
+            seen.append(newest)
+            assert chat.scroll_y == chat.max_scroll_y  # still at the bottom
+            assert newest >= wanted - 5  # and the newest lines are what is on screen
+        assert seen == sorted(seen)
+        await idle(pilot, app)
+        await wait_for(pilot, lambda: "Line 299 of the log" in chat_text(app))
+
+
+def _line_numbers(shown: str) -> list[str]:
+    words = shown.split()
+    return [words[i + 1] for i, word in enumerate(words[:-1]) if word == "Line" and words[i + 1].isdigit()]
+
+
+class OneReply(App[None]):
+    def __init__(self, widget: ReplyText) -> None:
+        super().__init__()
+        self.widget = widget
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+
+async def test_text_streamed_in_pieces_looks_as_the_whole_text_rendered_at_once() -> None:
+    """Settling stretch by stretch must not change a single line: same words, same styles."""
+    text = long_markdown(12) + "\n\n1. one\n2. two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+
+    async def lines(widget: ReplyText, pieces: list[str]) -> list[list[tuple[str, str]]]:
+        app = OneReply(widget)
+        async with app.run_test(size=(90, 30)) as pilot:
+            for piece in pieces:
+                widget.write(piece)
+                await pilot.pause(0.001)
+            widget.settle()
+            await pilot.pause()
+            return [[(seg.text, str(seg.style)) for seg in row if seg.text] for row in widget.all_lines()]
+
+    whole = await lines(ReplyText(text), [])
+    assert len(whole) > 200
+    for size in (7, 23, 400):
+        streamed = await lines(ReplyText(), [text[i : i + size] for i in range(0, len(text), size)])
+        assert streamed == whole, f"in pieces of {size}"
+
+
+async def test_selected_reply_text_copies_as_shown() -> None:
+    """A selection in the reply (mouse drag, then copy) takes the words as drawn."""
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    widget = ReplyText("## Tide tables\n\nThe **spring** tide comes at dawn.\n")
+    app = OneReply(widget)
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        app.screen.selections = {widget: Selection(Offset(0, 2), Offset(10, 2))}
+        assert app.screen.get_selected_text() == "The spring"
+        app.screen.selections = {widget: Selection(None, None)}
+        everything = " ".join((app.screen.get_selected_text() or "").split())
+        assert everything == "Tide tables The spring tide comes at dawn."
