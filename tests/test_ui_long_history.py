@@ -10,8 +10,9 @@ from pathlib import Path
 
 from conftest import TEST_KEY
 from fakeapi import RecordingServer
-from ui_helpers import chat_text, dialog_text, idle, make_app, send, wait_for
+from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, send, wait_for
 
+from studio.core.usage import format_tokens
 from studio.loopback import TextReply
 from studio.ui.app import StudioApp
 from studio.ui.chat import ChatView, UserMessage
@@ -28,7 +29,9 @@ def keep_long_conversation(turns: int = TURNS) -> None:
     from studio.core.history import History
     from studio.core.keeper import Keeper
     from studio.core.store import Store
+    from studio.core.usage import TokenUsage, price_reply
 
+    cost = price_reply("claude-sonnet-4-6", TokenUsage(input=1000, output=100), None)
     keeper = Keeper()
     history, conversation = History(Store(locations.data_dir() / "studio.db"), keeper), Conversation()
     for n in range(turns):
@@ -36,6 +39,8 @@ def keep_long_conversation(turns: int = TURNS) -> None:
         conversation.add_user(f"question {n}" + (" about the albatross" if n == 7 else ""))
         conversation.add_assistant([{"type": "text", "text": f"answer {n}"}])
         history.save(conversation, start, "claude-sonnet-4-6", n + 1)
+        assert keeper.flush(10) and history.store is not None and history.session_id is not None
+        history.store.record(cost, session=history.session_id, reply=n + 1)
     assert keeper.close(30)
 
 
@@ -60,6 +65,14 @@ async def test_a_long_conversation_reopens_at_its_end_with_only_its_end_built(
         assert len(app.query_one(ChatView).children) < 150
         assert "answer 299" in chat_text(app)  # still at the end
         assert len(app.session.conversation.messages) == 2 * TURNS  # Claude sees all of it
+        totals = flat(pane_text(app, "#sidebar"))  # the session's totals count every reply
+        assert f"in {format_tokens(1000 * TURNS)} · out {format_tokens(100 * TURNS)}" in totals
+        assert "#300 Sonnet 4.6" in totals  # the newest reply first
+        app.query_one("#sidebar").scroll_end(animate=False)
+        await pilot.pause(0.2)
+        listed = flat(pane_text(app, "#sidebar"))  # the list ends with the newest 50
+        assert "#251 Sonnet 4.6" in listed and "250 earlier (in the total above)" in listed
+        assert "#250 " not in listed
 
 
 async def test_scrolling_up_page_by_page_reaches_the_first_message_without_jumps(

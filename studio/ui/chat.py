@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
@@ -101,8 +102,8 @@ class ToolEntry(Collapsible):
 
 
 FOUND_SECONDS = 3.0  # how long a search hit's message stays marked
-SHOWN_FIRST = 30  # widgets of a reopened conversation mounted at once: a few screens of it
-BATCH = 20  # widgets mounted at a time as the writer nears an edge of what is mounted
+SHOWN_FIRST = 10  # widgets of a reopened conversation mounted at once (more follow if they are short)
+BATCH = 10  # widgets mounted at a time as the writer nears an edge of what is mounted
 MOST = 120  # widgets of the history kept mounted: beyond, those at the far edge are let go
 
 
@@ -119,6 +120,10 @@ class _Steady:
 
     def due(self, placed: set[Widget]) -> bool:
         return all(w in placed for w in self.shown) and not any(w in placed for w in self.gone)
+
+
+def _import_markdown() -> None:
+    import rich.markdown  # noqa: F401
 
 
 def _placed_y(arrangement: DockArrangeResult, widget: Widget) -> int | None:
@@ -148,6 +153,9 @@ class ChatView(VerticalScroll):
 
     def on_mount(self) -> None:
         self.anchor()
+        # A reopened reply's text is rich's Markdown, whose import (markdown-it) takes ~200 ms:
+        # paid in a thread after the first frame, not when the writer picks a conversation.
+        self.call_after_refresh(lambda: self.run_worker(_import_markdown, thread=True, group="import"))
 
     async def add(self, widget: Static | Vertical) -> None:
         """A new message at the end, scrolled to; a notice while a search hit is marked waits
@@ -327,6 +335,25 @@ class ChatView(VerticalScroll):
             self._lo, self._hi, self._window = lo, hi, new
             self._show_edges()
             await self.remove_children(old)
+
+    # Keys scroll at once, not animated: an animation runs to a place worked out before the
+    # messages mounted above moved everything down.
+    def _scroll_by(self, rows: int) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_to(y=self.scroll_y + rows, animate=False, immediate=True)
+
+    def action_page_up(self) -> None:
+        self._scroll_by(-self.scrollable_content_region.height)
+
+    def action_page_down(self) -> None:
+        self._scroll_by(self.scrollable_content_region.height)
+
+    def action_scroll_up(self) -> None:
+        self._scroll_by(-1)
+
+    def action_scroll_down(self) -> None:
+        self._scroll_by(1)
 
     def action_scroll_home(self) -> None:
         """Home: the conversation's first message, however much of it is not mounted."""
