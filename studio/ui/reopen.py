@@ -46,8 +46,9 @@ def reopened_widgets(
     saved: SavedSession, name_of: Callable[[str], str], entries: list[LedgerEntry]
 ) -> Reopened:
     """One widget per message the writer sent and per reply (all its tool rounds together), as
-    makers: parsing a long conversation's Markdown takes a while, so the chat builds the newest
-    first and the rest in batches."""
+    makers: parsing a long conversation's Markdown takes a while, so the chat builds only the
+    part of it the writer is reading (ChatView's window). Nothing here is worked out per
+    message beyond grouping: a maker does the rest when it is called."""
     results = {
         block["tool_use_id"]: block
         for stored in saved.messages
@@ -74,12 +75,7 @@ def reopened_widgets(
             how = status.get(number, "")
             makers.append(
                 partial(
-                    _reply,
-                    name_of(model) if model else "Claude",
-                    blocks,
-                    results,
-                    saved.touched,
-                    reply_meta(entry, how) if entry is not None else how,
+                    _reply, name_of(model) if model else "Claude", blocks, results, saved.touched, entry, how
                 )
             )
         blocks, reply = [], None
@@ -138,7 +134,8 @@ def _reply(
     blocks: list[dict[str, Any]],
     results: dict[str, dict[str, Any]],
     touched: dict[str, TouchedDraft],
-    meta: str,
+    cost: LedgerEntry | None,
+    how: str,
 ) -> AssistantMessage:
     parts: list[Static | Collapsible] = []
     for block in blocks:
@@ -154,5 +151,5 @@ def _reply(
                 entry.title += visible(f": drafts/{draft.name}")
             parts.append(entry)
     message = AssistantMessage(model_name, parts)
-    message.set_meta(meta)
+    message.set_meta(reply_meta(cost, how) if cost is not None else how)
     return message

@@ -29,6 +29,10 @@ class Budget:
     daily_limit: float | None
 
 
+# The newest replies listed: laying out a 1,000-reply conversation's 3,000 lines took seconds.
+LISTED_REPLIES = 50
+
+
 def _entry_text(entry: LedgerEntry, name: str) -> Text:
     u = entry.usage
     text = Text()
@@ -143,9 +147,11 @@ class CostSidebar(VerticalScroll):
         replies.append("Replies\n", style="bold underline")
         if not ledger.entries:
             replies.append("none yet", style="dim italic")
-        for entry in reversed(ledger.entries):
+        for entry in reversed(ledger.entries[-LISTED_REPLIES:]):
             replies.append_text(_entry_text(entry, names(entry.model)))
             replies.append("\n")
+        if (earlier := len(ledger.entries) - LISTED_REPLIES) > 0:
+            replies.append(f"… {earlier:,} earlier (in the total above)\n", style="dim italic")
         if ledger.title is not None:
             replies.append_text(_title_text(ledger.title, names(ledger.title.model)))
         self.query_one("#replies", Static).update(replies)
