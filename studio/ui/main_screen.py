@@ -126,12 +126,16 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(lambda: self.run_worker(self._start_engine(), group="engine"))
 
     async def _start_engine(self) -> None:
-        await self.session.start()
+        try:
+            await self.session.start()
+        finally:
+            # What start-up built (Textual, the SDK) lives as long as the app: keep it out of every
+            # later garbage collection, which would otherwise walk ~200,000 objects each time; the
+            # collector was off until now (cli.main).
+            gc.freeze()
+            gc.enable()
         if self.session.unsent.strip():  # a reopened conversation's unsent message: estimate it
             self.watcher.changed()
-        # What start-up built (Textual, the SDK) lives as long as the app: keep it out of every
-        # later garbage collection, which would otherwise walk ~200,000 objects each time.
-        gc.freeze()
         self.follow_batches_soon()  # jobs left running last time, or started by `studio batch`
         if self.session.settings.api_key and await self.session.refresh_models():
             self.show_model()
