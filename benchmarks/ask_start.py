@@ -24,9 +24,8 @@ from pathlib import Path
 
 from studio.loopback import LoopbackServer, Request, TextReply
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cold_start import BENCH_KEY, summary  # the shared figures and key
+from common import BENCH_KEY, Row, report, spread, summary  # puts tests/ on the path
 from terminal import child_env, studio_command  # the shared command and environment
 
 BASELINE = "import anthropic, os; os.write(1, b'.')"
@@ -136,6 +135,19 @@ def main() -> int:
     print(
         f"{'ratio':{width}} {ratio:9.2f}x at the median ({diff:+.1f} ms); "
         f"min to min {min(ask_ms) / min(import_ms):.2f}x (machine load moves medians more than minima)"
+    )
+    report(
+        "studio ask: process start to the request at the server",
+        [
+            Row(
+                f"`studio ask` sends its request{piped}",
+                spread(ask_ms),
+                f'{spread(import_ms)}, python -c "import anthropic"',
+                f"{ratio:.2f}x",
+                "< 1.2x the bare import",
+                ratio < 1.2,
+            )
+        ],
     )
     return 0
 

@@ -20,12 +20,12 @@ from pathlib import Path
 
 from studio.loopback import LoopbackServer
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import BENCH_KEY, summary  # the shared key and figures; puts tests/ on the path
 from terminal import COLUMNS, CTRL_Q, ROWS, Terminal, child_env, studio_command  # the shared pty driver
 
 STUDIO_MARKER = "Enter sends"
 HELLO_MARKER = "hello, first paint"
-BENCH_KEY = "sk-ant-bench-FAKE-key"
 
 HELLO_APP = f'''\
 """The smallest Textual app that paints: the baseline studio is measured against."""
@@ -86,10 +86,6 @@ def quit_program(term: Terminal, timeout: float) -> None:
             file=sys.stderr,
         )
     term.close()
-
-
-def summary(times: list[float]) -> str:
-    return f"{statistics.median(times):9.1f} {min(times):9.1f} {max(times):9.1f}"
 
 
 def parse_args() -> argparse.Namespace:
