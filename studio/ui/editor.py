@@ -24,8 +24,8 @@ _GIVE = {held: c for c, held in _HOLD.items()}
 
 
 class DraftEditor(TextArea):
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(language="markdown", soft_wrap=True, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, language: str | None = "markdown", **kwargs: object) -> None:
+        super().__init__(language=language, soft_wrap=True, **kwargs)  # type: ignore[arg-type]
         self._before_preview: str | None = None
         self._kept_history: EditHistory | None = None
         self._last_paint = 0.0

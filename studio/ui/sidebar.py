@@ -73,20 +73,25 @@ def _clock(seconds: float) -> str:
 
 
 class CostSidebar(VerticalScroll):
+    """Empty on the first frame (its border holds its place): the screen fills it right after, so
+    the message box is there sooner. Nothing is shown in it before `fill`."""
+
     _model_id: str | None = None  # the model the next message goes to
 
-    def compose(self) -> ComposeResult:
+    def fill(self) -> None:
+        """Its parts, in the DOM at once (shown with the next frame)."""
+        self.mount_all(self._parts())
+        self._ledger: CostLedger | None = None
+        self._budget: Budget | None = None
+        self.show_next(NextRequest())
+        self.set_interval(1.0, self._tick)
+
+    def _parts(self) -> ComposeResult:
         yield Static(id="model-card")
         yield Static(id="next")
         yield Static(id="totals")
         yield Sparkline([], id="chart")
         yield Static(id="replies")
-
-    def on_mount(self) -> None:
-        self._ledger: CostLedger | None = None
-        self._budget: Budget | None = None
-        self.show_next(NextRequest())
-        self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
         if self._ledger is not None and self._ledger.cache_touched_at is not None:
