@@ -329,7 +329,8 @@ class MainScreen(Screen[None]):
         scroll with the mouse, and a stop there would swallow typed keys."""
         # set_focus at once, not focus() (deferred): keys typed right after Tab must follow it.
         target = DraftEditor if isinstance(self.focused, PromptArea) else PromptArea
-        self.set_focus(self.query_one(target))
+        for widget in self.query(target):  # none yet if Tab was typed while the studio started
+            self.set_focus(widget)
 
     def action_focus_previous(self) -> None:
         self.action_focus_next()  # two stops: back is the same as forward
