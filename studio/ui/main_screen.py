@@ -1,10 +1,7 @@
 """The writing screen: it holds the session, runs its turns in a worker of its own, and routes each
 event down to the pane that shows it. Panes post messages up; none calls another.
 
-The first frame is the chat and the message box a writer can type into: what only fills the other
-panes (the draft's highlighting, the sidebar's figures, the store's earlier conversations, a
-reopened one, the recovery offer, the batch follower) is done right after it, and the engine (and
-with it the SDK) after that.
+The panes fill in right after the first frame; the engine (and so the SDK) is loaded after that.
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,7 +21,6 @@ from textual.worker import Worker
 
 from studio import locations
 from studio.config import Settings
-from studio.core.catalog import ModelInfo
 from studio.core.events import (
     CostReported,
     SessionEvent,
@@ -39,6 +34,7 @@ from studio.core.session import Session, SessionBusy
 from studio.core.store import SavedSession
 from studio.core.visible import visible, without_controls
 from studio.credentials import mask_key, save_key
+from studio.ui.batch_follower import BatchFollower
 from studio.ui.bindings import SCREEN_BINDINGS, key_label
 from studio.ui.chat import NoticeLevel
 from studio.ui.chat_pane import ChatPane
@@ -53,9 +49,6 @@ from studio.ui.onboarding import Onboarding
 from studio.ui.prompt import PromptArea
 from studio.ui.sidebar import Budget, CostSidebar
 from studio.ui.welcome import earlier_notice, welcome
-
-if TYPE_CHECKING:
-    from studio.ui.batch_follower import BatchFollower
 
 CONTEXT_SECONDS = 2.0  # how often the unsent message and the open draft's name are kept
 
@@ -88,6 +81,7 @@ class MainScreen(Screen[None]):
             yield DraftPane(self.session.workspace, self.recovery, id="draft-pane")
             yield CostSidebar(id="sidebar")
         yield Footer()
+        yield BatchFollower(self.session)
         yield ConversationPicker(self.session)
 
     @property
@@ -106,40 +100,23 @@ class MainScreen(Screen[None]):
         return key_label(self.app, binding_id)
 
     async def on_mount(self) -> None:
-        """The first frame: the message box with its model, and the opening words (unless a
-        conversation is reopened, which replaces them). The rest follows it."""
         session, chat = self.session, self.chat_pane
         chat.model_name = lambda model: session.catalog.info(model).name
         self.watcher = NextRequestWatcher(self, session, lambda: chat.prompt.text, self.sidebar.show_next)
-        self._show_model_name(session.catalog.info(session.model))
-        if not self.settings.resume:
-            for text, level in welcome(self.key, self.settings.demo):
-                await chat.say(text, level)
-        self.call_after_refresh(self._after_first_frame)
-
-    async def _after_first_frame(self) -> None:
-        from studio.ui.batch_follower import BatchFollower  # its module (and the store's batch jobs)
-
-        session, chat, settings = self.session, self.chat_pane, self.settings
-        self.sidebar.fill()
         self.show_model()
         self.show_ledger()
-        await self.mount(BatchFollower(session))
+        settings = self.settings
+        for text, level in welcome(self.key, settings.demo):
+            await chat.say(text, level)
         earlier = session.earlier_conversations()
         if settings.resume and earlier:
             await self._show_reopened(session.model, session.open_latest_now(settings.model_chosen))
-        else:
-            if settings.resume:  # nothing to reopen: the opening words after all
-                for text, level in welcome(self.key, settings.demo):
-                    await chat.say(text, level)
-            if notice := earlier_notice(self.key, len(earlier), settings.resume):
-                await chat.say(*notice)
+        elif notice := earlier_notice(self.key, len(earlier), settings.resume):
+            await chat.say(*notice)
         for text, level in self._notices:
             await chat.say(text, level)
         if session.keeping_problem:  # it stalled before the screen could say so
             await chat.say(session.keeping_problem, "warn")
-        if chat.prompt.text:  # typed before this: the next request's size follows it
-            self.watcher.changed()
         self.set_interval(CONTEXT_SECONDS, session.keep_context)
         if not settings.api_key:
             self.call_after_refresh(self.action_api_key)
@@ -151,11 +128,8 @@ class MainScreen(Screen[None]):
     async def _start_engine(self) -> None:
         try:
             await self.session.start()
-        finally:
-            # What start-up built (Textual, the SDK) lives as long as the app: keep it out of every
-            # later garbage collection, which would otherwise walk ~200,000 objects each time; the
-            # collector was off until now (cli.main).
-            gc.freeze()
+        finally:  # what start-up built (Textual, the SDK) lives as long as the app: keep it out of
+            gc.freeze()  # every later collection (~200,000 objects), and collect again (cli.main)
             gc.enable()
         if self.session.unsent.strip():  # a reopened conversation's unsent message: estimate it
             self.watcher.changed()
@@ -175,11 +149,8 @@ class MainScreen(Screen[None]):
         if not self.showing:
             return
         info = self.session.catalog.info(self.session.model)
-        self.sidebar.show_model(info)
-        self._show_model_name(info)
-
-    def _show_model_name(self, info: ModelInfo) -> None:
         self.sub_title = visible(info.name)  # model names come from /v1/models or the config
+        self.sidebar.show_model(info)
         prompt = self.chat_pane.prompt
         prompt.border_title = Content(visible(f"to {info.name}"))  # a str is parsed as markup
         prompt.border_subtitle = "Enter sends"
@@ -445,14 +416,11 @@ class MainScreen(Screen[None]):
             self.draft_pane.take(accepted.draft, accepted.text)
 
     def follow_batches_soon(self) -> None:
-        from studio.ui.batch_follower import BatchFollower
-
         for follower in self.query(BatchFollower):  # none once the screen is closing
             follower.soon()
 
-    def on_batch_follower_ended(self, message: BatchFollower.Ended) -> None:
-        """BatchFollower.Ended, handled by name: the follower's module is imported after the
-        first frame."""
+    @on(BatchFollower.Ended)
+    def _batch_ended(self, message: BatchFollower.Ended) -> None:
         job = message.job
         self.notify(f"Batch job {job.id} ({job.name}) has ended. {self.key('batches')} shows it.", timeout=10)
 
