@@ -34,7 +34,10 @@ async def test_a_reply_streams_in_and_its_cost_shows(server: RecordingServer, tm
     )
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        assert "Next message type to see an estimate" in flat(pane_text(app, "#sidebar"))
+        # The sidebar's figures follow the first frame (the message box comes first).
+        await wait_for(
+            pilot, lambda: "Next message type to see an estimate" in flat(pane_text(app, "#sidebar"))
+        )
         await send(pilot, "Write me something")
         await wait_for(pilot, lambda: "Opening line." in screen_text(app))
         assert app.session.running, "the first words showed before the reply ended"

@@ -67,7 +67,7 @@ def sidebar(app: StudioApp) -> str:
 async def shows_model(pilot, app: StudioApp, name: str) -> None:  # type: ignore[no-untyped-def]
     """The message box's title and the sidebar's model name it."""
     await wait_for(pilot, lambda: prompt_title(app) == f"to {name}")
-    assert f"Model {name}" in sidebar(app)
+    await wait_for(pilot, lambda: f"Model {name}" in sidebar(app))  # it may follow the first frame
 
 
 async def send_and_check_model(

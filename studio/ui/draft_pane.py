@@ -52,7 +52,7 @@ class DraftPane(Vertical):
         self._replaced: str | None = None  # the key of the version save_draft last wrote over
 
     def compose(self) -> ComposeResult:
-        yield DraftEditor(id="draft")
+        yield DraftEditor(id="draft", language=None)  # markdown once the first frame is out
 
     @property
     def editor(self) -> DraftEditor:
@@ -63,6 +63,14 @@ class DraftPane(Vertical):
         return self.workspace.draft
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._start)
+
+    def _start(self) -> None:
+        """After the first frame: the editor's highlighting (tree-sitter), and disk work."""
+        editor = self.editor
+        where = editor.selection  # a new language is a new document, with the cursor at the top
+        editor.language = "markdown"
+        editor.selection = where
         self.recovery.instances.forget_dead()
         self._show_title()  # registers this studio, before any copy of its own is written
         self._sweep_temps()

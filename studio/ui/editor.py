@@ -78,8 +78,8 @@ class _Markdown(_Joined, SyntaxAwareDocument):
 
 
 class DraftEditor(TextArea):
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(language="markdown", soft_wrap=True, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, language: str | None = "markdown", **kwargs: object) -> None:
+        super().__init__(language=language, soft_wrap=True, **kwargs)  # type: ignore[arg-type]
         self._before_preview: str | None = None
         self._kept_history: EditHistory | None = None
         self._previewed: str | None = None  # the streaming text on screen now

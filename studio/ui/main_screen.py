@@ -1,7 +1,7 @@
 """The writing screen: it holds the session, runs its turns in a worker of its own, and routes each
 event down to the pane that shows it. Panes post messages up; none calls another.
 
-The engine (and with it the SDK) is loaded after the first frame is painted.
+The panes fill in right after the first frame; the engine (and so the SDK) is loaded after that.
 """
 
 from __future__ import annotations
@@ -126,12 +126,13 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(lambda: self.run_worker(self._start_engine(), group="engine"))
 
     async def _start_engine(self) -> None:
-        await self.session.start()
+        try:
+            await self.session.start()
+        finally:  # what start-up built (Textual, the SDK) lives as long as the app: keep it out of
+            gc.freeze()  # every later collection (~200,000 objects), and collect again (cli.main)
+            gc.enable()
         if self.session.unsent.strip():  # a reopened conversation's unsent message: estimate it
             self.watcher.changed()
-        # What start-up built (Textual, the SDK) lives as long as the app: keep it out of every
-        # later garbage collection, which would otherwise walk ~200,000 objects each time.
-        gc.freeze()
         self.follow_batches_soon()  # jobs left running last time, or started by `studio batch`
         if self.session.settings.api_key and await self.session.refresh_models():
             self.show_model()
@@ -299,7 +300,8 @@ class MainScreen(Screen[None]):
         scroll with the mouse, and a stop there would swallow typed keys."""
         # set_focus at once, not focus() (deferred): keys typed right after Tab must follow it.
         target = DraftEditor if isinstance(self.focused, PromptArea) else PromptArea
-        self.set_focus(self.query_one(target))
+        for widget in self.query(target):  # none yet if Tab was typed while the studio started
+            self.set_focus(widget)
 
     def action_focus_previous(self) -> None:
         self.action_focus_next()  # two stops: back is the same as forward

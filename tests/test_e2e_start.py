@@ -1,0 +1,83 @@
+"""End to end: keys typed the moment the writing screen appears are never lost.
+
+The first frame is the chat and the message box; the sidebar's figures, the draft's highlighting and
+what the store holds follow right after it (studio/ui/main_screen.py). A writer who starts typing at
+once must find every key where it went: in the message box (and sent), or in the draft after Tab.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import TEST_KEY
+from fakeapi import RecordingServer
+from terminal import ENTER, START_TIMEOUT, STEP_TIMEOUT, TAB, Studios, Terminal
+
+from studio.loopback import TextReply
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
+]
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
+    studios = Studios(tmp_path)
+    yield studios.start
+    studios.close()
+
+
+def first_paint(term: Terminal) -> None:
+    """As soon as the message box shows its hint: the first frame, nothing more waited for."""
+    term.wait_until(lambda: "Enter sends" in term.text(), START_TIMEOUT, "the message box")
+
+
+def test_a_message_typed_and_sent_at_the_first_frame_arrives(
+    server: RecordingServer, terminal: Callable[..., Terminal]
+) -> None:
+    server.queue(TextReply("EARLYREPLY noted.", input_tokens=1000, output_tokens=200))
+    term = terminal(key=TEST_KEY, base_url=server.base_url)
+    first_paint(term)
+    term.send("typed at once" + ENTER)  # before the sidebar, the highlighting or the engine exist
+
+    term.expect_text("EARLYREPLY noted.")
+    (request,) = server.message_requests
+    assert request.json["messages"][-1]["content"][-1]["text"] == "typed at once"
+    term.expect_text("Next message")  # the panes that follow the first frame came
+    term.expect_text("Draft · untitled")
+    term.quit()
+
+
+def test_tab_and_typing_at_the_first_frame_go_into_the_draft_in_order(
+    server: RecordingServer, terminal: Callable[..., Terminal]
+) -> None:
+    term = terminal(key=TEST_KEY, base_url=server.base_url)
+    first_paint(term)
+    term.send(TAB + "early")
+    term.wait_until(lambda: "early" in term.box_text("Draft · untitled"), STEP_TIMEOUT, "the early words")
+    # The draft's highlighting arrived after those keys: the cursor stayed where they left it.
+    term.send(" and later")
+    term.wait_until(
+        lambda: "early and later" in term.box_text("Draft · untitled"), STEP_TIMEOUT, "the words in order"
+    )
+    assert "early" not in term.box_text("─ to ")  # nothing went into the message box
+    term.send(TAB)
+    term.type("back in the message box")
+    assert "back in the message box" in term.box_text("─ to ")
+    term.send("\x11")  # Ctrl+Q: the unsaved draft asks first
+    term.expect_text("unsaved changes")
+
+
+def test_tab_typed_while_the_studio_starts_does_not_crash_it(
+    server: RecordingServer, terminal: Callable[..., Terminal]
+) -> None:
+    term = terminal(key=TEST_KEY, base_url=server.base_url)
+    term.send(TAB + TAB)  # before the writing screen exists: no box to move to yet
+    first_paint(term)
+    term.type("still works")
+    assert "crashed" not in term.text()
+    term.quit()
