@@ -63,14 +63,12 @@ class DraftPane(Vertical):
         return self.workspace.draft
 
     def on_mount(self) -> None:
+        self.editor.show_title(self.draft.name, self.draft.dirty)  # in the first frame; disk after
         self.call_after_refresh(self._start)
 
     def _start(self) -> None:
         """After the first frame: the editor's highlighting (tree-sitter), and disk work."""
-        editor = self.editor
-        where = editor.selection  # a new language is a new document, with the cursor at the top
-        editor.language = "markdown"
-        editor.selection = where
+        self.editor.highlight_markdown()
         self.recovery.instances.forget_dead()
         self._show_title()  # registers this studio, before any copy of its own is written
         self._sweep_temps()
