@@ -71,6 +71,28 @@ async def test_a_long_reply_shows_its_last_words_its_first_words_and_its_markdow
         assert "The boats came back with 0 soundings a mile, logged by the depth-logger twice." in shown
 
 
+async def test_the_middle_of_a_very_long_reply_shows_when_scrolled_to(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    """Over 3,000 lines: the chat's and the reply's spatial maps are coarser (coarse_map.py), and
+    what is drawn where the writer scrolls must still be the text that is there."""
+    text = long_markdown(200)
+    server.queue(TextReply(text, chunk_size=4000))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "The whole report, please.")
+        await idle(pilot, app)
+        await wait_for(pilot, lambda: "Signed at the end, Marlowe." in chat_text(app))
+        body = app.query_one(ReplyText)
+        assert body.size.height > 3000
+        chat = app.query_one(ChatView)
+        for n in (100, 37, 163):
+            row = next(y for y, line in enumerate(body.all_lines()) if line.text.strip() == f"Survey {n}")
+            chat.scroll_to(y=body.region.y - chat.region.y + chat.scroll_y + row, animate=False)
+            await wait_for(pilot, lambda n=n: f"buoy {n} drifted forty metres east" in chat_text(app))
+            assert f"Survey {n + 2}" not in chat_text(app)
+
+
 async def test_the_chat_follows_a_streaming_reply_down(server: RecordingServer, tmp_path: Path) -> None:
     lines = [f"Line {n} of the log, written as it happened." for n in range(300)]
     server.queue(TextReply("\n\n".join(lines), chunk_size=20, chunk_delay=0.004))

@@ -211,18 +211,24 @@ class RoundCopy:
         self.reply = reply
         self.key: str | None = None
         self.position = 0
-        self.text = ""
+        self._parts: list[str] = []  # joined when kept: `self.text += …` copied it all each time
         self._kept_at = 0.0
 
     def start(self, position: int) -> None:
         """A new round starts at `position`: the previous one finished."""
         if self.key is not None:
             self.history.drop_partial(self.key)
-        self.key, self.position, self.text = uuid.uuid4().hex, position, ""
+        self.key, self.position, self._parts = uuid.uuid4().hex, position, []
         self._kept_at = time.monotonic()
 
+    @property
+    def text(self) -> str:
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
     def add(self, text: str) -> None:
-        self.text += text
+        self._parts.append(text)
         if time.monotonic() - self._kept_at >= KEEP_EVERY:
             self._keep("streaming", self.text)
 

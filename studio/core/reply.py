@@ -49,10 +49,22 @@ class ToolUse:
 
 
 @dataclass
+class TextBlock:
+    parts: list[str] = field(default_factory=list)  # joined only when read: `+=` on a dict value
+    # or attribute copies the whole text each time (quadratic: seconds over a 2 MB reply)
+
+    @property
+    def text(self) -> str:
+        if len(self.parts) > 1:
+            self.parts[:] = ["".join(self.parts)]
+        return self.parts[0] if self.parts else ""
+
+
+@dataclass
 class ReplyBuilder:
     """Feed raw events in order; read the reply's blocks, usage and stop reason at the end."""
 
-    blocks: list[dict[str, Any] | ToolUse] = field(default_factory=list)
+    blocks: list[TextBlock | ToolUse | dict[str, Any]] = field(default_factory=list)  # dict: ignored
     usage: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
     stop_reason: ApiStopReason | None = None
@@ -68,7 +80,7 @@ class ReplyBuilder:
             if block.type == "tool_use":
                 self.blocks.append(ToolUse(block.id, block.name))
             elif block.type == "text":
-                self.blocks.append({"type": "text", "text": block.text or ""})
+                self.blocks.append(TextBlock([block.text] if block.text else []))
             else:
                 self.blocks.append({"type": block.type, "ignored": True})
         elif kind == "content_block_delta":
@@ -84,13 +96,13 @@ class ReplyBuilder:
             self._merge_usage(event.usage)
         return []
 
-    def _block(self, index: int) -> dict[str, Any] | ToolUse | None:
+    def _block(self, index: int) -> TextBlock | ToolUse | dict[str, Any] | None:
         return self.blocks[index] if 0 <= index < len(self.blocks) else None
 
     def _delta(self, index: int, delta: Any) -> list[Event]:
         block = self._block(index)
-        if delta.type == "text_delta" and isinstance(block, dict) and block["type"] == "text":
-            block["text"] += delta.text
+        if delta.type == "text_delta" and isinstance(block, TextBlock):
+            block.parts.append(delta.text)
             return [TextDelta(delta.text)] if delta.text else []
         if delta.type == "input_json_delta" and isinstance(block, ToolUse):
             block.json_parts.append(delta.partial_json)
@@ -124,15 +136,11 @@ class ReplyBuilder:
 
     @property
     def text(self) -> str:
-        return "".join(b["text"] for b in self.blocks if isinstance(b, dict) and b["type"] == "text")
+        return "".join(b.text for b in self.blocks if isinstance(b, TextBlock))
 
     def text_blocks(self) -> list[dict[str, Any]]:
         """Non-empty text so far: what a stopped reply leaves in the history."""
-        return [
-            {"type": "text", "text": b["text"]}
-            for b in self.blocks
-            if isinstance(b, dict) and b["type"] == "text" and b["text"]
-        ]
+        return [{"type": "text", "text": b.text} for b in self.blocks if isinstance(b, TextBlock) and b.text]
 
     def content_blocks(self) -> list[dict[str, Any]]:
         """The assistant message to keep: text and tool calls (broken inputs sent back as {})."""
@@ -142,8 +150,8 @@ class ReplyBuilder:
                 content.append(
                     {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input or {}}
                 )
-            elif block["type"] == "text" and block["text"]:
-                content.append({"type": "text", "text": block["text"]})
+            elif isinstance(block, TextBlock) and block.text:
+                content.append({"type": "text", "text": block.text})
         return content
 
 

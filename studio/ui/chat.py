@@ -21,6 +21,7 @@ from textual.widgets import Collapsible, Static
 
 from studio.core.tools import DraftChange
 from studio.core.visible import visible
+from studio.ui.coarse_map import with_coarse_map
 
 
 class UserMessage(Static):
@@ -232,7 +233,7 @@ class ChatView(VerticalScroll):
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
         """Textual's arrangement; when messages were mounted or removed above the view, the
         scroll moves by as much in the same layout pass, so no frame shows the view jump."""
-        arrangement = super().arrange(size, optimal)
+        arrangement = with_coarse_map(super().arrange(size, optimal))
         self._arranged, steady = arrangement, self._steady
         if steady is None or not steady.due(arrangement.widgets):
             return arrangement

@@ -9,10 +9,13 @@ import time
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.geometry import Size
+from textual.layout import DockArrangeResult
 from textual.timer import Timer
 from textual.widgets import Collapsible, Static
 
 from studio.core.visible import visible
+from studio.ui.coarse_map import with_coarse_map
 from studio.ui.reply_text import ReplyText
 
 
@@ -67,6 +70,9 @@ class AssistantMessage(Vertical):
     def compose(self) -> ComposeResult:
         yield from self._parts
         yield self._meta
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        return with_coarse_map(super().arrange(size, optimal))
 
     @property
     def text(self) -> str:
