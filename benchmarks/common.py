@@ -68,8 +68,8 @@ class Row:
     studio: str  # studio's value, formatted ("1.9 s", "12 ms p95")
     floor: str  # the floor's value and what it is ("1.6 s, the engine alone")
     ratio: str  # studio / floor, or "-" where a ratio means nothing
-    target: str  # the target ("≤ 2x the engine")
-    met: bool
+    target: str  # the target ("≤ 2x the engine"), or "-" for a figure shown for context
+    met: bool | None  # None: no target
 
 
 def ratio(studio: float, floor: float) -> str:
@@ -83,7 +83,7 @@ def report(title: str, rows: list[Row]) -> None:
     print("| figure | studio | floor (same run) | ratio | target | met |")
     print("|---|---|---|---|---|---|")
     for row in rows:
-        mark = "yes" if row.met else "**no**"
+        mark = "-" if row.met is None else "yes" if row.met else "**no**"
         print(f"| {row.figure} | {row.studio} | {row.floor} | {row.ratio} | {row.target} | {mark} |")
     sys.stdout.flush()
 

@@ -120,6 +120,7 @@ class Reply:
     widget: AssistantMessage | None = None
     mounted: float | None = None
     last_delta: float | None = None
+    ended: float | None = None  # the stream's end: the reply told its text is complete
     first_text: float | None = None
     on_screen: float | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -158,7 +159,8 @@ class Watch:
 
         app._display = counting_display  # type: ignore[method-assign]
         watch = self
-        add, append, refresh_layout = ChatView.add, AssistantMessage.append, Screen._refresh_layout
+        add, append, finish = ChatView.add, AssistantMessage.append, AssistantMessage.finish
+        refresh_layout = Screen._refresh_layout
 
         async def timed_add(view: ChatView, widget: Any) -> None:
             started = time.perf_counter()
@@ -174,6 +176,11 @@ class Watch:
             if watch.reply is not None and message is watch.reply.widget:
                 watch.reply.last_delta = time.perf_counter()
 
+        async def timed_finish(message: AssistantMessage) -> None:
+            if watch.reply is not None and message is watch.reply.widget and watch.reply.ended is None:
+                watch.reply.ended = time.perf_counter()
+            await finish(message)
+
         def timed_refresh_layout(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
             started = time.perf_counter()
             refresh_layout(screen, *args, **kwargs)
@@ -182,9 +189,11 @@ class Watch:
         ChatView.add = timed_add  # type: ignore[method-assign]
         Screen._refresh_layout = timed_refresh_layout  # type: ignore[method-assign]
         AssistantMessage.append = timed_append  # type: ignore[method-assign]
+        AssistantMessage.finish = timed_finish  # type: ignore[method-assign]
         self._originals: list[tuple[type, str, Any]] = [
             (ChatView, "add", add),
             (AssistantMessage, "append", append),
+            (AssistantMessage, "finish", finish),
             (Screen, "_refresh_layout", refresh_layout),
         ]
 
@@ -202,8 +211,10 @@ class Watch:
         text = reply.widget.text
         if reply.first_text is None and text and self._text_shown(reply.widget):
             reply.first_text = now
-        finished = text.endswith(FINAL_WORDS) and not self.app.session.running
-        if reply.on_screen is None and finished and FINAL_WORDS in self._chat_text(self.app):
+        # The last words are on screen whether or not the turn has ended: a frame may show them
+        # before the stream's closing events arrive (stream_one waits for the turn's end too).
+        last_in = text.endswith(FINAL_WORDS)
+        if reply.on_screen is None and last_in and FINAL_WORDS in self._chat_text(self.app):
             reply.on_screen = now
             reply.done.set()
 
@@ -227,6 +238,7 @@ class Result:
     first_text: float
     on_screen: float
     backlog: float  # last text delta handed to the widget -> final words on screen
+    after_end: float  # the stream's end -> final words on screen (0: shown by then)
     lag: tuple[float, float, float]
     frames: int
     layout_max: float  # the slowest full layout pass while it streamed
@@ -262,8 +274,10 @@ async def stream_one(
             await asyncio.wait_for(reply.done.wait(), TIMEOUT)
         except TimeoutError:
             raise RuntimeError(f"{label}: the reply was not on screen after {TIMEOUT:.0f} s") from None
+        while app.session.running:  # the next round starts once this turn is over
+            await asyncio.sleep(0.005)
     watch.reply = None
-    if not (reply.first_text and reply.on_screen and reply.last_delta and reply.mounted):
+    if not (reply.first_text and reply.on_screen and reply.last_delta and reply.mounted and reply.ended):
         raise RuntimeError(f"{label}: a moment was not seen: {reply}")
     if reply.widget is None or reply.widget.text != text:
         raise RuntimeError(f"{label}: the reply's text differs from what the server sent")
@@ -276,6 +290,7 @@ async def stream_one(
         reply.first_text - reply.sent,
         total,
         reply.on_screen - reply.last_delta,
+        max(0.0, reply.on_screen - reply.ended),
         probe.summary(),
         watch.frames - frames_before,
         max(layouts),
@@ -407,6 +422,7 @@ async def engine_only(
         f"{chunk_size}/{chunk_delay * 1000:g}ms",
         first - started,
         ended - started,
+        0.0,
         0.0,
         probe.summary(),
         0,

@@ -134,21 +134,24 @@ async def test_text_streamed_in_pieces_looks_as_the_whole_text_rendered_at_once(
     """Settling stretch by stretch must not change a single line: same words, same styles."""
     text = long_markdown(12) + "\n\n1. one\n2. two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
 
-    async def lines(widget: ReplyText, pieces: list[str]) -> list[list[tuple[str, str]]]:
+    async def lines(widget: ReplyText, pieces: list[str], shown: bool = False) -> list[list[tuple[str, str]]]:
         app = OneReply(widget)
         async with app.run_test(size=(90, 30)) as pilot:
             for piece in pieces:
                 widget.write(piece)
                 await pilot.pause(0.001)
+            if shown:  # the end on screen before the text is complete: its lines are kept
+                await wait_for(pilot, lambda: widget.source == text and not widget._pending)
+                await pilot.pause()
             widget.settle()
             await pilot.pause()
             return [[(seg.text, str(seg.style)) for seg in row if seg.text] for row in widget.all_lines()]
 
     whole = await lines(ReplyText(text), [])
     assert len(whole) > 200
-    for size in (7, 23, 400):
-        streamed = await lines(ReplyText(), [text[i : i + size] for i in range(0, len(text), size)])
-        assert streamed == whole, f"in pieces of {size}"
+    for size, shown in ((7, False), (23, False), (400, False), (23, True)):
+        streamed = await lines(ReplyText(), [text[i : i + size] for i in range(0, len(text), size)], shown)
+        assert streamed == whole, f"in pieces of {size}" + (", the end shown first" if shown else "")
 
 
 async def test_selected_reply_text_copies_as_shown() -> None:

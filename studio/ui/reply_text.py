@@ -79,9 +79,14 @@ class ReplyText(Widget):
             self.set_timer(max(0.001, self._update_due - time.monotonic()), self._update)
 
     def settle(self) -> None:
-        """The text is complete: show all of it now, the tail rendered once, as settled text."""
-        self._take_pending()
-        self._settle_tail()
+        """The text is complete: show all of it now, as settled text. Its end is often on screen
+        already: then those lines are kept as they are, not rendered again."""
+        if not self._take_pending() and not self._tail_stale and self._width and self._tail.strip():
+            if stretch := self._add_stretch(self._tail):
+                stretch.lines, stretch.height = self._tail_lines, len(self._tail_lines)
+            self._tail, self._tail_lines = "", []
+        else:
+            self._settle_tail()
         self._streaming = False
         self._show()
 
@@ -124,12 +129,13 @@ class ReplyText(Widget):
         self._add_stretch(self._tail)
         self._tail, self._tail_lines, self._tail_stale = "", [], False
 
-    def _add_stretch(self, text: str, types: tuple[str, str] | None = None) -> None:
+    def _add_stretch(self, text: str, types: tuple[str, str] | None = None) -> Stretch | None:
         if stretch := Stretch.after(text, self._stretches[-1] if self._stretches else None, types):
             if self._width:
                 stretch.estimate(self._width)
             self._stretches.append(stretch)
             self._starts = []
+        return stretch
 
     @property
     def source(self) -> str:
