@@ -21,12 +21,16 @@ async def test_keys_typed_before_the_panes_are_filled_stay_in_order(
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         draft, prompt = app.query_one(DraftEditor), app.query_one(PromptArea)
-        assert draft.language is None, "the highlighting was not left for after the first frame"
+        await wait_for(pilot, lambda: draft.language == "markdown")  # after the first frame
+        draft.language = None  # as it was in the first frame: the keys typed then come first
         app.screen.set_focus(draft)
-        draft.insert("early")  # as keys typed at once do, before the highlighting comes
-        await wait_for(pilot, lambda: draft.language == "markdown")
+        await pilot.press(*"early")
+        draft.highlight_markdown()
         await pilot.press(*" and later")
         assert draft.text == "early and later"  # a new document for the language kept the cursor
+        draft.undo()
+        assert draft.text == ""  # and the words typed across it are one undo step
+        draft.redo()
         await pilot.press("tab", *"hi")
         assert prompt.text == "hi"
         await wait_for(pilot, lambda: "Next message" in flat(pane_text(app, "#sidebar")))

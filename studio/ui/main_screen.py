@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Header, TextArea
 from textual.worker import Worker
 
@@ -43,6 +42,7 @@ from studio.ui.copying import copy_as_written
 from studio.ui.dialogs import Choice
 from studio.ui.draft_pane import DraftPane
 from studio.ui.editor import DraftEditor
+from studio.ui.frame_clock import FramedScreen
 from studio.ui.model_picker import ModelPicker
 from studio.ui.next_request import NextRequestWatcher
 from studio.ui.onboarding import Onboarding
@@ -53,7 +53,7 @@ from studio.ui.welcome import earlier_notice, welcome
 CONTEXT_SECONDS = 2.0  # how often the unsent message and the open draft's name are kept
 
 
-class MainScreen(Screen[None]):
+class MainScreen(FramedScreen[None]):
     BINDINGS = [*SCREEN_BINDINGS]
     AUTO_FOCUS = "#prompt"  # focus is set before the first frame, so an early Tab is never lost
 

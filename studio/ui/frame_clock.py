@@ -1,0 +1,63 @@
+"""The writing screen's frame clock: a change is painted at once if the last frame was painted
+SPACING ago or more, else when that time is up.
+
+Textual's screen paints on a 60 Hz interval timer, paused while nothing changes. Resumed after a
+pause, that timer skips to the grid point after the next one, so a change waits 17 to 33 ms. While
+a reply streams its updates keep the timer in that state, and a key typed in the message box took
+27-33 ms to show (measured: benchmarks/key_echo.py), twice the frame it should take. Frames may
+come twice as often as 60 Hz: a key typed just after a streaming update's frame then shows within
+one 60 Hz frame; the reply's own updates are paced apart (reply_text.py), so this seldom costs more
+frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, TypeVar
+
+from textual.screen import UPDATE_PERIOD, Screen
+
+ResultType = TypeVar("ResultType")
+SPACING = UPDATE_PERIOD / 2  # seconds between frames at the least
+
+
+class FrameClock:
+    """What the screen asks of its update timer (pause, resume), without the grid."""
+
+    def __init__(self, screen: Screen[Any]) -> None:
+        self._screen = screen
+        self._due: asyncio.TimerHandle | None = None
+        self._last = float("-inf")  # when the last frame was painted (the loop's clock)
+
+    def resume(self) -> None:
+        """Something changed: paint now, or SPACING after the last frame."""
+        if self._due is None:
+            loop = asyncio.get_running_loop()
+            self._due = loop.call_later(max(0.0, self._last + SPACING - loop.time()), self._tick)
+
+    def pause(self) -> None:
+        if self._due is not None:
+            self._due.cancel()
+            self._due = None
+
+    def _tick(self) -> None:
+        self._due = None
+        self._last = asyncio.get_running_loop().time()
+        try:
+            self._screen._on_timer_update()
+        except Exception as error:  # as Textual's timer does: the app reports it and exits
+            self._screen.app._handle_exception(error)
+
+
+class FramedScreen(Screen[ResultType]):
+    """A screen painted by a FrameClock instead of Textual's update timer."""
+
+    @property
+    def _update_timer(self) -> FrameClock:  # type: ignore[override]
+        clock: FrameClock | None = self.__dict__.get("_frame_clock")
+        if clock is None:
+            clock = self.__dict__["_frame_clock"] = FrameClock(self)
+        return clock
+
+    def on_unmount(self) -> None:  # Textual calls each class's handler: subclasses need not
+        self._update_timer.pause()
