@@ -173,9 +173,13 @@ class Engine:
         if not params["messages"]:
             params["messages"] = [{"role": "user", "content": [{"type": "text", "text": "."}]}]
         # A message at a time: one call of the JSON encoder holds the GIL until it is done, so
-        # the whole request at once (10 MB) would stall the loop all the same.
-        messages = [_json(message) for message in params.pop("messages")]
-        return f'{_json(params)[:-1]},"messages":[{",".join(messages)}]}}'.encode()
+        # the whole request at once (10 MB) would stall the loop all the same. Parts are joined
+        # once: each copy of the whole is as big as the conversation.
+        messages = params.pop("messages")
+        parts = [_json(params)[:-1].encode(), b',"messages":[']
+        for n, message in enumerate(messages):
+            parts += [b"," if n else b"", _json(message).encode()]
+        return b"".join([*parts, b"]}"])
 
     def _system_texts(self) -> list[str]:
         """The persona, then (when there is a draft to work on) how its versions arrive."""
