@@ -157,6 +157,8 @@ def test_tool_inputs_are_counted_once_and_not_kept_twice(monkeypatch: pytest.Mon
     assert all(f"Reply {n}." in tokens._counts for n in range(10))  # nothing pushed out
     assert estimate_request({"messages": messages}) == expected
     assert list(tokens._counts) == counted  # every part found again, nothing counted anew
+    odd = {"type": "tool_use", "id": "toolu_x", "name": "save_draft", "input": {"content": "half \ud83d"}}
+    assert estimate_request({"messages": [{"role": "assistant", "content": [odd]}]}) > 0  # JSON allows it
     tokens._clear_cache()
 
 

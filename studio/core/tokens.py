@@ -175,7 +175,9 @@ def _count_json(value: Any) -> int:
     import hashlib  # already imported by the tokenizer's loading
 
     text = _json(value)
-    return _count_cached(text, hashlib.blake2b(text.encode(), digest_size=16).digest())
+    return _count_cached(
+        text, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    )
 
 
 def _clear_cache() -> None:
