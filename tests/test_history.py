@@ -89,6 +89,42 @@ async def test_the_draft_a_tool_call_touched_is_kept_beside_the_messages(tmp_pat
     assert saved is not None and saved.touched == {"toolu_1": TouchedDraft("saved", "a.md")}
 
 
+async def test_reopening_an_intact_conversation_leaves_it_as_it_is_on_disk(tmp_path: Path) -> None:
+    """Only a conversation that breaks the API's rules is written back when reopened: rewriting
+    every message (and its search index) each time would cost seconds at 1,000 replies."""
+    path = tmp_path / "studio.db"
+    history = History(Store(path), Keeper())
+    conversation = Conversation()
+    conversation.add_user("make a note")
+    conversation.add_assistant([{"type": "tool_use", "id": "toolu_1", "name": "save_draft", "input": {}}])
+    conversation.add_tool_results([{"type": "tool_result", "tool_use_id": "toolu_1", "content": "done"}])
+    conversation.add_assistant([{"type": "text", "text": "Noted."}])
+    history.save(conversation, 0, SONNET, 1)
+    broken = History(Store(path), Keeper())
+    lost = Conversation()
+    lost.add_user("save it")
+    lost.add_assistant([{"type": "tool_use", "id": "toolu_2", "name": "save_draft", "input": {}}])
+    broken.save(lost, 0, SONNET, 1)  # studio stopped before the tool ran: no result kept
+    assert history.keeper is not None and history.keeper.flush(5)
+    assert broken.keeper is not None and broken.keeper.flush(5)
+    with sqlite3.connect(path) as db:  # what writes to the messages, from now on
+        db.executescript(
+            "CREATE TABLE written (session_id INTEGER);"
+            "CREATE TRIGGER note_write AFTER INSERT ON messages"
+            " BEGIN INSERT INTO written VALUES (new.session_id); END;"
+        )
+
+    for kept in (history, broken):
+        assert kept.session_id is not None
+        reader = History(Store(path), Keeper())
+        saved = await reader.load(kept.session_id)
+        assert saved is not None and reader.keeper is not None and reader.keeper.flush(5)
+    assert [m.message for m in saved.messages][-1]["content"][0]["tool_use_id"] == "toolu_2"
+    with sqlite3.connect(path) as db:
+        written = {row[0] for row in db.execute("SELECT session_id FROM written")}
+    assert written == {broken.session_id}  # the mended one was kept mended; the intact one untouched
+
+
 def test_a_store_that_fails_keeps_trying_and_loses_nothing(tmp_path: Path) -> None:
     said: list[str | None] = []
     keeper = Keeper(said.append)

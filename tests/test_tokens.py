@@ -121,6 +121,47 @@ def test_count_cache_is_bounded_by_characters(monkeypatch: pytest.MonkeyPatch) -
     tokens._clear_cache()
 
 
+def test_tool_inputs_are_counted_once_and_not_kept_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long conversation's save_draft calls carry whole drafts: re-estimating it must count only
+    what is new, and the cache must not hold a JSON copy of each draft, which pushed the
+    conversation's own texts out (then every estimate counted all of it again)."""
+    monkeypatch.setattr(tokens, "CACHE_CHARS", 100_000)
+    tokens._clear_cache()
+    drafts = [f"Version {n}: " + "The harbour wall held. " * 2500 for n in range(10)]  # ~57 KB each
+    messages: list[dict[str, Any]] = []
+    for n, draft in enumerate(drafts):
+        call = {"type": "tool_use", "id": f"toolu_{n}", "name": "save_draft", "input": {"content": draft}}
+        messages += [
+            {"role": "user", "content": [{"type": "text", "text": f"Question {n}"}]},
+            {"role": "assistant", "content": [call]},
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": f"toolu_{n}", "content": "Saved."}],
+            },
+            {"role": "assistant", "content": [{"type": "text", "text": f"Reply {n}."}]},
+        ]
+    expected = tokens.PER_REQUEST + sum(
+        4 * tokens.PER_MESSAGE
+        + count_text(f"Question {n}")
+        + tokens.PER_TOOL_USE
+        + count_text("save_draft")
+        + count_text(json.dumps({"content": draft}, ensure_ascii=False, separators=(", ", ": ")))
+        + tokens.PER_TOOL_RESULT
+        + count_text("Saved.")
+        + count_text(f"Reply {n}.")
+        for n, draft in enumerate(drafts)
+    )
+    assert estimate_request({"messages": messages}) == expected
+    counted = list(tokens._counts)
+    assert tokens._cached_chars < 10_000  # the drafts' JSON is not in it: 570 KB would be
+    assert all(f"Reply {n}." in tokens._counts for n in range(10))  # nothing pushed out
+    assert estimate_request({"messages": messages}) == expected
+    assert list(tokens._counts) == counted  # every part found again, nothing counted anew
+    odd = {"type": "tool_use", "id": "toolu_x", "name": "save_draft", "input": {"content": "half \ud83d"}}
+    assert estimate_request({"messages": [{"role": "assistant", "content": [odd]}]}) > 0  # JSON allows it
+    tokens._clear_cache()
+
+
 def test_pinned_constants_match_tiktoken_definition(monkeypatch: pytest.MonkeyPatch) -> None:
     """Our copies of the pattern, specials and hash must be tiktoken's, read without downloading."""
     from tiktoken_ext import openai_public  # ships with tiktoken: no skip, it must be there

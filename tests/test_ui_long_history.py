@@ -12,6 +12,8 @@ from conftest import TEST_KEY
 from fakeapi import RecordingServer
 from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, send, wait_for
 
+from studio.core.conversation import Conversation
+from studio.core.tokens import estimate_request
 from studio.core.usage import format_tokens
 from studio.loopback import TextReply
 from studio.ui.app import StudioApp
@@ -145,3 +147,73 @@ async def test_a_search_hit_far_up_a_long_conversation_is_shown_and_marked(
         chat.focus()
         await pilot.press("end")  # in the chat: back to where the conversation goes on
         await wait_for(pilot, lambda: "answer 299" in chat_text(app))
+
+
+def keep_conversation_with_drafts(turns: int) -> Conversation:
+    """`turns` exchanges, every fifth with a save_draft call carrying a draft of its own; kept as
+    the session keeps them, and returned as they were kept."""
+    from studio import locations
+    from studio.core.history import History
+    from studio.core.keeper import Keeper
+    from studio.core.store import Store
+
+    keeper = Keeper()
+    history, conversation = History(Store(locations.data_dir() / "studio.db"), keeper), Conversation()
+    for n in range(turns):
+        start = len(conversation.messages)
+        conversation.add_user(f"question {n}")
+        if n % 5 == 4:
+            draft = "".join(f"Line {i} of the harbour survey, version {n}.\n" for i in range(100))
+            call = {"type": "tool_use", "id": f"toolu_{n:03d}", "name": "save_draft"}
+            conversation.add_assistant([{**call, "input": {"filename": "survey.md", "content": draft}}])
+            conversation.add_tool_results(
+                [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": f"toolu_{n:03d}",
+                        "content": "Saved drafts/survey.md.",
+                    }
+                ]
+            )
+        conversation.add_assistant([{"type": "text", "text": f"answer {n}"}])
+        history.save(conversation, start, "claude-sonnet-4-6", n + 1)
+    assert keeper.close(30)
+    return conversation
+
+
+def without_cache_marks(messages: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [
+        {**m, "content": [{k: v for k, v in b.items() if k != "cache_control"} for b in m["content"]]}  # type: ignore[attr-defined]
+        for m in messages
+    ]
+
+
+async def test_a_reopened_long_conversation_is_estimated_counted_and_sent_whole(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    """Only a window of it is shown, but the next request is all of it: the sidebar's estimate is
+    the whole kept conversation's, and the exact count and the next message carry every message."""
+    kept = keep_conversation_with_drafts(60)
+    server.queue(TextReply("On we go."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.session.engine_ready.wait()
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, Conversations))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "answer 59" in chat_text(app))
+        assert "question 0" not in mounted_questions(app)  # not built, yet estimated
+        assert app.session.engine is not None
+        whole = estimate_request(app.session.engine.count_params(kept, app.session.model))
+        sidebar = lambda: flat(pane_text(app, "#sidebar"))  # noqa: E731
+        await wait_for(pilot, lambda: f"≈{format_tokens(whole)} tokens" in sidebar())
+        await wait_for(pilot, lambda: "exact" in sidebar() and "after a pause" not in sidebar())
+        [counted] = [r.json for r in server.requests if r.path == "/v1/messages/count_tokens"]
+        earlier = counted["messages"][: len(kept.messages)]  # then the draft as Claude will see it
+        assert without_cache_marks(earlier) == kept.messages
+        await send(pilot, "one more question")
+        await wait_for(pilot, lambda: "On we go." in chat_text(app))
+        await idle(pilot, app)
+    sent = server.message_requests[-1].json["messages"]
+    assert without_cache_marks(sent[:-1]) == kept.messages
+    assert sent[-1]["content"][-1]["text"] == "one more question"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import warnings
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from dataclasses import dataclass, field, replace
@@ -158,12 +159,27 @@ class Engine:
         return params
 
     async def count_tokens(self, conversation: Conversation, model: str, typed: str = "") -> int:
-        """The exact input tokens of the next request, from the API (free, rate-limited)."""
+        """The exact input tokens of the next request, from the API (free, rate-limited). The
+        request is built and made JSON in a thread, and goes out as it is (`client.post`): a
+        reopened long conversation is megabytes of it, which held the UI's loop for 100-400 ms."""
+        body = await asyncio.to_thread(self._count_body, conversation, model, typed)
+        result = await self.client.post(
+            "/v1/messages/count_tokens", content=body, cast_to=anthropic.types.MessageTokensCount
+        )
+        return result.input_tokens
+
+    def _count_body(self, conversation: Conversation, model: str, typed: str) -> bytes:
         params = self.count_params(conversation, model, typed)
         if not params["messages"]:
             params["messages"] = [{"role": "user", "content": [{"type": "text", "text": "."}]}]
-        result = await self.client.messages.count_tokens(**params)
-        return result.input_tokens
+        # A message at a time: one call of the JSON encoder holds the GIL until it is done, so
+        # the whole request at once (10 MB) would stall the loop all the same. Parts are joined
+        # once: each copy of the whole is as big as the conversation.
+        messages = params.pop("messages")
+        parts = [_json(params)[:-1].encode(), b',"messages":[']
+        for n, message in enumerate(messages):
+            parts += [b"," if n else b"", _json(message).encode()]
+        return b"".join([*parts, b"]}"])
 
     def _system_texts(self) -> list[str]:
         """The persona, then (when there is a draft to work on) how its versions arrive."""
@@ -378,3 +394,7 @@ def _refusal_notice(details: dict[str, Any] | None) -> str:
         f"Claude declined this request{why}. {explanation} "
         "The exchange is left out of the conversation, so you can rephrase."
     ).replace("  ", " ")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -175,8 +175,12 @@ class History:
         self._context = (saved.draft, saved.unsent)
         self.named, self.title_asked = saved.named, False
         marks = {id(m.message): m for m in saved.messages}
-        mended = repaired([m.message for m in saved.messages])
-        if [id(m) for m in mended] != [id(m.message) for m in saved.messages]:
+        kept = [m.message for m in saved.messages]
+        mended = repaired(kept)
+        # Compared by value (the blocks are the same objects, so it is quick): `repaired` makes
+        # every user message anew, and rewriting an intact conversation would serialise and
+        # index all of it again (10 MB at 1,000 replies) each time it is reopened.
+        if mended != kept:
             messages = [marks.get(id(m)) or SavedMessage(m, None, None) for m in mended]
             saved = replace(saved, messages=messages)
             self._submit(lambda store, sid: store.rewrite_messages(sid, messages))

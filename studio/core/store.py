@@ -360,10 +360,15 @@ class Store:
             ).fetchone()
             if found is None:
                 return None
-            messages = db.execute(
-                "SELECT role, content, model, reply FROM messages WHERE session_id = ? ORDER BY position",
-                (session,),
-            ).fetchall()
+            # Parsed row by row: never all the JSON text and all its objects at once (10 MB each
+            # at 1,000 replies), which the allocator would not give back.
+            kept = [
+                SavedMessage({"role": role, "content": json.loads(content)}, model, reply)
+                for role, content, model, reply in db.execute(
+                    "SELECT role, content, model, reply FROM messages WHERE session_id = ? ORDER BY position",
+                    (session,),
+                )
+            ]
             responses = db.execute(
                 "SELECT reply, model, input_tokens, output_tokens, cache_read_tokens, "
                 "cache_write_5m_tokens, cache_write_1h_tokens, at, estimated, purpose FROM responses "
@@ -377,10 +382,6 @@ class Store:
             calls = db.execute(
                 "SELECT tool_use_id, kind, draft FROM tool_calls WHERE session_id = ?", (session,)
             ).fetchall()
-        kept = [
-            SavedMessage({"role": role, "content": json.loads(content)}, model, reply)
-            for role, content, model, reply in messages
-        ]
         # A call rolled back after it was stored (a refused exchange) may have left its row.
         present = {
             block.get("id")
