@@ -178,6 +178,7 @@ async def stream_engine(shape: str, tmp: Path, server: ServerProcess) -> dict[st
     engine = Engine(
         EngineConfig(api_key=BENCH_KEY, base_url=server.base_url, max_retries=0), Catalog.builtin(), workspace
     )
+    await engine.list_models()  # as the studio does at start: the SDK and its client are ready
     memory, probe = PeakMemory(), LagProbe()
     sampler = asyncio.create_task(memory.run())
     conversation = Conversation()

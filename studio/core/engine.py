@@ -257,6 +257,9 @@ class Engine:
                 if outcome.change is not None
             )
             for call, outcome in outcomes:
+                await asyncio.sleep(0)  # the tool's disk work ran in this turn of the loop: let
+                # the screen and keys through before a front end shows what it did (a 900 KB
+                # save_draft and the editor taking it were one 40 ms stall)
                 yield ToolFinished(
                     call.id, call.name, call.input, outcome.text, outcome.is_error, outcome.change
                 )

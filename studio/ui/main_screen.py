@@ -6,7 +6,6 @@ The panes fill in right after the first frame; the engine (and so the SDK) is lo
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
@@ -37,6 +36,7 @@ from studio.ui.batch_follower import BatchFollower
 from studio.ui.bindings import SCREEN_BINDINGS, key_label
 from studio.ui.chat import NoticeLevel
 from studio.ui.chat_pane import ChatPane
+from studio.ui.collecting import full_collections_after, started
 from studio.ui.conversation_picker import ConversationPicker
 from studio.ui.copying import copy_as_written
 from studio.ui.dialogs import Choice
@@ -128,9 +128,8 @@ class MainScreen(FramedScreen[None]):
     async def _start_engine(self) -> None:
         try:
             await self.session.start()
-        finally:  # what start-up built (Textual, the SDK) lives as long as the app: keep it out of
-            gc.freeze()  # every later collection (~200,000 objects), and collect again (cli.main)
-            gc.enable()
+        finally:
+            started()  # what start-up built is out of every later collection (collecting.py)
         if self.session.unsent.strip():  # a reopened conversation's unsent message: estimate it
             self.watcher.changed()
         self.follow_batches_soon()  # jobs left running last time, or started by `studio batch`
@@ -237,7 +236,7 @@ class MainScreen(FramedScreen[None]):
     async def _run_turn(self, events: AsyncGenerator[SessionEvent, None]) -> None:
         self.turn_running, self.can_retry = True, False  # the bindings follow at once
         try:
-            async with aclosing(events) as stream:
+            async with full_collections_after(self), aclosing(events) as stream:
                 async for event in stream:
                     await self._route(event)
         except Exception as exc:  # a bug of ours while showing it: say so, keep the conversation
