@@ -4,10 +4,9 @@ SPACING ago or more, else when that time is up.
 Textual's screen paints on a 60 Hz interval timer, paused while nothing changes. Resumed after a
 pause, that timer skips to the grid point after the next one, so a change waits 17 to 33 ms. While
 a reply streams its updates keep the timer in that state, and a key typed in the message box took
-27-33 ms to show (measured: benchmarks/key_echo.py), twice the frame it should take. Frames may
-come twice as often as 60 Hz: a key typed just after a streaming update's frame then shows within
-one 60 Hz frame; the reply's own updates are paced apart (reply_text.py), so this seldom costs more
-frames.
+27-33 ms to show (measured: benchmarks/key_echo.py), twice the frame it should take. Frames
+still come at most 60 times a second: twice that made a fast 2 MB reply slower (more frames, less
+of the loop for the stream) for no clear gain in typing.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Any, TypeVar
 from textual.screen import UPDATE_PERIOD, Screen
 
 ResultType = TypeVar("ResultType")
-SPACING = UPDATE_PERIOD / 2  # seconds between frames at the least
+SPACING = UPDATE_PERIOD  # seconds between frames at the least
 
 
 class FrameClock:

@@ -36,7 +36,7 @@ from studio.ui.batch_follower import BatchFollower
 from studio.ui.bindings import SCREEN_BINDINGS, key_label
 from studio.ui.chat import NoticeLevel
 from studio.ui.chat_pane import ChatPane
-from studio.ui.collecting import full_collections_after, started
+from studio.ui.collecting import started
 from studio.ui.conversation_picker import ConversationPicker
 from studio.ui.copying import copy_as_written
 from studio.ui.dialogs import Choice
@@ -236,7 +236,7 @@ class MainScreen(FramedScreen[None]):
     async def _run_turn(self, events: AsyncGenerator[SessionEvent, None]) -> None:
         self.turn_running, self.can_retry = True, False  # the bindings follow at once
         try:
-            async with full_collections_after(self), aclosing(events) as stream:
+            async with aclosing(events) as stream:
                 async for event in stream:
                     await self._route(event)
         except Exception as exc:  # a bug of ours while showing it: say so, keep the conversation
