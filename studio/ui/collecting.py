@@ -4,6 +4,10 @@ Start-up builds about 200,000 objects that live until exit (Textual's, the SDK's
 collection walking them cost a quarter of the time to the first paint. The collector is off from
 the command line (cli.py) until the engine is loaded, then what was built is frozen out of its sight.
 
+Full collections (35-115 ms each over what is not frozen) come after a fixed number of young ones,
+so with Python's thresholds a 900 KB save_draft saw eleven, its longest stalls; with young
+collections every 10,000 allocations instead of 700, it sees one (benchmarks/big_draft.py).
+
 Tried and left out: no automatic full collection while a reply streams, one at its end. It took
 the 35-115 ms full collections out of a 900 KB save_draft, but the one at the end of a 2 MB reply
 then walked everything the reply left and stopped the loop for 0.6 s, and memory grew by a fifth.
@@ -13,8 +17,13 @@ from __future__ import annotations
 
 import gc
 
+YOUNG = 10_000  # allocations (less deallocations) between young collections; Python's is 700
+
 
 def started() -> None:
-    """The studio is up: what start-up built is out of every later collection; collect again."""
+    """The studio is up: what start-up built is out of every later collection; collect again,
+    the young generation 14 times less often, and so the full collections too."""
     gc.freeze()
+    _young, middle, full = gc.get_threshold()
+    gc.set_threshold(YOUNG, middle, full)
     gc.enable()
