@@ -94,6 +94,8 @@ class CostSidebar(VerticalScroll):
         if not self.is_attached:  # closed before the first frame was out
             return
         self.mount_all(self._parts())  # in the DOM at once, shown with the next frame
+        if not self.query("#model-card"):  # the app began closing: Textual mounted nothing
+            return
         self._filled = True
         if self._model is not None:
             self.show_model(self._model)
