@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,6 +31,7 @@ from studio.core.events import (
 )
 from studio.core.recovery import RecoveryStore
 from studio.core.session import Session, SessionBusy
+from studio.core.store import SavedSession
 from studio.core.visible import visible, without_controls
 from studio.credentials import mask_key, save_key
 from studio.ui.asking import agree
@@ -47,9 +47,6 @@ from studio.ui.next_request import NextRequestWatcher
 from studio.ui.prompt import PromptArea
 from studio.ui.sidebar import Budget, CostSidebar
 from studio.ui.welcome import earlier_notice, welcome
-
-if TYPE_CHECKING:
-    from studio.core.store import SavedSession
 
 CONTEXT_SECONDS = 2.0  # how often the unsent message and the open draft's name are kept
 
