@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any, get_args
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
-
 from studio import locations
 from studio.core.catalog import PRICE_FIELDS
 from studio.core.usage import CacheTtl
@@ -172,6 +170,8 @@ def find_credentials(cwd: Path, environ: dict[str, str]) -> tuple[str | None, st
     sources: list[tuple[str, dict[str, str | None]]] = [("environment", dict(environ))]
     for path in (cwd / ".env", locations.config_env_file()):
         if path.is_file():
+            from dotenv import dotenv_values  # only when there is a file to read: it costs start-up time
+
             sources.append((str(path), dotenv_values(path)))
     key = source = base_url = None
     for name, values in sources:

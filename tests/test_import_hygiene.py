@@ -41,3 +41,22 @@ def test_starting_the_ui_does_not_import_the_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_first_frame_does_not_import_the_dialogs() -> None:
+    """Dialogs, F6's screen, search and titles are imported when first used, not before the first
+    paint (each module costs start-up time)."""
+    later = [
+        "studio.ui.dialogs",
+        "studio.ui.help",
+        "studio.ui.model_picker",
+        "studio.ui.onboarding",
+        "studio.ui.batches_screen",
+        "studio.ui.reopen",
+        "studio.core.search",
+        "studio.core.titles",
+        "studio.core.batch_store",
+    ]
+    code = f"import sys, studio.cli, studio.ui.app\nprint([m for m in {later!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -35,3 +35,31 @@ async def test_keys_typed_before_the_panes_are_filled_stay_in_order(
         assert prompt.text == "hi"
         await wait_for(pilot, lambda: "Next message" in flat(pane_text(app, "#sidebar")))
         await wait_for(pilot, lambda: "Draft · untitled ●" in pane_text(app, "#draft-pane"))
+
+
+async def test_dialogs_are_styled_when_first_shown(server: LoopbackServer, tmp_path: Path) -> None:
+    """The dialogs' stylesheet is read when the first of them opens (not at start): each still
+    shows as a bordered box of its width, in the middle of the screen."""
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "Next message" in flat(pane_text(app, "#sidebar")))
+        for key, box, width in (("f1", "#help", 70), ("f2", "#picker", 76)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda box=box: bool(app.screen.query(box)))  # type: ignore[misc]
+            await pilot.pause()
+            region = app.screen.query_one(box).region
+            assert (region.width, region.x) == (width, (SIZE[0] - width) // 2)
+            assert pane_text(app, box).startswith("╭")  # its rounded border
+            await pilot.press("escape")
+            await wait_for(pilot, lambda box=box: not app.screen.query(box))  # type: ignore[misc]
+
+
+async def test_the_key_dialog_at_start_is_styled(tmp_path: Path) -> None:
+    """Without a key, the first dialog opens right after the first frame: styled all the same."""
+    app = make_app(None, None, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.query("#onboarding")))
+        await pilot.pause()
+        region = app.screen.query_one("#onboarding").region
+        assert (region.width, region.x) == (80, (SIZE[0] - 80) // 2)
+        assert "API key" in flat(pane_text(app, "#onboarding"))

@@ -14,12 +14,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from studio.core.conversation import Conversation, repaired
 from studio.core.drafts import SavedDraft
 from studio.core.keeper import Keeper, SessionRef
-from studio.core.search import Hit, search
 from studio.core.store import (
     PartialStatus,
     SavedMessage,
@@ -28,6 +27,9 @@ from studio.core.store import (
     SessionSummary,
     Store,
 )
+
+if TYPE_CHECKING:
+    from studio.core.search import Hit
 
 READ_WAIT = 2.0  # seconds a read waits for earlier writes to land before reading anyway
 KEEP_EVERY = 1.0  # seconds between copies of a streaming reply's text
@@ -101,6 +103,8 @@ class History:
             return []
         if self.keeper is not None:
             self.keeper.flush(READ_WAIT)
+        from studio.core.search import search  # FTS queries: not on the start-up path
+
         return search(self.store, words, limit)
 
     def name(self, session: SessionRef, title: str) -> None:

@@ -43,18 +43,18 @@ from studio.core.events import (
 from studio.core.history import History, RoundCopy
 from studio.core.keeper import Keeper
 from studio.core.recovery import ReplacedVersions
-from studio.core.search import Hit
 from studio.core.session_settings import SessionSettings
 from studio.core.sizing import LARGE_REQUEST, NextRequest, SizeCheck, priced
 from studio.core.spending import Spending
 from studio.core.store import SavedSession, SessionSummary, Store
-from studio.core.titles import TitleMade, make_title
 from studio.core.tokens import ModelCalibrators, TokenizerUnavailable, estimate_request
 from studio.core.workspace import Workspace
 
 if TYPE_CHECKING:
     from studio.core.batches import BatchAccess
     from studio.core.engine import Engine
+    from studio.core.search import Hit
+    from studio.core.titles import TitleMade
 
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 
@@ -350,6 +350,8 @@ class Session:
 
     async def make_title(self) -> TitleMade | None:
         """After a turn: Haiku's title once the first reply is in, priced and kept (titles.py)."""
+        from studio.core.titles import make_title  # after a turn, never at start-up
+
         return await make_title(self.settings, self.engine, self.conversation, self.history, self.spending)
 
     def forget(self, conversation_id: int) -> bool:

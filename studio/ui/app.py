@@ -23,10 +23,9 @@ from studio.core.instances import Instances
 from studio.core.recovery import RecoveryStore
 from studio.core.session import Session
 from studio.core.visible import visible
+from studio.ui.asking import choose
 from studio.ui.bindings import APP_BINDINGS, PALETTE_COMMANDS, STUDIO_BINDINGS, key_label
 from studio.ui.chat import NoticeLevel
-from studio.ui.dialogs import Choice
-from studio.ui.help import HelpScreen
 from studio.ui.keymap import keymap_problems
 from studio.ui.main_screen import MainScreen
 from studio.ui.reply_view import settled_styles
@@ -166,6 +165,8 @@ class StudioApp(App[None]):
     # -- actions --------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from studio.ui.help import HelpScreen  # imported when first asked for
+
         self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
@@ -177,11 +178,10 @@ class StudioApp(App[None]):
         session = self.session
         draft = session.workspace.draft
         if draft.dirty and draft.text.strip():
-            answer = await self.push_screen_wait(
-                Choice(
-                    f"{draft.title} has unsaved changes. Save before quitting?",
-                    [("save", "Save"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
-                )
+            answer = await choose(
+                self,
+                f"{draft.title} has unsaved changes. Save before quitting?",
+                [("save", "Save"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
             )
             if answer == "cancel":
                 return
@@ -195,13 +195,12 @@ class StudioApp(App[None]):
                 self.recovery.clear(draft.name, drafts_root=session.workspace.store.root)
         session.keep_context()
         while not await asyncio.to_thread(session.flush, QUIT_WAIT):
-            answer = await self.push_screen_wait(
-                Choice(
-                    f"{session.unkept} change(s) to the conversation or its costs are not on disk yet "
-                    f"({session.keeping_problem or 'the database is busy'}). They are lost if you quit "
-                    "now.",
-                    [("wait", "Keep trying"), ("quit", "Quit anyway")],
-                )
+            answer = await choose(
+                self,
+                f"{session.unkept} change(s) to the conversation or its costs are not on disk yet "
+                f"({session.keeping_problem or 'the database is busy'}). They are lost if you quit "
+                "now.",
+                [("wait", "Keep trying"), ("quit", "Quit anyway")],
             )
             if answer != "wait":
                 break

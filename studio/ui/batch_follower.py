@@ -9,14 +9,16 @@ when a batch ends); with no job running, a cheap look at the store every 15 s.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 
-from studio.core.batch_store import BatchJob
-from studio.core.session import Session
+if TYPE_CHECKING:  # the store's batch tables are read after the first frame
+    from studio.core.batch_store import BatchJob
+    from studio.core.session import Session
 
 POLL_START, POLL_MAX, POLL_IDLE = 2.0, 60.0, 15.0
 

@@ -79,6 +79,8 @@ def job_row(job: BatchJob, count: int, usd: float, catalog: Catalog) -> tuple[st
 
 
 class BatchesScreen(ModalScreen[Accepted | None]):
+    CSS_PATH = "dialogs.tcss"  # beside this module; read when first shown
+
     class JobStarted(Message):
         """A job went out from here: whoever follows jobs should look soon, not at its idle pace."""
 
@@ -330,6 +332,8 @@ def _read_items(access: BatchAccess, job_id: int) -> list[BatchItem]:
 class NewBatch(ModalScreen[NewJob | None]):
     """Drafts to send, the instruction for each, and the model."""
 
+    CSS_PATH = "dialogs.tcss"  # beside this module; read when first shown
+
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="new_batch.cancel")]
 
     def __init__(self, drafts: list[DraftFile], catalog: Catalog) -> None:
@@ -371,6 +375,8 @@ class NewBatch(ModalScreen[NewJob | None]):
 
 class ResultDiff(ModalScreen[bool]):
     """A batch result against its draft, line by line; Accept takes it (one undo step)."""
+
+    CSS_PATH = "dialogs.tcss"  # beside this module; read when first shown
 
     BINDINGS = [Binding("escape", "dismiss(False)", "Leave", id="result_diff.leave")]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -23,14 +24,15 @@ from studio.core.events import (
     WaitKind,
 )
 from studio.core.ledger import LedgerEntry
-from studio.core.store import SavedSession
 from studio.ui.advice import ending_words, failure_words
 from studio.ui.bindings import key_label
 from studio.ui.chat import ChatView, Notice, NoticeLevel, ToolEntry, UserMessage
 from studio.ui.cost_words import reply_meta
 from studio.ui.prompt import PromptArea
-from studio.ui.reopen import last_reply_blocks, reopened_widgets
 from studio.ui.reply_view import AssistantMessage
+
+if TYPE_CHECKING:
+    from studio.core.store import SavedSession
 
 WAITING: dict[WaitKind, str] = {
     "rate_limit": "Rate limited",
@@ -146,6 +148,8 @@ class ChatPane(Vertical):
     ) -> None:
         """Replace the chat with a reopened conversation, or with a fresh one (None); `reveal`:
         the position of a stored message to scroll to (a search hit)."""
+        from studio.ui.reopen import last_reply_blocks, reopened_widgets  # not for the first frame
+
         await self.chat.clear()
         self._said = [[text] for text in last_reply_blocks(saved)] if saved is not None else []
         if saved is None:

@@ -7,14 +7,16 @@ opened goes up to the screen as a message; the screen routes it down to the pane
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.message import Message
 from textual.widget import Widget
 
-from studio.core.search import Hit
-from studio.core.session import Session
-from studio.core.store import SavedSession
-from studio.ui.dialogs import NEW_CONVERSATION, Conversations
+if TYPE_CHECKING:  # the dialog and the store's types: imported when F5 is first pressed
+    from studio.core.search import Hit
+    from studio.core.session import Session
+    from studio.core.store import SavedSession
 
 
 class ConversationPicker(Widget):
@@ -48,6 +50,9 @@ class ConversationPicker(Widget):
 
     @work(exclusive=True, group="conversations")
     async def pick(self) -> None:
+        from studio.core.search import Hit
+        from studio.ui.dialogs import NEW_CONVERSATION, Conversations
+
         session = self.session
         session.keep_context()
         choice = await self.app.push_screen_wait(

@@ -30,6 +30,8 @@ class Choice(ModalScreen[str]):
     """A question and a row of buttons; returns the chosen button's id ("cancel" on Escape).
     Questions quote draft names and error messages: shown, never obeyed."""
 
+    CSS_PATH = "dialogs.tcss"  # beside this module; read when first shown
+
     BINDINGS = [Binding("escape", "dismiss('cancel')", "Cancel", id="choice.cancel")]
 
     def __init__(self, question: str, choices: list[tuple[str, str]]) -> None:
@@ -55,6 +57,8 @@ class Choice(ModalScreen[str]):
 class AskName(ModalScreen[str | None]):
     """A file name for Save as; None on Escape."""
 
+    CSS_PATH = "dialogs.tcss"  # beside this module; read when first shown
+
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="ask_name.cancel")]
 
     def __init__(self, question: str, value: str = "") -> None:
@@ -79,6 +83,8 @@ class AskName(ModalScreen[str | None]):
 
 class OpenDraft(ModalScreen[str | None]):
     """The drafts folder, newest first; returns the chosen draft's name."""
+
+    CSS_PATH = "dialogs.tcss"  # beside this module; read when first shown
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="open.cancel")]
 
@@ -128,6 +134,8 @@ class Conversations(ModalScreen[str | Hit | None]):
     session id, a search Hit (a message to open the conversation at, or a draft), or None.
     Delete forgets the highlighted conversation, after asking (`delete` does it and says if it
     worked). `search` reads the store: it runs in a thread worker, after a pause in typing."""
+
+    CSS_PATH = "dialogs.tcss"  # beside this module; read when first shown
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel", id="conversations.cancel"),

@@ -24,9 +24,9 @@ from studio.core.drafts import DraftConflict, DraftError, count_words
 from studio.core.recovery import RecoveryStore
 from studio.core.tools import DraftChange
 from studio.core.workspace import Draft, Workspace
+from studio.ui.asking import agree, choose, name_draft, pick_draft
 from studio.ui.bindings import key_label
 from studio.ui.chat import NoticeLevel
-from studio.ui.dialogs import AskName, Choice, OpenDraft
 from studio.ui.editor import DraftEditor
 
 AUTOSAVE_SECONDS = 2.0
@@ -223,9 +223,7 @@ class DraftPane(Vertical):
         """Ctrl+S (or Save as): atomic save; asks before overwriting a file changed on disk."""
         name = self.draft.name
         if ask_name or name is None:
-            name = await self.app.push_screen_wait(
-                AskName("Save the draft as (in the drafts folder):", name or "")
-            )
+            name = await name_draft(self.app, "Save the draft as (in the drafts folder):", name or "")
             if name is None:
                 return False
         store, text = self.workspace.store, self.draft.text
@@ -260,18 +258,16 @@ class DraftPane(Vertical):
         return True
 
     async def _confirm(self, question: str, action: str) -> bool:
-        answer = await self.app.push_screen_wait(Choice(question, [("yes", action), ("cancel", "Cancel")]))
-        return answer == "yes"
+        return await agree(self.app, question, action)
 
     async def _may_leave(self, doing: str) -> bool:
         """Before replacing the open draft: save, discard or stay. Never drops text silently."""
         if not self.draft.dirty or not self.draft.text.strip():
             return True
-        answer = await self.app.push_screen_wait(
-            Choice(
-                f"{self.draft.title} has unsaved changes. Save them before {doing}?",
-                [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")],
-            )
+        answer = await choose(
+            self.app,
+            f"{self.draft.title} has unsaved changes. Save them before {doing}?",
+            [("save", "Save"), ("discard", "Discard"), ("cancel", "Cancel")],
         )
         if answer == "save":
             worker = self.save()
@@ -325,7 +321,7 @@ class DraftPane(Vertical):
     @work(exclusive=True, group="draft-command")
     async def open_draft(self) -> None:
         store = self.workspace.store
-        name = await self.app.push_screen_wait(OpenDraft(str(store.root), store.list()))
+        name = await pick_draft(self.app, str(store.root), store.list())
         if name is None or not await self._open_elsewhere_ok(name):
             return
         await self._open(name)
@@ -424,12 +420,11 @@ class DraftPane(Vertical):
         store = self.workspace.store
         for found in self.recovery.pending(drafts_root=store.root):
             when = datetime.fromtimestamp(found.saved_at).strftime("%Y-%m-%d %H:%M")
-            answer = await self.app.push_screen_wait(
-                Choice(
-                    f"Unsaved text of {found.name or 'an untitled draft'} from {when} "
-                    f"({count_words(found.text)} words) was kept when studio last stopped. Restore it?",
-                    [("restore", "Restore"), ("discard", "Discard")],
-                )
+            answer = await choose(
+                self.app,
+                f"Unsaved text of {found.name or 'an untitled draft'} from {when} "
+                f"({count_words(found.text)} words) was kept when studio last stopped. Restore it?",
+                [("restore", "Restore"), ("discard", "Discard")],
             )
             if answer == "restore":
                 on_disk, stamp = "", None

@@ -55,6 +55,7 @@ def keys_markdown(app: App[Any], screen: DOMNode) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "dialogs.tcss"  # beside this module; read when first shown
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="help.close"),
         Binding("f1", "dismiss", "Close", show=False, id="help.close_f1"),

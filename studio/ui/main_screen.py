@@ -32,6 +32,7 @@ from studio.core.session import Session, SessionBusy
 from studio.core.store import SavedSession
 from studio.core.visible import visible, without_controls
 from studio.credentials import mask_key, save_key
+from studio.ui.asking import agree
 from studio.ui.batch_follower import BatchFollower
 from studio.ui.bindings import SCREEN_BINDINGS, key_label
 from studio.ui.chat import NoticeLevel
@@ -39,13 +40,10 @@ from studio.ui.chat_pane import ChatPane
 from studio.ui.collecting import started
 from studio.ui.conversation_picker import ConversationPicker
 from studio.ui.copying import copy_as_written
-from studio.ui.dialogs import Choice
 from studio.ui.draft_pane import DraftPane
 from studio.ui.editor import DraftEditor
 from studio.ui.frame_clock import FramedScreen
-from studio.ui.model_picker import ModelPicker
 from studio.ui.next_request import NextRequestWatcher
-from studio.ui.onboarding import Onboarding
 from studio.ui.prompt import PromptArea
 from studio.ui.sidebar import Budget, CostSidebar
 from studio.ui.welcome import earlier_notice, welcome
@@ -213,12 +211,12 @@ class MainScreen(FramedScreen[None]):
             )
             return
         budget = session.budget()
-        if budget.level == "over" and not await self._agree(
-            f"{budget.message} Send this message anyway?", "Send anyway"
+        if budget.level == "over" and not await agree(
+            self.app, f"{budget.message} Send this message anyway?", "Send anyway"
         ):
             return
         size = await session.size_check(text)
-        if size.too_big and not await self._agree(size.question(session.model_name), "Send anyway"):
+        if size.too_big and not await agree(self.app, size.question(session.model_name), "Send anyway"):
             return
         await self.chat_pane.sent(text)
         try:
@@ -227,10 +225,6 @@ class MainScreen(FramedScreen[None]):
             return
         self.watcher.sent()
         self._run_turn(events)
-
-    async def _agree(self, question: str, action: str) -> bool:
-        answer = await self.app.push_screen_wait(Choice(question, [("yes", action), ("cancel", "Cancel")]))
-        return answer == "yes"
 
     @work(group="turn", exclusive=True, exit_on_error=False)
     async def _run_turn(self, events: AsyncGenerator[SessionEvent, None]) -> None:
@@ -314,6 +308,8 @@ class MainScreen(FramedScreen[None]):
         self._run_turn(self.session.retry())
 
     def action_pick_model(self) -> None:
+        from studio.ui.model_picker import ModelPicker  # dialogs: imported when first asked for
+
         def chosen(model_id: str | None) -> None:
             if model_id and model_id != self.session.model:
                 self.use_model(model_id)
@@ -426,6 +422,8 @@ class MainScreen(FramedScreen[None]):
     # -- the key --------------------------------------------------------------------------------
 
     def action_api_key(self) -> None:
+        from studio.ui.onboarding import Onboarding
+
         path = locations.config_env_file()
         session = self.session
 

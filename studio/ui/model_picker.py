@@ -30,6 +30,7 @@ def _label(number: int, model: ModelInfo, current: str, default: str) -> Text:
 
 
 class ModelPicker(ModalScreen[str | None]):
+    CSS_PATH = "dialogs.tcss"  # beside this module; read when first shown
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="picker.cancel")]
 
     def __init__(self, catalog: Catalog, current: str) -> None:

@@ -35,6 +35,8 @@ Without a key the editor still works; sending a message will tell you what is mi
 class Onboarding(ModalScreen[str | None]):
     """Returns the checked key, or None to go on without one."""
 
+    CSS_PATH = "dialogs.tcss"  # beside this module; read when first shown
+
     BINDINGS = [Binding("escape", "skip", "Continue without a key", id="onboarding.skip")]
 
     def __init__(self, config_env: str, check: KeyChecker, save: Callable[[str], None]) -> None:
