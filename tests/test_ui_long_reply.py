@@ -56,8 +56,9 @@ async def test_a_long_reply_shows_its_last_words_its_first_words_and_its_markdow
         await send(pilot, "The whole report, please.")
         await idle(pilot, app)
         await wait_for(pilot, lambda: "Signed at the end, Marlowe." in chat_text(app))
+        # the last heading, rendered, once the room kept below streaming text is gone
+        await wait_for(pilot, lambda: "Survey 59" in chat_text(app))
         shown = chat_text(app)
-        assert "Survey 59" in shown  # the last heading, rendered: no "##" left
         assert "## Survey" not in shown and "```" not in shown and "**" not in shown
         assert "def sounding_59(depth_m: float, tide_m: float) -> float:" in shown
         reply = app.query_one(AssistantMessage)

@@ -80,15 +80,21 @@ class ReplyText(Widget):
 
     def settle(self) -> None:
         """The text is complete: show all of it now, as settled text. Its end is often on screen
-        already: then those lines are kept as they are, not rendered again."""
+        already: then those lines are kept as they are, not rendered again. The room below goes
+        after that frame, so the frame that shows the end needs no layout pass."""
         if not self._take_pending() and not self._tail_stale and self._width and self._tail.strip():
             if stretch := self._add_stretch(self._tail):
                 stretch.lines, stretch.height = self._tail_lines, len(self._tail_lines)
             self._tail, self._tail_lines = "", []
         else:
             self._settle_tail()
-        self._streaming = False
         self._show()
+        self.call_after_refresh(self._end_room)
+
+    def _end_room(self) -> None:
+        self._streaming = False
+        if self._height() != self._laid_out:
+            self.refresh(layout=True)
 
     def _update(self) -> None:
         """Apply what came in. The next update waits for this one's frame, and then for at least

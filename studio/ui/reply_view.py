@@ -6,6 +6,7 @@ import asyncio
 import math
 import time
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -111,7 +112,13 @@ class AssistantMessage(Vertical):
         if self._countdown is not None:
             self._countdown.stop()
             self._countdown = None
-        self._meta.update(text)
+        self._show_meta(text)
+
+    def _show_meta(self, text: str) -> None:
+        """The status line; a layout pass of the whole screen only if its height may change."""
+        meta = self._meta
+        one_line = meta.size.height == 1 and cell_len(text) <= meta.content_size.width
+        meta.update(text, layout=not one_line)
 
     def count_down(self, words: str, seconds: float, after: str) -> None:
         """A live wait in the status line ("… {} s …" with the seconds left), then `after`."""
@@ -122,7 +129,7 @@ class AssistantMessage(Vertical):
             if left <= 0:
                 self.set_meta(after)
             else:
-                self._meta.update(words.format(left))
+                self._show_meta(words.format(left))
 
         self.set_meta(words.format(math.ceil(seconds)))
         self._countdown = self.set_interval(0.25, tick)
