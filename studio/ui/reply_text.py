@@ -80,21 +80,16 @@ class ReplyText(Widget):
 
     def settle(self) -> None:
         """The text is complete: show all of it now, as settled text. Its end is often on screen
-        already: then those lines are kept as they are, not rendered again. The room below goes
-        after that frame, so the frame that shows the end needs no layout pass."""
+        already: then those lines are kept as they are, not rendered again."""
+        tail_start = self._tail_start()
         if not self._take_pending() and not self._tail_stale and self._width and self._tail.strip():
             if stretch := self._add_stretch(self._tail):
                 stretch.lines, stretch.height = self._tail_lines, len(self._tail_lines)
             self._tail, self._tail_lines = "", []
         else:
             self._settle_tail()
-        self._show()
-        self.call_after_refresh(self._end_room)
-
-    def _end_room(self) -> None:
         self._streaming = False
-        if self._height() != self._laid_out:
-            self.refresh(layout=True)
+        self._show(tail_start)
 
     def _update(self) -> None:
         """Apply what came in. The next update waits for this one's frame, and then for at least
@@ -103,9 +98,10 @@ class ReplyText(Widget):
         70 KB reply sent fast: 28 frames -> 20, and on screen 15% sooner than with once again)."""
         started = time.monotonic()
         if self._take_pending():
+            tail_start = self._tail_start()
             if len(self._tail) >= SETTLE_CHARS:
                 self._settle_finished_blocks()
-            self._show()
+            self._show(tail_start)
         self.call_after_refresh(self._updated, started)
 
     def _updated(self, started: float) -> None:
@@ -151,19 +147,23 @@ class ReplyText(Widget):
 
     # -- lines out ----------------------------------------------------------------------------
 
-    def _show(self) -> None:
-        """Render the tail (if the width is known) and repaint; lay out again only if the height
-        changes. While streaming, the height grows a few lines at a time (ROOM_SHARE): a layout pass
-        (the whole screen) comes every few lines, and in between only these lines are drawn again."""
-        settled = self._lines_now() - len(self._tail_lines)
+    def _show(self, tail_start: int) -> None:
+        """Render the tail (if the width is known) and repaint from `tail_start`, the line the tail
+        started on before this change (stretches settled out of it since show the same text);
+        lay out again only if the height changes. While streaming, the height grows a few lines at
+        a time (ROOM_SHARE): a layout pass (the whole screen) comes every few lines, and in between
+        only these lines are drawn again."""
         self._render_tail()
-        if self._width:
-            self._draw_bottom()
+        moved = self._draw_bottom() if self._width else False
         if not self._width or self._height() != self._laid_out:
             self.refresh(layout=True)
+        elif moved:  # a stretch drawn took other than its estimated height: lines moved
+            self.refresh()
         else:  # only the lines from where the tail was on: the settled ones above keep their cache
-            changed = min(settled, self._lines_now() - len(self._tail_lines))
-            self.refresh(Region(0, changed, self._width, max(1, self._laid_out - changed)))
+            self.refresh(Region(0, tail_start, self._width, max(1, self._laid_out - tail_start)))
+
+    def _tail_start(self) -> int:
+        return self._lines_now() - len(self._tail_lines)
 
     def _lines_now(self) -> int:
         starts = self._line_starts()
@@ -194,16 +194,17 @@ class ReplyText(Widget):
         self._render_tail()
         self._draw_bottom()
 
-    def _draw_bottom(self) -> None:
+    def _draw_bottom(self) -> bool:
         """Draw the last screenful of stretches now: the chat shows a reply's end first, and a
-        short reply is then exact at once, with no second layout pass."""
-        shown, screen = len(self._tail_lines), self.app.size.height
+        short reply is then exact at once, with no second layout pass. True if lines moved."""
+        shown, screen, moved = len(self._tail_lines), self.app.size.height, False
         for stretch in reversed(self._stretches):
             if shown >= screen:
                 break
             if stretch.lines is None and stretch.draw(self, self._width):
-                self._starts = []
+                self._starts, moved = [], True
             shown += stretch.height
+        return moved
 
     def _render_tail(self) -> None:
         if not self._width or not self._tail_stale:
