@@ -1,13 +1,15 @@
-"""Shared fixtures: the loopback Messages API server (it records what it is sent, see fakeapi)."""
+"""Shared fixtures: the loopback Messages API server (it records what it is sent, see fakeapi), and
+the installed `studio` started in pseudo-terminals (see terminal)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fakeapi import RecordingServer
+from terminal import Studios, Terminal
 
 # Real captured streams, copied into the repository (see their README and LICENSE): the suite
 # reads nothing outside the repository.
@@ -41,3 +43,17 @@ def fixture_names() -> list[str]:
 
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture
+def studios(tmp_path: Path) -> Iterator[Studios]:
+    """Starts `studio` in ptys with cwd and every home directory inside tmp_path; closes them."""
+    started = Studios(tmp_path)
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def terminal(studios: Studios) -> Callable[..., Terminal]:
+    """Start one `studio` in a pty (as `studios.start`)."""
+    return studios.start

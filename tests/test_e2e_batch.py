@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,6 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
 ]
-
-
-@pytest.fixture
-def studios(tmp_path: Path) -> Iterator[Studios]:
-    started = Studios(tmp_path)
-    yield started
-    started.close()
 
 
 def inputs(tmp_path: Path, texts: list[str]) -> list[str]:

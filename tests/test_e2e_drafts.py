@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import sys
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -34,14 +33,6 @@ pytestmark = [
 
 CTRL_O, CTRL_S = "\x0f", "\x13"
 RECOVERY_TIMEOUT = 10.0  # the recovery copy is written every 2 s; a loaded machine may be late
-
-
-@pytest.fixture
-def studios(tmp_path: Path) -> Iterator[Studios]:
-    """Starts `studio` in ptys with cwd and every home directory inside tmp_path."""
-    running = Studios(tmp_path)
-    yield running
-    running.close()
 
 
 def test_a_claude_s_draft_fills_the_editor_live_then_lands_on_disk(

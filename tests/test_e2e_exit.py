@@ -9,7 +9,6 @@ from __future__ import annotations
 import signal
 import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,13 +36,6 @@ def broken_help(self):
 
 studio.ui.app.StudioApp.action_help = broken_help
 """
-
-
-@pytest.fixture
-def studios(tmp_path: Path) -> Iterator[Studios]:
-    started = Studios(tmp_path)
-    yield started
-    started.close()
 
 
 def test_a_crash_exits_non_zero_with_a_private_masked_report(tmp_path: Path, server: LoopbackServer) -> None:

@@ -10,13 +10,13 @@ sequence (it leaves the alternate screen when it quits) is never mistaken for th
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
 from fakeapi import HttpError
-from terminal import ENTER, START_TIMEOUT, STEP_TIMEOUT, Studios, Terminal, wait_for_main_screen
+from terminal import ENTER, START_TIMEOUT, STEP_TIMEOUT, Terminal, wait_for_main_screen
 
 from studio.loopback import LoopbackServer, TextReply, ToolUseReply
 
@@ -42,13 +42,6 @@ FORBIDDEN = {
     "C1 CSI": "\x9b".encode(),
     "right-to-left override": "\u202e".encode(),
 }
-
-
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
-    studios = Studios(tmp_path)
-    yield studios.start
-    studios.close()
 
 
 def assert_not_obeyed(written: bytes, where: str) -> None:

@@ -11,7 +11,7 @@ import json
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,6 @@ from terminal import (
     START_TIMEOUT,
     STEP_TIMEOUT,
     TAB,
-    Studios,
     Terminal,
     wait_for_main_screen,
 )
@@ -36,14 +35,6 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
 ]
-
-
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
-    """Start `studio` in a pty with cwd and every home directory inside tmp_path."""
-    studios = Studios(tmp_path)
-    yield studios.start
-    studios.close()
 
 
 def _body_text(request_json: object) -> str:

@@ -8,13 +8,12 @@ once must find every key where it went: in the message box (and sent), or in the
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from conftest import TEST_KEY
 from fakeapi import RecordingServer
-from terminal import ENTER, START_TIMEOUT, STEP_TIMEOUT, TAB, Studios, Terminal
+from terminal import ENTER, START_TIMEOUT, STEP_TIMEOUT, TAB, Terminal
 
 from studio.loopback import TextReply
 
@@ -22,13 +21,6 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
 ]
-
-
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
-    studios = Studios(tmp_path)
-    yield studios.start
-    studios.close()
 
 
 def first_paint(term: Terminal) -> None:

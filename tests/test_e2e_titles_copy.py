@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import base64
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
@@ -27,13 +25,6 @@ F5 = "\x1b[15~"
 F9 = "\x1b[20~"
 F12 = "\x1b[24~"
 REPLY = "# Rain\n\nGrey rain on the tiles, a line long enough to wrap in the chat pane of this terminal.\n"
-
-
-@pytest.fixture
-def studios(tmp_path: Path) -> Iterator[Studios]:
-    started = Studios(tmp_path)
-    yield started
-    started.close()
 
 
 def osc52(text: str) -> bytes:

@@ -13,7 +13,6 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -85,13 +84,6 @@ def read_as_a_screen_reader(output: bytes) -> list[str]:
     for line in lines[:-1]:
         assert line.split(":")[0] in LABELS, f"an unlabelled line: {line!r}"
     return lines[:-1]
-
-
-@pytest.fixture
-def studios(tmp_path: Path) -> Iterator[Studios]:
-    started = Studios(tmp_path)
-    yield started
-    started.close()
 
 
 def start(studios: Studios, server: RecordingServer, *args: str) -> LineTerm:
