@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from studio.core.conversation import Conversation, repaired
 from studio.core.drafts import SavedDraft
+from studio.core.growing import GrowingText
 from studio.core.keeper import Keeper, SessionRef
 from studio.core.store import (
     PartialStatus,
@@ -219,24 +220,22 @@ class RoundCopy:
         self.reply = reply
         self.key: str | None = None
         self.position = 0
-        self._parts: list[str] = []  # joined when kept: `self.text += …` copied it all each time
+        self._text = GrowingText()
         self._kept_at = 0.0
 
     def start(self, position: int) -> None:
         """A new round starts at `position`: the previous one finished."""
         if self.key is not None:
             self.history.drop_partial(self.key)
-        self.key, self.position, self._parts = uuid.uuid4().hex, position, []
+        self.key, self.position, self._text = uuid.uuid4().hex, position, GrowingText()
         self._kept_at = time.monotonic()
 
     @property
     def text(self) -> str:
-        if len(self._parts) > 1:
-            self._parts[:] = ["".join(self._parts)]
-        return self._parts[0] if self._parts else ""
+        return self._text.text
 
     def add(self, text: str) -> None:
-        self._parts.append(text)
+        self._text.append(text)
         if time.monotonic() - self._kept_at >= KEEP_EVERY:
             self._keep("streaming", self.text)
 

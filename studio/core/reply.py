@@ -13,6 +13,7 @@ from typing import Any
 from jiter import from_json
 
 from studio.core.events import ApiStopReason, Event, TextDelta, ToolInputDelta
+from studio.core.growing import GrowingText
 from studio.core.usage import TokenUsage
 
 
@@ -20,9 +21,8 @@ from studio.core.usage import TokenUsage
 class ToolUse:
     id: str
     name: str
-    json_parts: list[str] = field(default_factory=list)  # joined only when read: += on a str
-    json_length: int = 0  # attribute copies it whole each time (0.5 s over a 900 KB save_draft)
-    parsed_length: int = 0  # json_length at the last partial parse
+    json: GrowingText = field(default_factory=GrowingText)  # the input's JSON as streamed so far
+    parsed_length: int = 0  # json.length at the last partial parse
     finished: bool = False
     input: dict[str, Any] | None = None
     error: str | None = None
@@ -30,9 +30,7 @@ class ToolUse:
     @property
     def json_text(self) -> str:
         """The input's JSON as streamed so far."""
-        if len(self.json_parts) > 1:
-            self.json_parts[:] = ["".join(self.json_parts)]
-        return self.json_parts[0] if self.json_parts else ""
+        return self.json.text
 
     def finish(self) -> None:
         """Parse the whole input once the block ends; broken JSON is recorded, never executed."""
@@ -49,22 +47,10 @@ class ToolUse:
 
 
 @dataclass
-class TextBlock:
-    parts: list[str] = field(default_factory=list)  # joined only when read: `+=` on a dict value
-    # or attribute copies the whole text each time (quadratic: seconds over a 2 MB reply)
-
-    @property
-    def text(self) -> str:
-        if len(self.parts) > 1:
-            self.parts[:] = ["".join(self.parts)]
-        return self.parts[0] if self.parts else ""
-
-
-@dataclass
 class ReplyBuilder:
     """Feed raw events in order; read the reply's blocks, usage and stop reason at the end."""
 
-    blocks: list[TextBlock | ToolUse | dict[str, Any]] = field(default_factory=list)  # dict: ignored
+    blocks: list[GrowingText | ToolUse | dict[str, Any]] = field(default_factory=list)  # dict: ignored
     usage: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
     stop_reason: ApiStopReason | None = None
@@ -80,7 +66,7 @@ class ReplyBuilder:
             if block.type == "tool_use":
                 self.blocks.append(ToolUse(block.id, block.name))
             elif block.type == "text":
-                self.blocks.append(TextBlock([block.text] if block.text else []))
+                self.blocks.append(GrowingText(block.text or ""))
             else:
                 self.blocks.append({"type": block.type, "ignored": True})
         elif kind == "content_block_delta":
@@ -96,22 +82,21 @@ class ReplyBuilder:
             self._merge_usage(event.usage)
         return []
 
-    def _block(self, index: int) -> TextBlock | ToolUse | dict[str, Any] | None:
+    def _block(self, index: int) -> GrowingText | ToolUse | dict[str, Any] | None:
         return self.blocks[index] if 0 <= index < len(self.blocks) else None
 
     def _delta(self, index: int, delta: Any) -> list[Event]:
         block = self._block(index)
-        if delta.type == "text_delta" and isinstance(block, TextBlock):
-            block.parts.append(delta.text)
+        if delta.type == "text_delta" and isinstance(block, GrowingText):
+            block.append(delta.text)
             return [TextDelta(delta.text)] if delta.text else []
         if delta.type == "input_json_delta" and isinstance(block, ToolUse):
-            block.json_parts.append(delta.partial_json)
-            block.json_length += len(delta.partial_json)
+            block.json.append(delta.partial_json)
             # Re-parsing the whole input on every fragment is quadratic (0.6 s for a 200 KB
             # draft): parse again only once it has grown by a twentieth since the last parse.
-            if block.json_length - block.parsed_length <= block.parsed_length // 20:
+            if block.json.length - block.parsed_length <= block.parsed_length // 20:
                 return []
-            block.parsed_length = block.json_length
+            block.parsed_length = block.json.length
             try:
                 partial = from_json(block.json_text.encode(), partial_mode="trailing-strings")
             except ValueError:
@@ -136,11 +121,13 @@ class ReplyBuilder:
 
     @property
     def text(self) -> str:
-        return "".join(b.text for b in self.blocks if isinstance(b, TextBlock))
+        return "".join(b.text for b in self.blocks if isinstance(b, GrowingText))
 
     def text_blocks(self) -> list[dict[str, Any]]:
         """Non-empty text so far: what a stopped reply leaves in the history."""
-        return [{"type": "text", "text": b.text} for b in self.blocks if isinstance(b, TextBlock) and b.text]
+        return [
+            {"type": "text", "text": b.text} for b in self.blocks if isinstance(b, GrowingText) and b.text
+        ]
 
     def content_blocks(self) -> list[dict[str, Any]]:
         """The assistant message to keep: text and tool calls (broken inputs sent back as {})."""
@@ -150,7 +137,7 @@ class ReplyBuilder:
                 content.append(
                     {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input or {}}
                 )
-            elif isinstance(block, TextBlock) and block.text:
+            elif isinstance(block, GrowingText) and block.text:
                 content.append({"type": "text", "text": block.text})
         return content
 

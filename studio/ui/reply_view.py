@@ -15,6 +15,7 @@ from textual.layout import DockArrangeResult
 from textual.timer import Timer
 from textual.widgets import Collapsible, Static
 
+from studio.core.growing import GrowingText
 from studio.core.visible import visible
 from studio.ui.coarse_map import with_coarse_map
 from studio.ui.reply_text import ReplyText
@@ -60,8 +61,7 @@ class AssistantMessage(Vertical):
         super().__init__()
         self._parts = parts or []
         self.model_name = model_name
-        self._fragments: list[str] = []  # the text as it came (joined on demand: a 2 MB reply
-        self._joined = ""  # is 50,000 fragments, and `text += fragment` would copy it each time)
+        self._text = GrowingText()  # as it came
         self._body: ReplyText | None = None
         self._meta = Static("", classes="meta", markup=False)
         self._countdown: Timer | None = None
@@ -78,17 +78,14 @@ class AssistantMessage(Vertical):
     @property
     def text(self) -> str:
         """The reply's text so far, every stretch, as shown (control characters made visible)."""
-        if self._fragments:
-            self._joined += "".join(self._fragments)
-            self._fragments.clear()
-        return self._joined
+        return self._text.text
 
     async def append(self, fragment: str) -> None:
         """Stream text in: buffered, and shown at the text widget's next update (a frame or so).
         A fast stream arrives faster than the loop turns (the SDK reads what is buffered without
         waiting), so once a frame this lets the updates, the screen and the writer's keys in."""
         fragment = visible(fragment)
-        self._fragments.append(fragment)
+        self._text.append(fragment)
         if self._body is None:
             self._body = ReplyText()
             await self.mount(self._body, before=self._meta)
