@@ -9,9 +9,9 @@ from pathlib import Path
 from conftest import TEST_KEY
 from fakeapi import RecordingServer
 from textual.app import App, ComposeResult
-from ui_helpers import chat_text, idle, make_app, send, wait_for
+from ui_helpers import chat_text, idle, make_app, pane_text, send, wait_for
 
-from studio.loopback import TextReply
+from studio.loopback import TextReply, ToolUseReply
 from studio.ui.chat import ChatView
 from studio.ui.reply_text import ReplyText
 from studio.ui.reply_view import AssistantMessage
@@ -115,6 +115,31 @@ async def test_the_chat_follows_a_streaming_reply_down(server: RecordingServer, 
         assert seen == sorted(seen)
         await idle(pilot, app)
         await wait_for(pilot, lambda: "Line 299 of the log" in chat_text(app))
+
+
+async def test_the_words_before_a_tool_call_leave_no_gap_while_the_call_streams(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    """The room kept below streaming text goes once a tool call starts: no blank stretch sits
+    between Claude's words and "writing …" while save_draft streams in."""
+    content = "A line of the draft.\n" * 400
+    server.queue(
+        ToolUseReply(
+            "save_draft", {"filename": "gap.md", "content": content}, text="Saving it now.", chunk_delay=0.002
+        ),
+        TextReply("Saved."),
+    )
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "Save a draft.")
+        editor = app.main_screen.draft_pane.editor
+        await wait_for(pilot, lambda: "A line of the draft." in editor.text and app.session.running)
+        await pilot.pause()
+        rows = [row.strip(" │") for row in pane_text(app, "#chat").splitlines()]
+        said = next(n for n, row in enumerate(rows) if "Saving it now." in row)
+        status = next(n for n, row in enumerate(rows) if "writing …" in row)
+        assert status - said <= 2, "\n".join(rows[said : status + 1])
+        await idle(pilot, app)
 
 
 def _line_numbers(shown: str) -> list[str]:

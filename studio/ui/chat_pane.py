@@ -16,6 +16,7 @@ from studio.core.events import (
     SessionEvent,
     TextDelta,
     ToolFinished,
+    ToolInputDelta,
     TurnDone,
     TurnEnded,
     TurnFailed,
@@ -102,6 +103,8 @@ class ChatPane(Vertical):
                 self._said = self._saying
                 self._saying[-1].append(text)
                 await reply.append(text)
+            case ToolInputDelta():  # the text before a tool call is complete: settled now, not
+                await reply.finish()  # left with room to grow while the call streams in
             case ToolFinished(name=name, input=args, result=result, is_error=is_error, change=change):
                 self._saying.append([])
                 await reply.add_part(ToolEntry(name, args, result, is_error, change))
