@@ -125,7 +125,7 @@ async def test_the_words_before_a_tool_call_leave_no_gap_while_the_call_streams(
     content = "A line of the draft.\n" * 400
     server.queue(
         ToolUseReply(
-            "save_draft", {"filename": "gap.md", "content": content}, text="Saving it now.", chunk_delay=0.002
+            "save_draft", {"filename": "gap.md", "content": content}, text="Saving it now.", chunk_delay=0.01
         ),
         TextReply("Saved."),
     )
