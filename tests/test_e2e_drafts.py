@@ -193,8 +193,12 @@ def test_d_two_studios_on_one_draft_each_keep_their_own_unsaved_text(
     third = studios.start(key=TEST_KEY, base_url=server.base_url)
     third.expect_text("Unsaved text of shared.md", START_TIMEOUT)
     third.send(ENTER)  # Restore
-    third.wait_until(
-        lambda: "Restore it?" not in third.text() and theirs in third.box_text("─ Draft"),
+    third.wait_until(  # and the "Restored." notice gone: it is drawn over the draft's box
+        lambda: (
+            "Restore it?" not in third.text()
+            and theirs in third.box_text("─ Draft")
+            and "Restored." not in third.text()
+        ),
         STEP_TIMEOUT,
         "the killed studio's words in the editor",
     )
