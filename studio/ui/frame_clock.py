@@ -7,6 +7,10 @@ a reply streams its updates keep the timer in that state, and a key typed in the
 27-33 ms to show (measured: benchmarks/key_echo.py), twice the frame it should take. Frames
 still come at most 60 times a second: twice that made a fast 2 MB reply slower (more frames, less
 of the loop for the stream) for no clear gain in typing.
+
+A typed key is the exception: the box it lands in calls `hurry`, and the frame showing it is painted
+at once, whatever the spacing (keys come a few times a second: few frames more). Without it, a key
+handled 2 ms after a streaming frame waited the other 15 for the next one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ import asyncio
 from typing import Any, TypeVar
 
 from textual.screen import UPDATE_PERIOD, Screen
+from textual.widget import Widget
+
+from studio.ui.cropped_compositor import CroppedCompositor
 
 ResultType = TypeVar("ResultType")
 SPACING = UPDATE_PERIOD  # seconds between frames at the least
@@ -27,12 +34,22 @@ class FrameClock:
         self._screen = screen
         self._due: asyncio.TimerHandle | None = None
         self._last = float("-inf")  # when the last frame was painted (the loop's clock)
+        self._hurried = False  # a key was handled: its frame is painted at once
 
     def resume(self) -> None:
         """Something changed: paint now, or SPACING after the last frame."""
         if self._due is None:
             loop = asyncio.get_running_loop()
-            self._due = loop.call_later(max(0.0, self._last + SPACING - loop.time()), self._tick)
+            wait = 0.0 if self._hurried else max(0.0, self._last + SPACING - loop.time())
+            self._due = loop.call_later(wait, self._tick)
+
+    def hurry(self) -> None:
+        """A key was handled: the frame that shows it does not wait for the spacing."""
+        self._hurried = True
+        if self._due is not None:
+            self._due.cancel()
+            self._due = None
+            self.resume()
 
     def pause(self) -> None:
         if self._due is not None:
@@ -40,7 +57,7 @@ class FrameClock:
             self._due = None
 
     def _tick(self) -> None:
-        self._due = None
+        self._due, self._hurried = None, False
         self._last = asyncio.get_running_loop().time()
         try:
             self._screen._on_timer_update()
@@ -49,7 +66,12 @@ class FrameClock:
 
 
 class FramedScreen(Screen[ResultType]):
-    """A screen painted by a FrameClock instead of Textual's update timer."""
+    """A screen painted by a FrameClock instead of Textual's update timer, each partial update
+    rendering only the widgets it touches (cropped_compositor.py)."""
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name, id, classes)
+        self._compositor = CroppedCompositor()
 
     @property
     def _update_timer(self) -> FrameClock:  # type: ignore[override]
@@ -60,3 +82,10 @@ class FramedScreen(Screen[ResultType]):
 
     def on_unmount(self) -> None:  # Textual calls each class's handler: subclasses need not
         self._update_timer.pause()
+
+
+def show_key_now(widget: Widget) -> None:
+    """`widget` has just handled a typed key: on a FramedScreen its frame is painted at once."""
+    screen = widget.screen
+    if isinstance(screen, FramedScreen):
+        screen._update_timer.hurry()

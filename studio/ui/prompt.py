@@ -6,6 +6,8 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
+from studio.ui.frame_clock import show_key_now
+
 
 class PromptArea(TextArea):
     class Submitted(Message):
@@ -25,5 +27,7 @@ class PromptArea(TextArea):
             event.stop()
             event.prevent_default()
             self.insert("\n")
+            show_key_now(self)
             return
         await super()._on_key(event)
+        show_key_now(self)

@@ -14,7 +14,11 @@ and again) and a sixth to mounting those widgets: the screen, not the stream, se
 - a stretch is rendered when it is first on screen (the compositor asks `render_line` only for the
   lines it shows), so text that scrolls by in a fast stream costs nothing until the writer scrolls
   back to it; until then its height is an estimate, corrected when drawn. A new width or theme only
-  drops the kept lines.
+  drops the kept lines;
+- only the KEPT_STRETCHES stretches shown last keep their lines (the others are drawn again if the
+  writer scrolls back to them, at the height they had): a 120 KB reply kept 5,300 Strips, each with
+  seven small caches, and every full garbage collection walked them while the next reply streamed
+  (40-90 ms each, a key typed then waited that long).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ SETTLE_CHARS = 600  # characters of live tail before its finished blocks settle,
 ROOM_SHARE = 3  # room added below streaming text when it fills what it had: a 3rd of the screen
 BUSY_SHARE = 3  # the next update starts no sooner than this many times an update and its frame
 SLOWEST = 0.25  # seconds between updates at the least: a fast stream still shows it moving
+KEPT_SCREENS = 3  # screens of lines kept drawn, in the stretches shown last
 
 
 class ReplyText(Widget):
@@ -52,6 +57,7 @@ class ReplyText(Widget):
         self._pending: list[str] = []
         self._stretches: list[Stretch] = []
         self._starts: list[int] = []  # the first line of each stretch (empty: to be worked out)
+        self._kept: dict[int, Stretch] = {}  # stretches with lines, by id, the least recently shown first
         self._tail = ""  # the live text, from the start of a top-level block
         self._tail_lines: list[Strip] = []
         self._tail_stale = False
@@ -85,6 +91,7 @@ class ReplyText(Widget):
         if not self._take_pending() and not self._tail_stale and self._width and self._tail.strip():
             if stretch := self._add_stretch(self._tail):
                 stretch.lines, stretch.height = self._tail_lines, len(self._tail_lines)
+                self._keep(stretch)
             self._tail, self._tail_lines = "", []
         else:
             self._settle_tail()
@@ -187,6 +194,7 @@ class ReplyText(Widget):
         if width == self._width or not width:
             return
         self._width = width
+        self._kept.clear()
         for stretch in self._stretches:
             stretch.estimate(width)
         self._starts = []
@@ -203,6 +211,7 @@ class ReplyText(Widget):
                 break
             if stretch.lines is None and stretch.draw(self, self._width):
                 self._starts, moved = [], True
+            self._keep(stretch)
             shown += stretch.height
         return moved
 
@@ -251,19 +260,37 @@ class ReplyText(Widget):
         if stretch.lines is None and stretch.draw(self, self._width):
             self._starts = []  # the estimate was off: lay out again with the real height
             self.call_later(self.refresh, layout=True)
-        assert stretch.lines is not None
+        lines = stretch.lines
+        assert lines is not None
+        self._keep(stretch)
         index = y - starts[n]
-        return stretch.lines[index] if index < len(stretch.lines) else Strip([])
+        return lines[index] if index < len(lines) else Strip([])
+
+    def _keep(self, stretch: Stretch) -> None:
+        """`stretch` was shown: it keeps its lines. Those shown longest ago past KEPT_SCREENS drop
+        theirs (their heights stay: drawn again, they take the same)."""
+        kept, key = self._kept, id(stretch)
+        if kept.pop(key, None) is not None:  # shown again: the newest
+            kept[key] = stretch
+            return
+        kept[key] = stretch
+        lines, budget = sum(s.height for s in kept.values()), KEPT_SCREENS * self.app.size.height
+        while len(kept) > 1 and lines > budget:
+            oldest = kept.pop(next(iter(kept)))
+            oldest.lines, lines = None, lines - oldest.height
 
     def all_lines(self) -> list[Strip]:
         """Every line, each stretch drawn (for copying a selection, and for tests)."""
         self._at_width(self.size.width)
         lines: list[Strip] = []
         for stretch in self._stretches:
-            if stretch.lines is None:
-                stretch.draw(self, self._width)
+            if stretch.lines is not None:
+                lines += stretch.lines
+                continue
+            if stretch.draw(self, self._width):
                 self._starts = []
             lines += stretch.lines or []
+            stretch.lines = None  # not kept: a selection is copied once
         return lines + self._tail_lines
 
     # -- selecting ----------------------------------------------------------------------------
