@@ -5,15 +5,18 @@ how the text was cut into deltas."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pyte
 from conftest import TEST_KEY
 from fakeapi import RecordingServer
+from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual.app import App, ComposeResult
-from ui_helpers import chat_text, idle, make_app, pane_text, send, wait_for
+from ui_helpers import chat_text, idle, make_app, pane_text, screen_text, send, wait_for
 
 from studio.loopback import TextReply, ToolUseReply
 from studio.ui.chat import ChatView
-from studio.ui.reply_text import ReplyText
+from studio.ui.reply_text import KEPT_SCREENS, ReplyText
 from studio.ui.reply_view import AssistantMessage
 
 SIZE = (120, 36)
@@ -194,3 +197,69 @@ async def test_selected_reply_text_copies_as_shown() -> None:
         app.screen.selections = {widget: Selection(None, None)}
         everything = " ".join((app.screen.get_selected_text() or "").split())
         assert everything == "Tide tables The spring tide comes at dawn."
+
+
+async def test_what_reaches_the_terminal_is_the_screen(server: RecordingServer, tmp_path: Path) -> None:
+    """Every frame a streaming reply sends (partial updates confined to the chat, the compositor
+    rendering only the widgets they touch: cropped_compositor.py), replayed on a terminal emulator
+    as a real terminal would: what each one paints is what the whole screen shows there then."""
+    lines = [f"Entry {n}: the tide came in at {n % 12} o'clock." for n in range(120)]
+    server.queue(TextReply("\n\n".join(lines), chunk_size=30, chunk_delay=0.002))
+    app = make_app(server, TEST_KEY, tmp_path)
+    terminal = pyte.Screen(*SIZE)
+    feed = pyte.Stream(terminal).feed
+    wrong: list[tuple[int, str, str]] = []  # (row, painted, the screen's) where they differ
+    partial, whole = 0, 0
+
+    async with app.run_test(size=SIZE) as pilot:
+        display = app._display
+
+        def replay(screen: Any, renderable: Any) -> None:
+            nonlocal partial, whole
+            display(screen, renderable)
+            if isinstance(renderable, LayoutUpdate):
+                whole += 1
+            if not whole:  # the terminal starts from a whole frame
+                return
+            if isinstance(renderable, CompositorUpdate):
+                feed(renderable.render_segments(app.console))
+            if isinstance(renderable, ChopsUpdate):
+                partial += 1
+                shown = screen_text(app).split("\n")
+                for y, x1, x2 in renderable.spans:
+                    if terminal.display[y][x1:x2] != shown[y][x1:x2]:
+                        wrong.append((y, terminal.display[y][x1:x2], shown[y][x1:x2]))
+
+        app._display = replay  # type: ignore[method-assign]
+        app.screen.refresh()  # a whole frame
+        await wait_for(pilot, lambda: whole > 0)
+        await send(pilot, "The tide log, please.")
+        await idle(pilot, app)
+        await wait_for(pilot, lambda: "Entry 119: the tide came in at 11 o'clock." in chat_text(app))
+        await pilot.pause(0.2)
+    assert partial > 10  # the reply came in partial updates, not whole frames
+    assert wrong == []
+
+
+async def test_a_long_reply_keeps_a_few_screens_drawn_and_draws_the_rest_again_when_shown(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    text = long_markdown(120)
+    server.queue(TextReply(text, chunk_size=500))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "The whole report, please.")
+        await idle(pilot, app)
+        await wait_for(pilot, lambda: "Signed at the end, Marlowe." in chat_text(app))
+        body = app.query_one(ReplyText)
+        chat = app.query_one(ChatView)
+        for n in (3, 90, 0, 119):
+            chat.scroll_to(y=0 if n == 0 else chat.scroll_y, animate=False)
+            if n:
+                row = next(y for y, line in enumerate(body.all_lines()) if line.text.strip() == f"Survey {n}")
+                chat.scroll_to(y=body.region.y - chat.region.y + chat.scroll_y + row, animate=False)
+            want = "What the survey found." if n == 0 else f"buoy {n} drifted forty metres east"
+            await wait_for(pilot, lambda want=want: want in chat_text(app))
+            kept = sum(len(s.lines) for s in body._stretches if s.lines is not None)
+            assert kept <= KEPT_SCREENS * SIZE[1] + 80  # a few screens, not the reply's 4,000 lines
+        assert body.size.height > 2000
