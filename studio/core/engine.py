@@ -29,6 +29,7 @@ from studio.core.events import (
     TurnDone,
     TurnFailed,
 )
+from studio.core.loop_turn import let_the_loop_run
 from studio.core.reply import ReplyBuilder, ToolUse
 from studio.core.retry import RETRY_CEILING, retry_wait
 from studio.core.tools import ToolBox, ToolOutcome
@@ -257,9 +258,9 @@ class Engine:
                 if outcome.change is not None
             )
             for call, outcome in outcomes:
-                await asyncio.sleep(0)  # the tool's disk work ran in this turn of the loop: let
-                # the screen and keys through before a front end shows what it did (a 900 KB
-                # save_draft and the editor taking it were one 40 ms stall)
+                # The tool's disk work ran in this turn of the loop: let the screen and keys
+                # through before a front end shows what it did.
+                await let_the_loop_run()
                 yield ToolFinished(
                     call.id, call.name, call.input, outcome.text, outcome.is_error, outcome.change
                 )

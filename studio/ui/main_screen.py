@@ -128,6 +128,7 @@ class MainScreen(FramedScreen[None]):
             await self.session.start()
         finally:
             started()  # what start-up built is out of every later collection (collecting.py)
+        self.watcher.prepare()
         if self.session.unsent.strip():  # a reopened conversation's unsent message: estimate it
             self.watcher.changed()
         self.follow_batches_soon()  # jobs left running last time, or started by `studio batch`
