@@ -104,6 +104,14 @@ class Engine:
         """Every model the API offers this key: id, display_name, max_input_tokens, max_tokens."""
         return [m.model_dump() async for m in self.client.models.list()]
 
+    def prepare(self) -> None:
+        """Build now what the SDK builds on the loop as the first reply streams in: its validator
+        of stream events (a pydantic schema of every event type, 10-40 ms). Safe in a thread: the
+        SDK keeps it in a cache, which this reaches the way its streams do."""
+        from anthropic._models import construct_type
+
+        construct_type(type_=anthropic.types.RawMessageStreamEvent, value={"type": "message_stop"})
+
     async def small_request(self, params: dict[str, Any]) -> tuple[str, TokenUsage]:
         """One short request beside the turns (a conversation's title): not streamed, retried by
         the SDK, with a short timeout. Its text and usage; raises what the SDK raises."""

@@ -126,9 +126,9 @@ class MainScreen(FramedScreen[None]):
     async def _start_engine(self) -> None:
         try:
             await self.session.start()
+            await self.session.prepare()  # off the loop: the first reply then stalls it less
         finally:
             started()  # what start-up built is out of every later collection (collecting.py)
-        self.watcher.prepare()
         if self.session.unsent.strip():  # a reopened conversation's unsent message: estimate it
             self.watcher.changed()
         self.follow_batches_soon()  # jobs left running last time, or started by `studio batch`
@@ -264,7 +264,7 @@ class MainScreen(FramedScreen[None]):
                 self.draft_pane.preview(partial)
             case ToolFinished(name=name, change=change):
                 if change is not None:
-                    self.draft_pane.apply(change)
+                    await self.draft_pane.apply(change)
                 elif name == "save_draft":
                     self.draft_pane.abandon_preview()
             case TurnEnded(budget=budget) if budget is not None:

@@ -7,8 +7,6 @@ the owning screen that a new keystroke replaces, and the timers are the screen's
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 
 from textual.timer import Timer
@@ -16,7 +14,7 @@ from textual.widget import Widget
 
 from studio.core.session import Session
 from studio.core.sizing import NextRequest
-from studio.core.tokens import TokenizerUnavailable, encoding
+from studio.core.tokens import TokenizerUnavailable
 
 ESTIMATE_DELAY = 0.3  # seconds of quiet before estimating
 EXACT_DELAY = 1.5  # seconds of quiet before asking the API
@@ -34,17 +32,6 @@ class NextRequestWatcher:
         self._raw: int | None = None
         self._exact: int | None = None
         self._tokenizer_failed = False
-
-    def prepare(self) -> None:
-        """Load the tokenizer now, in a thread, as the studio starts: not at the first estimate.
-        Building it holds the interpreter for 60-90 ms in one piece (tiktoken's Rust core taking
-        its 100,000 ranks), a stall that keys typed in the first message, or the first reply
-        streaming in, would otherwise wait out."""
-        self.owner.run_worker(self._prepare(), group="tokenizer", exit_on_error=False)
-
-    async def _prepare(self) -> None:
-        with contextlib.suppress(TokenizerUnavailable):  # the first estimate says so, once
-            await asyncio.to_thread(encoding)
 
     def changed(self) -> None:
         """Something that goes into the next request changed: the text, the draft, the model."""
