@@ -250,3 +250,45 @@ async def test_the_timer_keeps_a_megabyte_of_unsaved_text_aside(tmp_path: Path) 
         assert kept() == [editor.text] and len(editor.text) == len(text) + 1
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not kept(), timeout=AUTOSAVE_SECONDS * 3)
+
+
+async def test_keys_typed_while_a_long_save_draft_streams_and_lands_all_land(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    """300 KB in paragraphs saved over the open draft while the writer types the next message:
+    the draft lands in turns of the loop (the last words, then kept), and every key typed
+    meanwhile is in the message box, in order; the editor holds exactly the file, and one Ctrl+Z
+    brings the writer's text back."""
+    paragraph = "The launch is on Tuesday. " * 6 + "\n\n"
+    content = "# Launch notes\n\n" + paragraph * (300_000 // len(paragraph)) + "THE END"
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "notes.md").write_text("My own notes.")
+    server.queue(
+        ToolUseReply(
+            "save_draft",
+            {"filename": "notes.md", "content": content},
+            json_chunk_size=6000,
+            chunk_delay=0.05,  # about 2.5 s of streaming
+        ),
+        TextReply("Saved."),
+    )
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_draft(pilot, app, "My own notes.")
+        editor = editor_of(app)
+        await send(pilot, "Rewrite notes.md as the launch notes")
+        await wait_for(pilot, lambda: editor.previewing)
+        typed = ""
+        while app.session.running or editor.previewing:
+            key = "abcdefghij"[len(typed) % 10]
+            await pilot.press(key)
+            typed += key
+        await idle(pilot, app)
+        await pilot.pause(0.1)
+        assert len(typed) >= 5
+        assert app.main_screen.chat_pane.prompt.text == typed
+        assert editor.text == content == (tmp_path / "drafts" / "notes.md").read_text()
+        editor.focus()
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert editor.text == "My own notes."

@@ -108,3 +108,22 @@ def test_typing_in_one_long_line_then_a_wide_character_and_a_tab() -> None:
         quick.wrap_range((0, column - 1), (0, column), result.end_location)
         column -= 1
         same_rows(quick, WrappedDocument(document, 61, 4))
+
+
+def test_one_long_line_streamed_in_keeps_textuals_rows() -> None:
+    """Claude's save_draft on one line, as the preview shows it: pieces appended to the end of
+    the same line, each rewrapping only that line's last rows, then a piece taken off again."""
+    rng = random.Random(9)
+    text = prose(rng, 8000, odd=False).replace("\n", " ")
+    document = Document("")
+    quick = QuickWrap(document, 73, 4)
+    shown = 0
+    while shown < len(text):
+        piece = text[shown : shown + rng.randint(1, 3000)]
+        result = document.replace_range(document.end, document.end, piece)
+        quick.wrap_range((0, shown), (0, shown), result.end_location)
+        shown += len(piece)
+        same_rows(quick, WrappedDocument(document, 73, 4))
+    result = document.replace_range((0, shown - 500), document.end, "")
+    quick.wrap_range((0, shown - 500), (0, shown), result.end_location)
+    same_rows(quick, WrappedDocument(document, 73, 4))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY
 from fakeapi import RecordingServer
-from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, send, wait_for
+from ui_helpers import chat_text, dialog_text, flat, idle, make_app, pane_text, screen_text, send, wait_for
 
+from studio.core import tokens
 from studio.loopback import TextReply
 from studio.ui.prompt import PromptArea
 
@@ -84,6 +86,26 @@ async def test_no_network_still_estimates(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "≈" in sidebar(app))
         await pilot.pause(2.0)
         assert "≈" in sidebar(app) and "after a pause" in sidebar(app)
+
+
+async def test_a_damaged_vocabulary_is_said_once_and_the_studio_still_answers(
+    server: RecordingServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tokenizer is loaded as the studio starts: a broken install must not stop the start,
+    and is said once, when the first estimate is asked for."""
+    bad = tmp_path / "cl100k_base.tiktoken.gz"
+    bad.write_bytes(gzip.compress(b"not a vocabulary"))
+    monkeypatch.setattr(tokens, "_encoding", None)
+    monkeypatch.setattr(tokens, "_vocabulary_path", lambda: bad)
+    server.queue(TextReply("Still here."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.session.engine is not None)
+        app.query_one(PromptArea).insert("How long is this?")
+        await wait_for(pilot, lambda: "No token estimates" in flat(screen_text(app)))
+        await send(pilot, " Answer anyway.")
+        await wait_for(pilot, lambda: "Still here." in chat_text(app))
+        assert flat(screen_text(app)).count("No token estimates") == 1
 
 
 async def test_over_budget_asks_before_sending(server: RecordingServer, tmp_path: Path) -> None:

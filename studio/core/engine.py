@@ -29,6 +29,7 @@ from studio.core.events import (
     TurnDone,
     TurnFailed,
 )
+from studio.core.loop_turn import let_the_loop_run
 from studio.core.reply import ReplyBuilder, ToolUse
 from studio.core.retry import RETRY_CEILING, retry_wait
 from studio.core.tools import ToolBox, ToolOutcome
@@ -102,6 +103,14 @@ class Engine:
     async def list_models(self) -> list[dict[str, Any]]:
         """Every model the API offers this key: id, display_name, max_input_tokens, max_tokens."""
         return [m.model_dump() async for m in self.client.models.list()]
+
+    def prepare(self) -> None:
+        """Build now what the SDK builds on the loop as the first reply streams in: its validator
+        of stream events (a pydantic schema of every event type, 10-40 ms). Safe in a thread: the
+        SDK keeps it in a cache, which this reaches the way its streams do."""
+        from anthropic._models import construct_type
+
+        construct_type(type_=anthropic.types.RawMessageStreamEvent, value={"type": "message_stop"})
 
     async def small_request(self, params: dict[str, Any]) -> tuple[str, TokenUsage]:
         """One short request beside the turns (a conversation's title): not streamed, retried by
@@ -257,9 +266,9 @@ class Engine:
                 if outcome.change is not None
             )
             for call, outcome in outcomes:
-                await asyncio.sleep(0)  # the tool's disk work ran in this turn of the loop: let
-                # the screen and keys through before a front end shows what it did (a 900 KB
-                # save_draft and the editor taking it were one 40 ms stall)
+                # The tool's disk work ran in this turn of the loop: let the screen and keys
+                # through before a front end shows what it did.
+                await let_the_loop_run()
                 yield ToolFinished(
                     call.id, call.name, call.input, outcome.text, outcome.is_error, outcome.change
                 )

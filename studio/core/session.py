@@ -20,7 +20,7 @@ import asyncio
 import importlib
 import time
 from collections.abc import AsyncGenerator, Callable
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from typing import TYPE_CHECKING, Literal
 
 from studio import locations
@@ -47,7 +47,7 @@ from studio.core.session_settings import SessionSettings
 from studio.core.sizing import LARGE_REQUEST, NextRequest, SizeCheck, priced
 from studio.core.spending import Spending
 from studio.core.store import SavedSession, SessionSummary, Store
-from studio.core.tokens import ModelCalibrators, TokenizerUnavailable, estimate_request
+from studio.core.tokens import ModelCalibrators, TokenizerUnavailable, encoding, estimate_request
 from studio.core.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -146,6 +146,14 @@ class Session:
         module = await asyncio.to_thread(importlib.import_module, "studio.core.engine")
         self.engine = self._new_engine(module)
         self.engine_ready.set()
+
+    async def prepare(self) -> None:
+        """Build in threads what the first estimate and the first reply would build on the caller's
+        loop, stalling it: the SDK's validator of stream events (10-40 ms) and the tokenizer
+        (tiktoken's Rust core holds the interpreter 60-90 ms in one piece taking its ranks)."""
+        await asyncio.to_thread((await self._engine()).prepare)
+        with suppress(TokenizerUnavailable):  # the first estimate says so
+            await asyncio.to_thread(encoding)
 
     def _new_engine(self, module: object) -> Engine:
         s = self.settings

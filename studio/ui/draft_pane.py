@@ -21,6 +21,7 @@ from textual.widgets import TextArea
 
 from studio.core.diskio import remove_stale_temps
 from studio.core.drafts import DraftConflict, DraftError, count_words
+from studio.core.loop_turn import let_the_loop_run
 from studio.core.recovery import RecoveryStore
 from studio.core.tools import DraftChange
 from studio.core.workspace import Draft, Workspace
@@ -178,7 +179,9 @@ class DraftPane(Vertical):
             self.editor.end_preview()
             self._show_title()
 
-    def apply(self, change: DraftChange) -> None:
+    async def apply(self, change: DraftChange) -> None:
+        if change.kind == "saved" and self.editor.catch_up(change.text):
+            await let_the_loop_run()  # the last words streamed, then the draft kept: a turn each
         if change.kind == "edited":
             self.editor.replace_passage(change.start, change.old, change.new)
             self._show_title("Claude edited this · Ctrl+Z undoes")

@@ -237,8 +237,9 @@ class DraftEditor(TextArea):
         self.read_only = False
         return before
 
-    def _shows(self, text: str) -> bool:
-        """True if the preview shows `text`, once the words not yet shown are appended."""
+    def catch_up(self, text: str) -> bool:
+        """True if the preview shows `text`, once the words not yet shown are appended (the
+        stream is shown at most every PREVIEW_INTERVAL, and parsed every twentieth of its length)."""
         shown = self._previewed
         if shown is None or not text.startswith(shown) or self._outgrows_highlighting(len(text)):
             return False
@@ -257,7 +258,7 @@ class DraftEditor(TextArea):
 
     def open_text(self, text: str) -> None:
         """A different document: fresh text, fresh undo history."""
-        if self.previewing and self._shows(text):
+        if self.previewing and self.catch_up(text):
             self._keep_preview()
             self.history.clear()
             self.move_cursor((0, 0))
@@ -269,7 +270,7 @@ class DraftEditor(TextArea):
 
     def replace_all(self, text: str) -> None:
         """Claude rewrote this document: one undo step brings the previous text back."""
-        if self.previewing and self._shows(text):
+        if self.previewing and self.catch_up(text):
             selection = self._selection_before_preview
             before = self._keep_preview()
             self.move_cursor((0, 0))

@@ -126,6 +126,7 @@ class MainScreen(FramedScreen[None]):
     async def _start_engine(self) -> None:
         try:
             await self.session.start()
+            await self.session.prepare()  # off the loop: the first reply then stalls it less
         finally:
             started()  # what start-up built is out of every later collection (collecting.py)
         if self.session.unsent.strip():  # a reopened conversation's unsent message: estimate it
@@ -263,7 +264,7 @@ class MainScreen(FramedScreen[None]):
                 self.draft_pane.preview(partial)
             case ToolFinished(name=name, change=change):
                 if change is not None:
-                    self.draft_pane.apply(change)
+                    await self.draft_pane.apply(change)
                 elif name == "save_draft":
                     self.draft_pane.abandon_preview()
             case TurnEnded(budget=budget) if budget is not None:

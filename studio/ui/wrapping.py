@@ -158,11 +158,16 @@ class QuickWrap(WrappedDocument):
     ) -> None:
         """The rows of the edited lines anew, and those below moved down or up."""
         y = self._line_index_to_offsets[top][0]
-        info, line_rows = _rows(offsets, top, y)
-        info_below = self._offset_to_line_info[y + old_rows :]
-        if line_shift:
-            info_below = [(line + line_shift, section) for line, section in info_below]
-        self._offset_to_line_info[y:] = info + info_below
+        if top == old_bottom and not line_shift:  # one line grew or shrank: only its last rows
+            kept, count = min(old_rows, old_rows + row_shift), old_rows + row_shift
+            self._offset_to_line_info[y + kept : y + old_rows] = [(top, s) for s in range(kept, count)]
+            line_rows = [list(range(y, y + count))]
+        else:
+            info, line_rows = _rows(offsets, top, y)
+            info_below = self._offset_to_line_info[y + old_rows :]
+            if line_shift:
+                info_below = [(line + line_shift, section) for line, section in info_below]
+            self._offset_to_line_info[y:] = info + info_below
         rows_below = self._line_index_to_offsets[old_bottom + 1 :]
         if row_shift:
             rows_below = [[row + row_shift for row in rows] for rows in rows_below]
