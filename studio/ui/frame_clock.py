@@ -8,9 +8,9 @@ a reply streams its updates keep the timer in that state, and a key typed in the
 still come at most 60 times a second: twice that made a fast 2 MB reply slower (more frames, less
 of the loop for the stream) for no clear gain in typing.
 
-A typed key is the exception: the box it lands in calls `hurry`, and the frame showing it is painted
-at once, whatever the spacing (keys come a few times a second: few frames more). Without it, a key
-handled 2 ms after a streaming frame waited the other 15 for the next one.
+Two changes are painted at once, whatever the spacing (`paint_at_once`): a typed key (keys come a
+few times a second: few frames more), and a reply's last words. Without it, a key handled 2 ms after
+a streaming frame waited the other 15 for the next one, and so did the end of a reply.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class FrameClock:
         self._screen = screen
         self._due: asyncio.TimerHandle | None = None
         self._last = float("-inf")  # when the last frame was painted (the loop's clock)
-        self._hurried = False  # a key was handled: its frame is painted at once
+        self._hurried = False  # the next frame is painted at once
 
     def resume(self) -> None:
         """Something changed: paint now, or SPACING after the last frame."""
@@ -44,7 +44,7 @@ class FrameClock:
             self._due = loop.call_later(wait, self._tick)
 
     def hurry(self) -> None:
-        """A key was handled: the frame that shows it does not wait for the spacing."""
+        """The frame that shows what just changed does not wait for the spacing."""
         self._hurried = True
         if self._due is not None:
             self._due.cancel()
@@ -84,8 +84,8 @@ class FramedScreen(Screen[ResultType]):
         self._update_timer.pause()
 
 
-def show_key_now(widget: Widget) -> None:
-    """`widget` has just handled a typed key: on a FramedScreen its frame is painted at once."""
+def paint_at_once(widget: Widget) -> None:
+    """What `widget` just changed (a typed key, a reply's end) is painted at once on a FramedScreen."""
     screen = widget.screen
     if isinstance(screen, FramedScreen):
         screen._update_timer.hurry()

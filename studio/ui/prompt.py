@@ -6,7 +6,7 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
-from studio.ui.frame_clock import show_key_now
+from studio.ui.frame_clock import paint_at_once
 
 
 class PromptArea(TextArea):
@@ -27,7 +27,7 @@ class PromptArea(TextArea):
             event.stop()
             event.prevent_default()
             self.insert("\n")
-            show_key_now(self)
+            paint_at_once(self)
             return
         await super()._on_key(event)
-        show_key_now(self)
+        paint_at_once(self)

@@ -33,6 +33,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from studio.core.visible import visible
+from studio.ui.frame_clock import paint_at_once
 from studio.ui.markdown_lines import Stretch, finished_stretches, gap_between, render, top_blocks
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ class ReplyText(Widget):
             self._settle_tail()
         self._streaming = False
         self._show(tail_start)
+        paint_at_once(self)  # the reply's last words: not a frame's spacing later
 
     def _update(self) -> None:
         """Apply what came in. The next update waits for this one's frame, and then for at least
