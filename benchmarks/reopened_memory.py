@@ -33,7 +33,7 @@ import long_history
 from common import BENCH_KEY, Row, ServerProcess, isolate, ratio, report, rss_mb, spread
 
 TARGET_MB = 150.0
-QUIET = 3.0  # seconds after each step: the estimate (0.3 s), the exact count (1.5 s) and its answer
+TIMERS = 2.0  # seconds after each step: the estimate starts at 0.3 s of quiet, the exact count at 1.5 s
 SHORT = "One more question about the harbour survey, please."
 LONG = " And a much longer paragraph that goes on about the draft." * 60
 STEPS = {
@@ -50,6 +50,13 @@ async def until(done, timeout: float = 120) -> None:  # type: ignore[no-untyped-
         if time.perf_counter() > deadline:
             raise SystemExit("timed out")
         await asyncio.sleep(0.05)
+
+
+async def quiet(app) -> None:  # type: ignore[no-untyped-def]
+    """Until the next-request figures are worked out: the estimate, the exact count and after it."""
+    await asyncio.sleep(TIMERS)
+    await until(lambda: not any(w.group in ("estimate", "count") and not w.is_finished for w in app.workers))
+    await asyncio.sleep(0.2)
 
 
 def app_for(base_url: str):  # type: ignore[no-untyped-def]
@@ -73,12 +80,12 @@ async def child_minute(turns: int, base_url: str) -> dict[str, float]:
         await pilot.press("enter")
         await long_history.on_screen(app, long_history.last_words(turns - 1))
         await long_history.settled(app)
-        await asyncio.sleep(QUIET)
+        await quiet(app)
         got["settled"] = rss_mb()
         prompt = app.query_one(PromptArea)
         prompt.focus()
         prompt.insert(SHORT)
-        await asyncio.sleep(QUIET)
+        await quiet(app)
         got["typed"] = rss_mb()
         await pilot.press("enter")
         replies = len(app.session.spending.ledger.entries)
@@ -86,10 +93,10 @@ async def child_minute(turns: int, base_url: str) -> dict[str, float]:
             if type(app.screen).__name__ == "Choice":  # "over the model's limit: send anyway?"
                 await pilot.press("enter")
             await asyncio.sleep(0.05)
-        await asyncio.sleep(QUIET)
+        await quiet(app)
         got["answered"] = rss_mb()
         prompt.insert(LONG)
-        await asyncio.sleep(QUIET)
+        await quiet(app)
         got["pasted"] = rss_mb()
     return got
 

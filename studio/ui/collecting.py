@@ -14,21 +14,22 @@ the 35-115 ms full collections out of a 900 KB save_draft, but the one at the en
 then walked everything the reply left and stopped the loop for 0.6 s, and memory grew by a fifth.
 
 glibc's malloc raises its mmap threshold to the size of each big buffer freed (up to 32 MB) and
-then keeps up to twice that free in the heap instead of giving it back. A long conversation makes
+then keeps up to twice that free in its heap instead of giving it back. A long conversation makes
 such buffers with every request (the JSON of 1,000 replies is 11 MB, its parts as much again, the
 SDK's copies): after one exchange the studio kept 35 MB it no longer used, after each exact count
-10-18 MB. With fixed thresholds a buffer of BIG bytes or more has pages of its own, returned when
-it is freed (benchmarks/long_history.py; 141 MB instead of 178 after a reply at 1,000 replies).
+10-18 MB. `give_back` returns the free pages (malloc_trim) once such a request is done. Tried and
+left out: fixed thresholds (mallopt), which return them as well, but then every buffer of 1 MB or
+more is mapped afresh: a 2 MB string cost 1 ms instead of 50 us, on every frame of a long reply.
 """
 
 from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
+from functools import cache
 
 YOUNG = 10_000  # allocations (less deallocations) between young collections; Python's is 700
-BIG = 1 << 20  # bytes: from this size a buffer is mapped apart and unmapped when freed
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 
 
 def started() -> None:
@@ -38,18 +39,24 @@ def started() -> None:
     _young, middle, full = gc.get_threshold()
     gc.set_threshold(YOUNG, middle, full)
     gc.enable()
-    _big_buffers_given_back()
 
 
-def _big_buffers_given_back() -> None:
-    """Fixed malloc thresholds (glibc; elsewhere nothing changes): freed big buffers go back."""
+def give_back() -> None:
+    """Return the free pages the allocator keeps to the system (glibc; elsewhere nothing). Walks
+    the heap, a few milliseconds: call it in a thread once the big buffers of a request are freed."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
     if not sys.platform.startswith("linux"):
-        return
-    import ctypes  # after the first paint, with the engine
+        return None
+    import ctypes
 
     try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # no mallopt in this C library
-        return
-    mallopt(M_TRIM_THRESHOLD, BIG)
-    mallopt(M_MMAP_THRESHOLD, BIG)
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # a C library without it (musl)
+        return None
+    return trim

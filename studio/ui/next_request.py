@@ -7,6 +7,7 @@ the owning screen that a new keystroke replaces, and the timers are the screen's
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from textual.timer import Timer
@@ -15,6 +16,7 @@ from textual.widget import Widget
 from studio.core.session import Session
 from studio.core.sizing import Estimate, NextRequest
 from studio.core.tokens import TokenizerUnavailable
+from studio.ui.collecting import give_back
 
 ESTIMATE_DELAY = 0.3  # seconds of quiet before estimating
 EXACT_DELAY = 1.5  # seconds of quiet before asking the API
@@ -79,3 +81,6 @@ class NextRequestWatcher:
     async def _count(self) -> None:
         self._exact = await self.session.exact_count(self.typed())
         self.show()
+        # The count's body (the whole conversation: 11 MB at 1,000 replies), and the request of a
+        # turn that ended before it, are freed: their pages go back (collecting.py says why).
+        await asyncio.to_thread(give_back)
