@@ -87,8 +87,8 @@ async def child_minute(turns: int, base_url: str) -> dict[str, float]:
         prompt.insert(SHORT)
         await quiet(app)
         got["typed"] = rss_mb()
-        await pilot.press("enter")
         replies = len(app.session.spending.ledger.entries)
+        await pilot.press("enter")
         while len(app.session.spending.ledger.entries) == replies or app.session.running:
             if type(app.screen).__name__ == "Choice":  # "over the model's limit: send anyway?"
                 await pilot.press("enter")
