@@ -30,10 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from studio.config import DEFAULT_SYSTEM_PROMPT
-from studio.core import tokens
+from studio.core import draft_sync, tokens
 from studio.core.draft_tools import ALL_TOOLS
 from studio.core.tokens import Calibrator, count_text, estimate_request
-from studio.core.workspace import Draft
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "anthropic-sse"
 CHARS_PER_TOKEN = 3.5  # Anthropic glossary, "Tokens": "approximately 3.5 English characters"
@@ -272,7 +271,6 @@ EXCHANGES = [
 
 def conversation(turns: int) -> dict[str, Any]:
     """The request studio would send after `turns` exchanges (engine.request_params shape)."""
-    draft = Draft(name="lighthouse.md", text=LIGHTHOUSE, saved_text=LIGHTHOUSE)
     messages: list[dict[str, Any]] = []
     for n, (ask, answer, tool) in enumerate(EXCHANGES[:turns]):
         messages.append(_user(ask))
@@ -292,12 +290,14 @@ def conversation(turns: int) -> dict[str, Any]:
             }
         )
         messages.append({"role": "assistant", "content": [{"type": "text", "text": "Done."}]})
+    if messages:  # the draft reaches Claude as a document in the first message (draft_sync)
+        draft_sync.attach(messages[0], draft_sync.document("full text", "lighthouse.md", LIGHTHOUSE, 1))
     return {
         "model": "claude-sonnet-4-5",
         "max_tokens": 4096,
         "system": [
             {"type": "text", "text": DEFAULT_SYSTEM_PROMPT},
-            {"type": "text", "text": draft.context_block()},
+            {"type": "text", "text": draft_sync.GUIDE},
         ],
         "tools": [tool.definition() for tool in ALL_TOOLS],
         "messages": messages,
@@ -312,6 +312,8 @@ def content_chars(params: dict[str, Any]) -> int:
     for message in params["messages"]:
         for block in message["content"]:
             chars += len(block.get("text", "") or block.get("content", "") or "")
+            if block["type"] == "document":
+                chars += sum(len(str(p)) for p in (block["title"], block["context"], block["source"]["data"]))
             if block["type"] == "tool_use":
                 chars += len(block["name"]) + len(json.dumps(block["input"], ensure_ascii=False))
     return chars
@@ -411,6 +413,31 @@ def main() -> None:
     print("    (history counts cached). raw/rule < 1: cl100k finds fewer tokens in this prose than the")
     print("    3.5-chars rule, while the (a) ratio pulls the other way: for text-heavy requests expect the")
     print("    real ratio above 1 until the writer's own turns have calibrated it.")
+    rough_after_a_reply()
+
+
+def rough_after_a_reply() -> None:
+    """After a reply the API reported whole, only what is new is estimated, from its bytes up to
+    tokens.ROUGH_TOKENS (sizing.py): how far that is from the cl100k count of the same message."""
+    print("\n(c) After a reported reply, a short new message is estimated from its bytes (4 a token),")
+    print("    not counted (the tokenizer costs 27 MB to load): rough vs cl100k of the same message")
+    print(f"{'message':44} {'bytes':>6} {'cl100k':>7} {'rough':>6} {'diff':>5}")
+    samples = [ask for ask, _, _ in EXCHANGES] + [
+        "Make the ending darker, and cut the second paragraph.",
+        "Le phare s'allume à la tombée de la nuit ; réécris la fin en français.",
+        "灯台の光が海を照らす。最後の段落を書き直して。",
+        "def keeper(): return [line for line in log if 'lamp' in line]  # a code line",
+        LIGHTHOUSE,  # a pasted passage
+    ]
+    for text in samples:
+        message = [{"role": "user", "content": [{"type": "text", "text": text}]}]
+        rough, is_rough = tokens.estimate_messages(message)
+        exact = tokens.PER_MESSAGE + count_text(text)
+        assert is_rough
+        label = text.replace("\n", " ")
+        label = label if len(label) <= 44 else label[:41] + "..."
+        print(f"{label:44} {len(text.encode()):>6} {exact:>7} {rough:>6} {rough - exact:>+5}")
+    print("    the difference is in tokens of the whole request; the reported part is the API's own")
 
 
 def fixed_overheads(params: dict[str, Any]) -> int:

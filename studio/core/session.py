@@ -44,10 +44,12 @@ from studio.core.history import History, RoundCopy
 from studio.core.keeper import Keeper
 from studio.core.recovery import ReplacedVersions
 from studio.core.session_settings import SessionSettings
-from studio.core.sizing import LARGE_REQUEST, NextRequest, SizeCheck, priced
+from studio.core.sizing import LARGE_REQUEST, Estimate, NextRequest, SizeCheck, Sizer, reported_prefix
 from studio.core.spending import Spending
 from studio.core.store import SavedSession, SessionSummary, Store
-from studio.core.tokens import ModelCalibrators, TokenizerUnavailable, encoding, estimate_request
+from studio.core.tokens import TokenizerUnavailable, encoding
+from studio.core.tokens import release as release_tokenizer
+from studio.core.usage import ReplyCost
 from studio.core.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -87,7 +89,7 @@ class Session:
         self.keeper = keeper
         workspace.store.on_saved = history.keep_draft  # every saved draft, searchable
         self.conversation = Conversation()
-        self.calibrators = ModelCalibrators()
+        self.sizer = Sizer()  # the next request's size
         self.engine: Engine | None = None
         self.engine_ready = asyncio.Event()
         self.unsent = ""  # the front end's unsent message, kept with the conversation
@@ -99,8 +101,6 @@ class Session:
         self.can_continue = False
         self._stop = asyncio.Event()
         self._turn_start = 0  # first message of the current exchange: history rewrites from there
-        self._sent_raw: int | None = None  # the raw estimate of the request just sent
-        self._sent_model = ""
 
     @classmethod
     def open(
@@ -148,12 +148,13 @@ class Session:
         self.engine_ready.set()
 
     async def prepare(self) -> None:
-        """Build in threads what the first estimate and the first reply would build on the caller's
-        loop, stalling it: the SDK's validator of stream events (10-40 ms) and the tokenizer
-        (tiktoken's Rust core holds the interpreter 60-90 ms in one piece taking its ranks)."""
+        """Build in threads what the first reply and estimate would build on the loop, stalling it:
+        the SDK's validator of stream events (10-40 ms) and, unless the API reported the size of the
+        conversation, the tokenizer (its Rust core holds the interpreter 60-90 ms in one piece)."""
         await asyncio.to_thread((await self._engine()).prepare)
-        with suppress(TokenizerUnavailable):  # the first estimate says so
-            await asyncio.to_thread(encoding)
+        if self.sizer.anchor is None:
+            with suppress(TokenizerUnavailable):  # the first estimate says so
+                await asyncio.to_thread(encoding)
 
     def _new_engine(self, module: object) -> Engine:
         s = self.settings
@@ -205,13 +206,15 @@ class Session:
 
     # -- the next request --------------------------------------------------------------------
 
-    async def raw_estimate(self, typed: str) -> int | None:
+    async def estimate(self, typed: str) -> Estimate | None:
         """The offline estimate of the request `typed` would make (None before the engine is
         loaded). Raises TokenizerUnavailable on a broken install."""
         if self.engine is None:
             return None
-        count, model = self.engine.count_params, self.model  # the draft's diff too: off the UI loop
-        return await asyncio.to_thread(lambda: estimate_request(count(self.conversation, model, typed)))
+        count, model, conversation = self.engine.count_params, self.model, self.conversation
+        return await asyncio.to_thread(  # the draft's diff, the counting: off the UI loop
+            lambda: self.sizer.estimate(count(conversation, model, typed), conversation.messages, model)
+        )
 
     async def exact_count(self, typed: str) -> int | None:
         """The API's own count; None when it cannot be had (offline, rate-limited, no key)."""
@@ -222,20 +225,20 @@ class Session:
         except Exception:  # the estimate stands in; counting is a nicety, not worth a notice
             return None
 
-    def next_request(self, raw: int | None, exact: int | None = None) -> NextRequest:
-        """The raw estimate calibrated by what the API reported for earlier turns, and priced."""
-        return priced(self.catalog.info(self.model), self.calibrators.for_model(self.model), raw, exact)
+    def next_request(self, estimate: Estimate | None, exact: int | None = None) -> NextRequest:
+        """The estimate calibrated by what the API reported for earlier turns, and priced."""
+        return self.sizer.priced(self.catalog.info(self.model), self.model, estimate, exact)
 
     async def size_check(self, text: str) -> SizeCheck:
         """Before sending: the request's size (counted exactly when large) and the model's limit.
         The raw estimate is kept, to calibrate against what the API reports for it."""
         await self.engine_ready.wait()
         try:
-            raw = await self.raw_estimate(text) or 0
+            estimate = await self.estimate(text) or Estimate(0)
         except TokenizerUnavailable:  # a broken install: no estimate, so no size check
-            raw = 0
-        self._sent_raw, self._sent_model = raw, self.model
-        size = self.calibrators.for_model(self.model).calibrated(raw)
+            estimate = Estimate(0)
+        self.sizer.sent(self.model, estimate)
+        size = self.sizer.size(self.model, estimate)
         if size > LARGE_REQUEST:
             size = await self.exact_count(text) or size
         return SizeCheck(size, self.catalog.info(self.model).context_window)
@@ -296,6 +299,7 @@ class Session:
         entry = self.spending.ledger.start_reply(model)
         copy = RoundCopy(self.history, model, entry.number)
         ended: TurnEnd = "failed"
+        last_cost: ReplyCost | None = None  # of the turn's last response
         try:
             yield TurnStarted(kind, model, entry)
             engine = await self._engine()
@@ -311,13 +315,15 @@ class Session:
                             copy.add(text)
                         case CostReported(cost=cost):
                             if entry.responses == 0:
-                                self._calibrate(
-                                    cost.usage.input + cost.usage.cache_read + cost.usage.cache_write
-                                )
+                                usage = cost.usage
+                                self.sizer.calibrate(usage.input + usage.cache_read + usage.cache_write)
                             self.spending.record(entry, cost, self.history.session, sent_at)
+                            last_cost = cost
                         case TurnDone(stop_reason=stop, can_continue=can_continue):
                             ended = "stopped" if stop == "stopped" else "done"
                             self.can_continue = can_continue
+                            if stop not in ("stopped", "refusal"):  # a refusal took its exchange back
+                                self.sizer.answered(model, last_cost, self.conversation.messages)
                         case TurnFailed(can_retry=can_retry):
                             self.can_retry = can_retry
                     yield event
@@ -340,12 +346,6 @@ class Session:
                 self.spending.ledger.entries.remove(entry)
             self.running = False
         yield TurnEnded(ended, self.spending.news())
-
-    def _calibrate(self, reported: int) -> None:
-        """The API's input figure for the request estimated at send: learn the ratio."""
-        if self._sent_raw:
-            self.calibrators.observe(self._sent_model, self._sent_raw, reported)
-            self._sent_raw = None
 
     # -- conversations -----------------------------------------------------------------------
 
@@ -393,6 +393,9 @@ class Session:
             return None
         self._clear()
         self.conversation.restore([m.message for m in saved.messages], saved.touched)
+        self.sizer.anchor = reported_prefix(saved, self.conversation.messages)
+        if self.sizer.anchor is not None:  # sized from the API's figure: no tokenizer held for it
+            release_tokenizer()
         self.spending.restart(saved.priced, lambda model: self.catalog.info(model).price, saved.last_reply)
         self.can_retry = self.conversation.pending_user_turn()
         last = saved.last_model
@@ -402,6 +405,7 @@ class Session:
 
     def _clear(self) -> None:
         self.conversation.restore([], {})
+        self.sizer.anchor = None
         self.can_retry = self.can_continue = False
 
     # -- batch jobs ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +60,10 @@ PER_TOOL = 6
 PER_TOOL_USE = 10
 PER_TOOL_RESULT = 6
 PER_DOCUMENT = 10  # a guess, as above: the document's wrapper around its title, context and text
+# What follows a prefix the API counted (a typed message, the draft's change) is estimated from its
+# bytes up to this many tokens: off by a few dozen at most, where the tokenizer costs 25 MB to load.
+ROUGH_TOKENS = 500
+BYTES_PER_TOKEN = 4
 
 
 class TokenizerUnavailable(RuntimeError):
@@ -120,6 +124,13 @@ def encoding() -> tiktoken.Encoding:
             if _encoding is None:
                 _encoding = _load()
     return _encoding
+
+
+def release() -> None:
+    """Let the tokenizer go (about 25 MB): the next count loads it again."""
+    global _encoding
+    with _lock:
+        _encoding = None
 
 
 def count_text(text: str) -> int:
@@ -191,26 +202,47 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def _content_tokens(content: Any) -> int:
+def _content_tokens(
+    content: Any, count: Callable[[str], int] = _count_cached, count_json: Callable[[Any], int] = _count_json
+) -> int:
     """A message's content: the string shorthand or a list of text/tool_use/tool_result blocks."""
     if isinstance(content, str):
-        return _count_cached(content)
+        return count(content)
     total = 0
     for block in content or ():
         kind = block.get("type")
         if kind == "text":
-            total += _count_cached(block.get("text", ""))
+            total += count(block.get("text", ""))
         elif kind == "tool_use":
-            total += PER_TOOL_USE + _count_cached(block.get("name", ""))
-            total += _count_json(block.get("input", {}))
+            total += PER_TOOL_USE + count(block.get("name", "")) + count_json(block.get("input", {}))
         elif kind == "tool_result":
-            total += PER_TOOL_RESULT + _content_tokens(block.get("content", ""))
+            total += PER_TOOL_RESULT + _content_tokens(block.get("content", ""), count, count_json)
         elif kind == "document" and isinstance(block.get("source"), dict):  # the draft's versions
             parts = (block.get("title", ""), block.get("context", ""), block["source"].get("data", ""))
-            total += PER_DOCUMENT + sum(_count_cached(str(part)) for part in parts)
+            total += PER_DOCUMENT + sum(count(str(part)) for part in parts)
         else:  # images...: not sent by studio; count their JSON rather than nothing
-            total += _count_cached(_json(block))
+            total += count(_json(block))
     return total
+
+
+def _rough(text: str) -> int:
+    """About one cl100k token per 4 bytes of UTF-8: English runs 4-4.5 characters a token, and a
+    CJK character (3 bytes) is about one token."""
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    return -(-size // BYTES_PER_TOKEN)
+
+
+def estimate_messages(messages: Sequence[dict[str, Any]]) -> tuple[int, bool]:
+    """Raw estimate of `messages` alone (what follows a prefix the API has already counted), and
+    whether it is rough: up to ROUGH_TOKENS it is worked out from the bytes, as the tokenizer
+    would cost 25 MB to load for a typed line; above that every text is counted."""
+    rough = sum(
+        PER_MESSAGE + _content_tokens(m.get("content"), _rough, lambda value: _rough(_json(value)))
+        for m in messages
+    )
+    if rough <= ROUGH_TOKENS:
+        return rough, True
+    return sum(PER_MESSAGE + _content_tokens(m.get("content")) for m in messages), False
 
 
 def estimate_request(params: dict[str, Any], extra_user_text: str = "") -> int:

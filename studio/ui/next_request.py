@@ -7,14 +7,16 @@ the owning screen that a new keystroke replaces, and the timers are the screen's
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from textual.timer import Timer
 from textual.widget import Widget
 
 from studio.core.session import Session
-from studio.core.sizing import NextRequest
+from studio.core.sizing import Estimate, NextRequest
 from studio.core.tokens import TokenizerUnavailable
+from studio.ui.collecting import give_back
 
 ESTIMATE_DELAY = 0.3  # seconds of quiet before estimating
 EXACT_DELAY = 1.5  # seconds of quiet before asking the API
@@ -29,7 +31,7 @@ class NextRequestWatcher:
         self.typed = typed
         self.show_next = show
         self._timers: list[Timer] = []
-        self._raw: int | None = None
+        self._estimate: Estimate | None = None
         self._exact: int | None = None
         self._tokenizer_failed = False
 
@@ -51,26 +53,26 @@ class NextRequestWatcher:
         """The message left the box: the old figures are void, and the next request (this
         message, an empty box) is estimated afresh, whether or not the box's own change
         arrived before this."""
-        self._raw = self._exact = None
+        self._estimate = self._exact = None
         self.show()
         self.changed()
 
     def show(self) -> None:
         if self.owner.is_attached and self.owner.app.is_running:  # late, while closing: no sidebar
-            self.show_next(self.session.next_request(self._raw, self._exact))
+            self.show_next(self.session.next_request(self._estimate, self._exact))
 
     def _estimate_later(self) -> None:
-        self.owner.run_worker(self._estimate(), group="estimate", exclusive=True)
+        self.owner.run_worker(self._estimate_now(), group="estimate", exclusive=True)
 
     def _exact_later(self) -> None:
         if self.session.settings.api_key:
             self.owner.run_worker(self._count(), group="count", exclusive=True, exit_on_error=False)
 
-    async def _estimate(self) -> None:
+    async def _estimate_now(self) -> None:
         try:
-            self._raw = await self.session.raw_estimate(self.typed())
+            self._estimate = await self.session.estimate(self.typed())
         except TokenizerUnavailable as exc:  # a broken install: estimates are a nicety, say so once
-            self._raw = None
+            self._estimate = None
             if not self._tokenizer_failed:
                 self._tokenizer_failed = True
                 self.owner.notify(f"No token estimates: {exc}", severity="warning")
@@ -79,3 +81,6 @@ class NextRequestWatcher:
     async def _count(self) -> None:
         self._exact = await self.session.exact_count(self.typed())
         self.show()
+        # The count's body (the whole conversation: 11 MB at 1,000 replies), and the request of a
+        # turn that ended before it, are freed: their pages go back (collecting.py says why).
+        await asyncio.to_thread(give_back)
