@@ -162,3 +162,31 @@ async def test_the_sidebar_shows_a_reopened_conversations_reported_size_then_fol
         await wait_for(
             pilot, lambda: f"≈{format_tokens(1100 + new_message(SHORT + LONG))} tokens" in sidebar()
         )
+
+
+async def test_the_tokenizer_is_ready_at_start_only_for_a_conversation_the_api_has_not_sized(
+    server: RecordingServer, tmp_path: Path, no_tokenizer: None
+) -> None:
+    """A new conversation's first estimate counts it all: the tokenizer loads as the studio starts
+    (Session.prepare), not in the writer's first keys. A conversation the API has sized needs it
+    only for a long new message: opening one lets it go, and starting on one does not load it."""
+    first = open_session(server, tmp_path)
+    await first.start()
+    await first.prepare()
+    assert tokens._encoding is not None, "a new conversation: loaded as the studio starts"
+    server.queue(TextReply("Soft rain.", input_tokens=1200, output_tokens=40))
+    await run(first.send("Write about rain."))
+    first.new_conversation()
+    assert await first.open_conversation(first.earlier_conversations()[0].id) is not None
+    assert tokens._encoding is None, "opened a sized conversation: the tokenizer was let go"
+    assert await figure(first, LONG) == 1240 + new_message(LONG)  # loaded again when needed
+    await first.aclose(wait=10)
+    tokens._encoding = None  # what the first session loaded dies with its process
+
+    again = open_session(server, tmp_path)
+    await again.start()
+    assert again.open_latest_now() is not None
+    await again.prepare()
+    assert tokens._encoding is None, "started on a sized conversation: not loaded"
+    assert await figure(again, SHORT) == 1240 + rough(SHORT)
+    await again.aclose(wait=5)

@@ -7,11 +7,14 @@ opened goes up to the screen as a message; the screen routes it down to the pane
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.message import Message
 from textual.widget import Widget
+
+from studio.ui.collecting import give_back
 
 if TYPE_CHECKING:  # the dialog and the store's types: imported when F5 is first pressed
     from studio.core.search import Hit
@@ -70,7 +73,7 @@ class ConversationPicker(Widget):
             session.new_conversation()
             self.post_message(self.Opened(None, model_before, new=True))
         else:
-            self.post_message(self.Opened(await session.open_conversation(int(choice)), model_before))
+            self.post_message(self.Opened(await self._open(int(choice)), model_before))
 
     async def _found(self, hit: Hit) -> None:
         """A search hit: a message reopens its conversation (the open one too, read again)
@@ -82,5 +85,11 @@ class ConversationPicker(Widget):
         if hit.session is None or self.session.running:
             return
         model_before = self.session.model
-        saved = await self.session.open_conversation(hit.session)
+        saved = await self._open(hit.session)
         self.post_message(self.Opened(saved, model_before, reveal=hit.position))
+
+    async def _open(self, conversation_id: int) -> SavedSession | None:
+        saved = await self.session.open_conversation(conversation_id)
+        # One the API has sized lets the tokenizer go (tokens.release): its 25 MB go back now.
+        await asyncio.to_thread(give_back)
+        return saved

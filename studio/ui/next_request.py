@@ -77,6 +77,8 @@ class NextRequestWatcher:
                 self._tokenizer_failed = True
                 self.owner.notify(f"No token estimates: {exc}", severity="warning")
         self.show()
+        # A reopened conversation sized by the API lets the tokenizer go (25 MB): its pages go back.
+        await asyncio.to_thread(give_back)
 
     async def _count(self) -> None:
         self._exact = await self.session.exact_count(self.typed())
