@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Collapsible, Static
 
 from studio.core.growing import GrowingText
+from studio.core.loop_turn import let_the_loop_run
 from studio.core.visible import visible
 from studio.ui.coarse_map import with_coarse_map
 from studio.ui.reply_text import ReplyText
@@ -103,10 +104,13 @@ class AssistantMessage(Vertical):
             self._yield_due = time.monotonic() + YIELD_EVERY
 
     async def finish(self) -> None:
-        """The current stretch of text is complete: show all of it now, rendered once."""
+        """The current stretch of text is complete: show all of it now, rendered once. The frame
+        that shows its last words goes before the turn's end takes the loop (the ledger, the
+        title, the footer's keys): traced, that came first and held them back 20-40 ms."""
         if self._body is not None:
             self._body.settle()
             self._body = None
+            await let_the_loop_run()
 
     async def add_part(self, widget: Static | Collapsible) -> None:
         """A tool entry or notice inside the reply; later text continues below it."""
