@@ -19,6 +19,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -232,3 +233,22 @@ def isolate(tmp: Path) -> None:
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
         os.environ.pop(name, None)
     os.chdir(tmp)
+
+
+def run_child(script: str, kind: str, home: Path, turns: int) -> dict[str, float]:
+    """One measurement by `script --child kind` in a fresh process, on a copy of the store at
+    `home`; its figures are the JSON on its last line of output."""
+    import shutil
+
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(home, tmp, dirs_exist_ok=True)
+        out = subprocess.run(
+            [sys.executable, script, "--child", kind, "--home", tmp, "--turns", str(turns)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    if out.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{out.stdout}\n{out.stderr}")
+    result: dict[str, float] = json.loads(out.stdout.splitlines()[-1])
+    return result

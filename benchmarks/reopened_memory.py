@@ -20,15 +20,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
 import long_history
 from common import BENCH_KEY, Row, ServerProcess, isolate, ratio, report, rss_mb, spread
 
@@ -114,17 +113,7 @@ CHILDREN = {"minute": child_minute, "idle": child_idle}
 
 def run_child(kind: str, home: Path, turns: int) -> dict[str, float]:
     """One measurement in a fresh process, on a copy of the built store."""
-    with tempfile.TemporaryDirectory() as tmp:
-        shutil.copytree(home, tmp, dirs_exist_ok=True)
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", kind, "--home", tmp, "--turns", str(turns)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-    if out.returncode != 0:
-        raise SystemExit(f"{kind} failed:\n{out.stdout}\n{out.stderr}")
-    return json.loads(out.stdout.splitlines()[-1])
+    return common.run_child(__file__, kind, home, turns)
 
 
 def main() -> None:

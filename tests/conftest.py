@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import aclosing
 from pathlib import Path
 
 import pytest
 from fakeapi import RecordingServer
 from terminal import Studios, Terminal
+
+from studio.config import Settings
+from studio.core.events import SessionEvent, TextDelta
+from studio.core.session import Session
 
 # Real captured streams, copied into the repository (see their README and LICENSE): the suite
 # reads nothing outside the repository.
@@ -57,3 +62,23 @@ def studios(tmp_path: Path) -> Iterator[Studios]:
 def terminal(studios: Studios) -> Callable[..., Terminal]:
     """Start one `studio` in a pty (as `studios.start`)."""
     return studios.start
+
+
+def open_session(server: RecordingServer, tmp_path: Path, **kw: object) -> Session:
+    """A Session against the loopback server, as a front end opens one (its store in the test's
+    home), drafts in tmp_path/drafts."""
+    settings = Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts", **kw)  # type: ignore[arg-type]
+    session, problem = Session.open(settings)
+    assert problem is None
+    return session
+
+
+async def run(events: object, stop_after_text: Session | None = None) -> list[SessionEvent]:
+    """Every event of a turn; `stop_after_text`: that session is stopped at the first text."""
+    seen: list[SessionEvent] = []
+    async with aclosing(events) as stream:  # type: ignore[type-var]
+        async for event in stream:
+            seen.append(event)
+            if stop_after_text is not None and isinstance(event, TextDelta):
+                stop_after_text.stop()
+    return seen

@@ -5,17 +5,14 @@ reopened conversation is sized from the usage its store kept, and the sidebar sh
 
 from __future__ import annotations
 
-from contextlib import aclosing
 from pathlib import Path
 
 import pytest
-from conftest import TEST_KEY
+from conftest import TEST_KEY, open_session, run
 from fakeapi import RecordingServer
 from ui_helpers import chat_text, flat, make_app, pane_text, wait_for
 
-from studio.config import Settings
 from studio.core import tokens
-from studio.core.events import SessionEvent, TextDelta
 from studio.core.session import Session
 from studio.core.usage import format_tokens
 from studio.loopback import TextReply
@@ -23,23 +20,6 @@ from studio.ui.prompt import PromptArea
 
 SHORT = "And now the sea."
 LONG = "A paragraph about the harbour at dawn, its boats and its gulls, the tide going out. " * 40
-
-
-def open_session(server: RecordingServer, tmp_path: Path, **kw: object) -> Session:
-    settings = Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts", **kw)  # type: ignore[arg-type]
-    session, problem = Session.open(settings)
-    assert problem is None
-    return session
-
-
-async def run(events: object, stop: Session | None = None) -> list[SessionEvent]:
-    seen: list[SessionEvent] = []
-    async with aclosing(events) as stream:  # type: ignore[type-var]
-        async for event in stream:
-            seen.append(event)
-            if stop is not None and isinstance(event, TextDelta):
-                stop.stop()
-    return seen
 
 
 async def figure(session: Session, typed: str = "") -> int:
@@ -93,7 +73,7 @@ async def test_a_refusal_or_a_stopped_reply_goes_on_from_the_last_reply_reported
     await run(session.send("Something refused."))
     assert await figure(session) == 1240, "the refused exchange was taken back: its size goes too"
     server.queue(TextReply("A long answer, " * 50, input_tokens=7000, output_tokens=600, chunk_delay=0.01))
-    await run(session.send("Go on."), stop=session)
+    await run(session.send("Go on."), stop_after_text=session)
     kept = session.conversation.messages[-2:]  # the message and the stopped reply's text so far
     assert [m["role"] for m in kept] == ["user", "assistant"]
     raw, _ = tokens.estimate_messages(kept)

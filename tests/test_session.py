@@ -9,13 +9,11 @@ from contextlib import aclosing
 from pathlib import Path
 
 import pytest
-from conftest import TEST_KEY
+from conftest import TEST_KEY, open_session, run
 from fakeapi import ErrorMidStream, RecordingServer
 
-from studio.config import Settings
 from studio.core.events import (
     CostReported,
-    SessionEvent,
     TextDelta,
     ToolFinished,
     TurnDone,
@@ -23,25 +21,8 @@ from studio.core.events import (
     TurnFailed,
     TurnStarted,
 )
-from studio.core.session import NothingToRetry, Session, SessionBusy
+from studio.core.session import NothingToRetry, SessionBusy
 from studio.loopback import TextReply, ToolUseReply
-
-
-def open_session(server: RecordingServer, tmp_path: Path, **kw: object) -> Session:
-    settings = Settings(api_key=TEST_KEY, base_url=server.base_url, drafts_dir=tmp_path / "drafts", **kw)  # type: ignore[arg-type]
-    session, problem = Session.open(settings)
-    assert problem is None
-    return session
-
-
-async def run(events: object, stop_after_text: Session | None = None) -> list[SessionEvent]:
-    seen: list[SessionEvent] = []
-    async with aclosing(events) as stream:  # type: ignore[type-var]
-        async for event in stream:
-            seen.append(event)
-            if stop_after_text is not None and isinstance(event, TextDelta):
-                stop_after_text.stop()
-    return seen
 
 
 def answered(messages: list[dict]) -> bool:  # type: ignore[type-arg]
