@@ -49,6 +49,12 @@ def long_markdown(sections: int) -> str:
     )
 
 
+def scroll_to_survey(chat: ChatView, body: ReplyText, n: int) -> None:
+    """Scroll the chat to the heading "Survey n" of the reply's text."""
+    row = next(y for y, line in enumerate(body.all_lines()) if line.text.strip() == f"Survey {n}")
+    chat.scroll_to(y=body.region.y - chat.region.y + chat.scroll_y + row, animate=False)
+
+
 async def test_a_long_reply_shows_its_last_words_its_first_words_and_its_markdown(
     server: RecordingServer, tmp_path: Path
 ) -> None:
@@ -91,8 +97,7 @@ async def test_the_middle_of_a_very_long_reply_shows_when_scrolled_to(
         assert body.size.height > 3000
         chat = app.query_one(ChatView)
         for n in (100, 37, 163):
-            row = next(y for y, line in enumerate(body.all_lines()) if line.text.strip() == f"Survey {n}")
-            chat.scroll_to(y=body.region.y - chat.region.y + chat.scroll_y + row, animate=False)
+            scroll_to_survey(chat, body, n)
             await wait_for(pilot, lambda n=n: f"buoy {n} drifted forty metres east" in chat_text(app))
             assert f"Survey {n + 2}" not in chat_text(app)
 
@@ -254,10 +259,10 @@ async def test_a_long_reply_keeps_a_few_screens_drawn_and_draws_the_rest_again_w
         body = app.query_one(ReplyText)
         chat = app.query_one(ChatView)
         for n in (3, 90, 0, 119):
-            chat.scroll_to(y=0 if n == 0 else chat.scroll_y, animate=False)
             if n:
-                row = next(y for y, line in enumerate(body.all_lines()) if line.text.strip() == f"Survey {n}")
-                chat.scroll_to(y=body.region.y - chat.region.y + chat.scroll_y + row, animate=False)
+                scroll_to_survey(chat, body, n)
+            else:
+                chat.scroll_home(animate=False)
             want = "What the survey found." if n == 0 else f"buoy {n} drifted forty metres east"
             await wait_for(pilot, lambda want=want: want in chat_text(app))
             kept = sum(len(s.lines) for s in body._stretches if s.lines is not None)
