@@ -39,6 +39,15 @@ def rough(text: str) -> int:
     return tokens.PER_MESSAGE + -(-len(text.encode()) // 4)
 
 
+async def answered(server: RecordingServer, tmp_path: Path) -> Session:
+    """A started session whose first message was answered, reported as 1,200 in and 40 out."""
+    session = open_session(server, tmp_path)
+    await session.start()
+    server.queue(TextReply("Soft rain.", input_tokens=1200, output_tokens=40))
+    await run(session.send("Write about rain."))
+    return session
+
+
 @pytest.fixture
 def no_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
     """As in a fresh process: the tokenizer not loaded yet (the test sees whether it gets loaded)."""
@@ -63,10 +72,7 @@ async def test_after_a_reply_the_estimate_is_the_reported_size_plus_what_is_new(
 async def test_a_refusal_or_a_stopped_reply_goes_on_from_the_last_reply_reported_whole(
     server: RecordingServer, tmp_path: Path
 ) -> None:
-    session = open_session(server, tmp_path)
-    await session.start()
-    server.queue(TextReply("Soft rain.", input_tokens=1200, output_tokens=40))
-    await run(session.send("Write about rain."))
+    session = await answered(server, tmp_path)
     server.queue(
         TextReply("I can't help with that.", input_tokens=5000, output_tokens=9, stop_reason="refusal")
     )
@@ -84,10 +90,7 @@ async def test_a_refusal_or_a_stopped_reply_goes_on_from_the_last_reply_reported
 async def test_another_model_or_a_new_conversation_is_counted_whole(
     server: RecordingServer, tmp_path: Path
 ) -> None:
-    session = open_session(server, tmp_path)
-    await session.start()
-    server.queue(TextReply("Soft rain.", input_tokens=1200, output_tokens=40))
-    await run(session.send("Write about rain."))
+    session = await answered(server, tmp_path)
     assert session.engine is not None
     session.use_model("claude-haiku-4-5")  # counts the same text its own way: no figure for it yet
     whole = tokens.estimate_request(session.engine.count_params(session.conversation, session.model, SHORT))

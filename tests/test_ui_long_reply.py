@@ -4,6 +4,8 @@ how the text was cut into deltas."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,11 @@ from conftest import TEST_KEY
 from fakeapi import RecordingServer
 from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from ui_helpers import chat_text, idle, make_app, pane_text, screen_text, send, wait_for
 
 from studio.loopback import TextReply, ToolUseReply
+from studio.ui.app import StudioApp
 from studio.ui.chat import ChatView
 from studio.ui.reply_text import KEPT_SCREENS, ReplyText
 from studio.ui.reply_view import AssistantMessage
@@ -49,6 +53,21 @@ def long_markdown(sections: int) -> str:
     )
 
 
+@asynccontextmanager
+async def report_shown(
+    server: RecordingServer, tmp_path: Path, text: str, chunk_size: int
+) -> AsyncIterator[tuple[Pilot[None], StudioApp]]:
+    """The studio once `text`, Claude's reply to one message sent in chunks, has streamed in and
+    its last words are on screen."""
+    server.queue(TextReply(text, chunk_size=chunk_size))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "The whole report, please.")
+        await idle(pilot, app)
+        await wait_for(pilot, lambda: "Signed at the end, Marlowe." in chat_text(app))
+        yield pilot, app
+
+
 def scroll_to_survey(chat: ChatView, body: ReplyText, n: int) -> None:
     """Scroll the chat to the heading "Survey n" of the reply's text."""
     row = next(y for y, line in enumerate(body.all_lines()) if line.text.strip() == f"Survey {n}")
@@ -59,12 +78,7 @@ async def test_a_long_reply_shows_its_last_words_its_first_words_and_its_markdow
     server: RecordingServer, tmp_path: Path
 ) -> None:
     text = long_markdown(60)  # ~17 KB: many settled stretches and a live tail
-    server.queue(TextReply(text, chunk_size=37))
-    app = make_app(server, TEST_KEY, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, "The whole report, please.")
-        await idle(pilot, app)
-        await wait_for(pilot, lambda: "Signed at the end, Marlowe." in chat_text(app))
+    async with report_shown(server, tmp_path, text, chunk_size=37) as (pilot, app):
         # the last heading, rendered, once the room kept below streaming text is gone
         await wait_for(pilot, lambda: "Survey 59" in chat_text(app))
         shown = chat_text(app)
@@ -87,12 +101,7 @@ async def test_the_middle_of_a_very_long_reply_shows_when_scrolled_to(
     """Over 3,000 lines: the chat's and the reply's spatial maps are coarser (coarse_map.py), and
     what is drawn where the writer scrolls must still be the text that is there."""
     text = long_markdown(200)
-    server.queue(TextReply(text, chunk_size=4000))
-    app = make_app(server, TEST_KEY, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, "The whole report, please.")
-        await idle(pilot, app)
-        await wait_for(pilot, lambda: "Signed at the end, Marlowe." in chat_text(app))
+    async with report_shown(server, tmp_path, text, chunk_size=4000) as (pilot, app):
         body = app.query_one(ReplyText)
         assert body.size.height > 3000
         chat = app.query_one(ChatView)
@@ -250,12 +259,7 @@ async def test_a_long_reply_keeps_a_few_screens_drawn_and_draws_the_rest_again_w
     server: RecordingServer, tmp_path: Path
 ) -> None:
     text = long_markdown(120)
-    server.queue(TextReply(text, chunk_size=500))
-    app = make_app(server, TEST_KEY, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, "The whole report, please.")
-        await idle(pilot, app)
-        await wait_for(pilot, lambda: "Signed at the end, Marlowe." in chat_text(app))
+    async with report_shown(server, tmp_path, text, chunk_size=500) as (pilot, app):
         body = app.query_one(ReplyText)
         chat = app.query_one(ChatView)
         for n in (3, 90, 0, 119):
