@@ -272,3 +272,30 @@ async def test_a_long_reply_keeps_a_few_screens_drawn_and_draws_the_rest_again_w
             kept = sum(len(s.lines) for s in body._stretches if s.lines is not None)
             assert kept <= KEPT_SCREENS * SIZE[1] + 80  # a few screens, not the reply's 4,000 lines
         assert body.size.height > 2000
+
+
+async def test_a_streaming_reply_grows_in_one_layout_pass_each_time(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    """Each time the reply outgrows its room the screen is laid out once (laid_out_once.py), not
+    once more a frame later to no effect, painting the chat column again."""
+    lines = [f"Entry {n}: the tide came in at {n % 12} o'clock." for n in range(300)]
+    server.queue(TextReply("\n\n".join(lines), chunk_size=40, chunk_delay=0.002))
+    app = make_app(server, TEST_KEY, tmp_path)
+    passes: list[bool] = []  # per layout pass: whether it changed a size
+    async with app.run_test(size=SIZE) as pilot:
+        await idle(pilot, app)
+        compositor = app.screen._compositor
+        reflow = compositor.reflow
+
+        def counted(parent: Any, size: Any) -> Any:
+            result = reflow(parent, size)
+            passes.append(bool(result.resized or result.shown or result.hidden))
+            return result
+
+        compositor.reflow = counted  # type: ignore[method-assign]
+        await send(pilot, "The tide log, please.")
+        await wait_for(pilot, lambda: "Entry 299:" in chat_text(app))
+        await idle(pilot, app)
+    assert passes.count(True) > 10  # the reply outgrew its room many times
+    assert passes.count(False) <= 3, passes

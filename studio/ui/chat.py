@@ -22,6 +22,7 @@ from textual.widgets import Collapsible, Static
 from studio.core.tools import DraftChange
 from studio.core.visible import visible
 from studio.ui.coarse_map import with_coarse_map
+from studio.ui.laid_out_once import LaidOutOnce
 
 
 class UserMessage(Static):
@@ -131,7 +132,7 @@ def _placed_y(arrangement: DockArrangeResult, widget: Widget) -> int | None:
     return next((p.region.y for p in arrangement.placements if p.widget is widget), None)
 
 
-class ChatView(VerticalScroll):
+class ChatView(VerticalScroll, LaidOutOnce):
     """Stays scrolled to the bottom while a reply streams, unless the writer scrolls up.
 
     A reopened conversation may hold thousands of messages, and every mounted widget costs memory

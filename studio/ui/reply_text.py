@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 from textual.geometry import Region
 from textual.selection import Selection
 from textual.strip import Strip
-from textual.widget import Widget
 
 from studio.core.visible import visible
 from studio.ui.frame_clock import paint_at_once
+from studio.ui.laid_out_once import LaidOutOnce
 from studio.ui.markdown_lines import Stretch, finished_stretches, gap_between, render, top_blocks
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ SLOWEST = 0.25  # seconds between updates at the least: a fast stream still show
 KEPT_SCREENS = 3  # screens of lines kept drawn, in the stretches shown last
 
 
-class ReplyText(Widget):
+class ReplyText(LaidOutOnce):
     """A stretch of a reply's text, streamed in with `write` and ended with `settle`."""
 
     DEFAULT_CSS = "ReplyText { height: auto; }"
@@ -162,14 +162,21 @@ class ReplyText(Widget):
         lay out again only if the height changes. While streaming, the height grows a few lines at
         a time (ROOM_SHARE): a layout pass (the whole screen) comes every few lines, and in between
         only these lines are drawn again."""
+        was = self._tail_lines
         self._render_tail()
         moved = self._draw_bottom() if self._width else False
-        if not self._width or self._height() != self._laid_out:
-            self.refresh(layout=True)
-        elif moved:  # a stretch drawn took other than its estimated height: lines moved
-            self.refresh()
-        else:  # only the lines from where the tail was on: the settled ones above keep their cache
-            self.refresh(Region(0, tail_start, self._width, max(1, self._laid_out - tail_start)))
+        height = self._height()
+        layout = height != self._laid_out
+        if not self._width or moved:  # a stretch drawn took other than its estimated height
+            self.refresh(layout=layout or not self._width)
+            return
+        # The lines from where the tail was on; the settled ones above keep their cache. If none
+        # settled, only the tail's lines that differ, to where the text ends (the room stays blank).
+        first, end = tail_start, max(height, self._laid_out)
+        if self._tail_start() == tail_start:
+            first += _alike(was, self._tail_lines)
+            end = max(tail_start + len(was), self._lines_now())
+        self.refresh(Region(0, first, self._width, max(1, end - first)), layout=layout)
 
     def _tail_start(self) -> int:
         return self._lines_now() - len(self._tail_lines)
@@ -234,6 +241,16 @@ class ReplyText(Widget):
                 total += stretch.height
             self._starts.append(total)  # where the tail starts
         return self._starts
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """A new height alone repaints only the lines `_show` marked. Textual repaints all of a
+        widget whose size changes, and a streaming reply's height changes every few lines: all
+        of its lines on screen went through the styles again, a fifth of such a frame."""
+        if size.width == self._size.width:
+            self._size = size
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._at_width(width)
@@ -300,3 +317,11 @@ class ReplyText(Widget):
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected part of the lines as shown (mouse selection, then copy)."""
         return selection.extract("\n".join(line.text.rstrip() for line in self.all_lines())), "\n"
+
+
+def _alike(before: list[Strip], after: list[Strip]) -> int:
+    """How many lines at the start of `after` are those of `before`."""
+    for n, (was, now) in enumerate(zip(before, after, strict=False)):
+        if was != now:
+            return n
+    return min(len(before), len(after))

@@ -10,7 +10,7 @@ from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.layout import DockArrangeResult
 from textual.strip import Strip
 from textual.timer import Timer
@@ -20,6 +20,7 @@ from studio.core.growing import GrowingText
 from studio.core.loop_turn import let_the_loop_run
 from studio.core.visible import visible
 from studio.ui.coarse_map import with_coarse_map
+from studio.ui.laid_out_once import LaidOutOnce
 from studio.ui.reply_text import ReplyText
 
 
@@ -54,7 +55,7 @@ def settled_text(text: str) -> Static:
 YIELD_EVERY = 1 / 120  # seconds of text handling before the loop is let through
 
 
-class AssistantMessage(Vertical):
+class AssistantMessage(Vertical, LaidOutOnce):
     """One reply: its text in ReplyText widgets (one a stretch between tool entries), which buffer
     what streams in and draw pre-rendered lines, so the stream sets the pace, not the screen."""
 
@@ -83,6 +84,20 @@ class AssistantMessage(Vertical):
         blank lines on each update while it streams, kept with their caches (1,200 for a 40 KB
         reply, a fifth of what each full garbage collection walked)."""
         return Strip.blank(self.size.width, self.visual_style.rich_style)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The rows between the border's top and bottom look alike (its sides, the padding and the
+        background): one is rendered and the others repeat it. A streaming reply that outgrows
+        its room is laid out again, and Textual rendered each of its rows on screen anew, a fifth
+        of that frame (benchmarks/key_echo.py)."""
+        inner = range(max(crop.y, 1), min(crop.bottom, self.size.height - 1))
+        if len(inner) < 2:
+            return super().render_lines(crop)
+        x, width = crop.x, crop.width
+        above = super().render_lines(Region(x, crop.y, width, inner.start - crop.y))
+        row = super().render_lines(Region(x, inner.start, width, 1))
+        below = super().render_lines(Region(x, inner.stop, width, crop.bottom - inner.stop))
+        return above + row * len(inner) + below
 
     @property
     def text(self) -> str:
