@@ -14,12 +14,15 @@ from conftest import TEST_KEY
 from fakeapi import RecordingServer
 from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.scrollbar import ScrollBar
 from ui_helpers import chat_text, idle, make_app, pane_text, screen_text, send, wait_for
 
 from studio.loopback import TextReply, ToolUseReply
 from studio.ui.app import StudioApp
 from studio.ui.chat import ChatView
+from studio.ui.quick_scrollbar import QuickScrollBar
 from studio.ui.reply_text import KEPT_SCREENS, ReplyText
 from studio.ui.reply_view import AssistantMessage
 
@@ -299,3 +302,23 @@ async def test_a_streaming_reply_grows_in_one_layout_pass_each_time(
         await idle(pilot, app)
     assert passes.count(True) > 10  # the reply outgrew its room many times
     assert passes.count(False) <= 3, passes
+
+
+async def test_the_chat_scrollbar_looks_as_textuals_own(server: RecordingServer, tmp_path: Path) -> None:
+    """The chat's scrollbar styles one row of each kind and repeats it (quick_scrollbar.py): what it
+    draws is what Textual's draws, wherever the thumb is, and under the mouse."""
+    async with report_shown(server, tmp_path, long_markdown(30), chunk_size=500) as (pilot, app):
+        chat = app.query_one(ChatView)
+        bar = chat.vertical_scrollbar
+        assert isinstance(bar, QuickScrollBar) and bar.display
+        whole = Region(0, 0, bar.size.width, bar.size.height)
+        for y in (0, 7, chat.max_scroll_y // 2, chat.max_scroll_y):
+            for hover in (False, True):
+                chat.scroll_to(y=y, animate=False)
+                bar.mouse_over = hover
+                await pilot.pause()
+                bar.refresh()  # each draws afresh, not from rows the other left in the cache
+                drawn = bar.render_lines(whole)
+                bar.refresh()
+                assert drawn == ScrollBar.render_lines(bar, whole)
+                assert len({str(list(line)) for line in drawn}) > 2  # the track, the thumb, its ends

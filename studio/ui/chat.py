@@ -15,6 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
 from textual.layout import DockArrangeResult
+from textual.scrollbar import ScrollBar
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
@@ -23,6 +24,7 @@ from studio.core.tools import DraftChange
 from studio.core.visible import visible
 from studio.ui.coarse_map import with_coarse_map
 from studio.ui.laid_out_once import LaidOutOnce
+from studio.ui.quick_scrollbar import QuickScrollBar
 
 
 class UserMessage(Static):
@@ -152,6 +154,17 @@ class ChatView(VerticalScroll, LaidOutOnce):
         self._arranged: DockArrangeResult | None = None
         self._moving = asyncio.Lock()  # one change of the window at a time
         self._check_timer: Timer | None = None
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's property, with a QuickScrollBar made in its place (quick_scrollbar.py)."""
+        if self._vertical_scrollbar is None:
+            self._vertical_scrollbar = bar = QuickScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+            )
+            bar.display = False
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     def on_mount(self) -> None:
         self.anchor()
