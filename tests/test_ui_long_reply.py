@@ -324,3 +324,28 @@ async def test_the_chat_scrollbar_looks_as_textuals_own(server: RecordingServer,
                 bar.refresh()
                 assert drawn == ScrollBar.render_lines(bar, whole)
                 assert len({str(list(line)) for line in drawn}) > 2  # the track, the thumb, its ends
+
+
+async def test_a_turn_repaints_the_chat_not_the_whole_screen(server: RecordingServer, tmp_path: Path) -> None:
+    """A turn's start and end change what the keys do (Escape stops a reply): the footer shows
+    it, and the rest of the screen is not painted again for it. The frame with a reply's last
+    words used to be the whole screen, 15-30 ms where the chat takes a few."""
+    server.queue(TextReply("The tide turned at noon.", chunk_size=4, chunk_delay=0.1))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await idle(pilot, app)
+        display, whole = app._display, []
+
+        def counted(screen: Any, renderable: Any) -> None:
+            if isinstance(renderable, LayoutUpdate):
+                whole.append(renderable)
+            display(screen, renderable)
+
+        app._display = counted  # type: ignore[method-assign]
+        await send(pilot, "When did the tide turn?")
+        await wait_for(pilot, lambda: "esc Stop" in screen_text(app))
+        await wait_for(pilot, lambda: "The tide turned at noon." in chat_text(app))
+        await idle(pilot, app)
+        await pilot.pause(0.2)
+        assert "esc Stop" not in screen_text(app)
+    assert whole == []

@@ -56,8 +56,9 @@ class MainScreen(FramedScreen[None]):
     AUTO_FOCUS = "#prompt"  # focus is set before the first frame, so an early Tab is never lost
 
     # What the bindings depend on: Escape stops only a running reply, Ctrl+R only a failed one.
-    turn_running: reactive[bool] = reactive(False, bindings=True)
-    can_retry: reactive[bool] = reactive(False, bindings=True)
+    # Drawn from nothing: repainted, the whole screen went with a reply's last words (15-30 ms).
+    turn_running: reactive[bool] = reactive(False, repaint=False, bindings=True)
+    can_retry: reactive[bool] = reactive(False, repaint=False, bindings=True)
 
     def __init__(
         self,
