@@ -349,3 +349,30 @@ async def test_a_turn_repaints_the_chat_not_the_whole_screen(server: RecordingSe
         await pilot.pause(0.2)
         assert "esc Stop" not in screen_text(app)
     assert whole == []
+
+
+async def test_a_replys_last_words_are_painted_before_its_costs(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    """The frame that first shows a reply's last words paints the chat alone: the sidebar's
+    figures and the reply's cost line follow in later frames, not in that one."""
+    words = " ".join(f"wave{n}" for n in range(400)) + " and the last words, Marlowe."
+    server.queue(TextReply(words, chunk_size=40, chunk_delay=0.005))
+    app = make_app(server, TEST_KEY, tmp_path)
+    first: list[list[tuple[int, int, int]]] = []  # the spans of the frame that showed them
+    async with app.run_test(size=SIZE) as pilot:
+        await idle(pilot, app)
+        display = app._display
+
+        def watched(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            if not first and "the last words, Marlowe." in chat_text(app):
+                spans = renderable.spans if isinstance(renderable, ChopsUpdate) else [(0, 0, SIZE[0])]
+                first.append(list(spans))
+
+        app._display = watched  # type: ignore[method-assign]
+        await send(pilot, "The whole log, please.")
+        await wait_for(pilot, lambda: bool(first) and "$" in pane_text(app, "#sidebar"))
+        await idle(pilot, app)
+        chat = app.query_one("#chat-pane").region
+    assert first and all(chat.x <= x1 and x2 <= chat.right for _y, x1, x2 in first[0])

@@ -114,7 +114,8 @@ class ChatPane(Vertical):
                     seconds,
                     "writing …",
                 )
-            case CostReported():
+            case CostReported():  # the text is complete: its last words go before the costs
+                await reply.finish()
                 reply.set_meta(reply_meta(entry, "writing …"))
             case TurnDone():
                 await reply.finish()

@@ -100,18 +100,31 @@ class ReplyText(LaidOutOnce):
         self._show(tail_start)
         paint_at_once(self)  # the reply's last words: not a frame's spacing later
 
+    def show_last_words(self) -> None:
+        """The text is complete: what came in since the last update is shown at once, as an
+        update shows it, in the room kept below (most often no layout pass). `settle` follows,
+        and keeps those lines; the layout pass that takes the room away comes after."""
+        if self._apply():
+            paint_at_once(self)
+
     def _update(self) -> None:
         """Apply what came in. The next update waits for this one's frame, and then for at least
         twice as long again: a frame is a layout pass and a repaint, costly on a long chat or a
         slow machine, so updates come less often there, and keys and the stream get through (a
         70 KB reply sent fast: 28 frames -> 20, and on screen 15% sooner than with once again)."""
         started = time.monotonic()
-        if self._take_pending():
-            tail_start = self._tail_start()
-            if len(self._tail) >= SETTLE_CHARS:
-                self._settle_finished_blocks()
-            self._show(tail_start)
+        self._apply()
         self.call_after_refresh(self._updated, started)
+
+    def _apply(self) -> bool:
+        """Show what came in since the last update; False if nothing had."""
+        if not self._take_pending():
+            return False
+        tail_start = self._tail_start()
+        if len(self._tail) >= SETTLE_CHARS:
+            self._settle_finished_blocks()
+        self._show(tail_start)
+        return True
 
     def _updated(self, started: float) -> None:
         cycle = time.monotonic() - started

@@ -120,9 +120,13 @@ class AssistantMessage(Vertical, LaidOutOnce):
 
     async def finish(self) -> None:
         """The current stretch of text is complete: show all of it now, rendered once. The frame
-        that shows its last words goes before the turn's end takes the loop (the ledger, the
-        title, the footer's keys): traced, that came first and held them back 20-40 ms."""
+        that shows its last words goes first, in the room kept below the text (no layout pass
+        most often), then the one that settles it, both before the turn's end takes the loop
+        (the ledger, the title, the footer's keys): traced, those came first and held the last
+        words back 20-40 ms."""
         if self._body is not None:
+            self._body.show_last_words()
+            await let_the_loop_run()
             self._body.settle()
             self._body = None
             await let_the_loop_run()
