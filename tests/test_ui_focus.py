@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import TEST_KEY
-from ui_helpers import make_app, wait_for
+from textual.widgets._footer import FooterKey
+from ui_helpers import idle, make_app, screen_text, send, wait_for
 
-from studio.loopback import LoopbackServer
+from studio.loopback import LoopbackServer, TextReply
 from studio.ui.editor import DraftEditor
 from studio.ui.help import HelpScreen
 from studio.ui.prompt import PromptArea
@@ -37,3 +38,25 @@ async def test_a_dialog_keeps_its_own_focus_order(server: LoopbackServer, tmp_pa
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.press("tab")
         assert not isinstance(app.focused, PromptArea | DraftEditor)
+
+
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    """Focus moving between the boxes leaves the footer's keys as they are (Textual rebuilt them
+    all each time); a reply's start shows Escape's "Stop", and its end takes it away."""
+    server.queue(TextReply("The tide turned at noon.", chunk_size=4, chunk_delay=0.1))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await idle(pilot, app)
+        keys = list(app.query(FooterKey))
+        assert keys and "esc Stop" not in screen_text(app)
+        for _ in range(2):
+            await pilot.press("tab")
+            await pilot.pause(0.05)
+        assert list(app.query(FooterKey)) == keys  # the same widgets: not rebuilt
+        await send(pilot, "When did the tide turn?")
+        await wait_for(pilot, lambda: "esc Stop" in screen_text(app))
+        await idle(pilot, app)
+        await wait_for(pilot, lambda: "esc Stop" not in screen_text(app))
+        assert "f6 Batches" in screen_text(app)

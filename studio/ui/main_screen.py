@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.reactive import reactive
-from textual.widgets import Footer, Header, TextArea
+from textual.widgets import Header, TextArea
 from textual.worker import Worker
 
 from studio import locations
@@ -46,6 +46,7 @@ from studio.ui.frame_clock import FramedScreen
 from studio.ui.next_request import NextRequestWatcher
 from studio.ui.prompt import PromptArea
 from studio.ui.sidebar import Budget, CostSidebar
+from studio.ui.steady_footer import SteadyFooter
 from studio.ui.welcome import earlier_notice, welcome
 
 CONTEXT_SECONDS = 2.0  # how often the unsent message and the open draft's name are kept
@@ -79,7 +80,7 @@ class MainScreen(FramedScreen[None]):
             yield ChatPane(id="chat-pane")
             yield DraftPane(self.session.workspace, self.recovery, id="draft-pane")
             yield CostSidebar(id="sidebar")
-        yield Footer()
+        yield SteadyFooter()
         yield BatchFollower(self.session)
         yield ConversationPicker(self.session)
 
