@@ -12,6 +12,7 @@ from studio.loopback import LoopbackServer, TextReply
 from studio.ui.editor import DraftEditor
 from studio.ui.help import HelpScreen
 from studio.ui.prompt import PromptArea
+from studio.ui.steady_footer import SteadyFooter
 
 SIZE = (120, 36)
 
@@ -60,3 +61,14 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(
         await idle(pilot, app)
         await wait_for(pilot, lambda: "esc Stop" not in screen_text(app))
         assert "f6 Batches" in screen_text(app)
+
+
+async def test_a_footer_gone_before_its_rebuild_does_nothing(server: LoopbackServer, tmp_path: Path) -> None:
+    """A rebuild waits for a frame: the app may close meanwhile (seen at the end of a reply)."""
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        footer = app.query_one(SteadyFooter)
+        await footer.remove()
+        await footer.recompose()
+        await pilot.pause()
+        assert app.is_running and not app.query(SteadyFooter)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.dom import NoScreen
 from textual.widgets import Footer
 
 
@@ -18,12 +19,16 @@ class SteadyFooter(Footer):
     _shown: tuple[Any, ...] | None = None  # what the keys were last built from
 
     async def recompose(self) -> None:
+        try:
+            bindings = self.screen.active_bindings
+        except NoScreen:  # gone while the rebuild waited for its frame (the app closing)
+            return
         shown = (
             self.compact,
             self.show_command_palette,
             tuple(
                 (name, binding.key, binding.action, binding.description, binding.show, enabled, tooltip)
-                for name, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
+                for name, (_node, binding, enabled, tooltip) in bindings.items()
             ),
         )
         if shown == self._shown:
