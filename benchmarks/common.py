@@ -10,6 +10,7 @@ and noisy, so the ratio is the figure to trust, not the seconds.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import json
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,6 +234,14 @@ def isolate(tmp: Path) -> None:
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
         os.environ.pop(name, None)
     os.chdir(tmp)
+
+
+def store_arguments(parser: argparse.ArgumentParser, children: Iterable[str]) -> None:
+    """The arguments of a benchmark measured by `run_child` on a built store (besides its own
+    --turns): the rounds, and the child's kind and home."""
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", choices=list(children))
+    parser.add_argument("--home", type=Path)
 
 
 def run_child(script: str, kind: str, home: Path, turns: int) -> dict[str, float]:

@@ -311,9 +311,7 @@ def figures(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", default="1000,200")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--child", choices=CHILDREN)
-    parser.add_argument("--home", type=Path)
+    common.store_arguments(parser, CHILDREN)
     args = parser.parse_args()
     if args.child:
         isolate(args.home)

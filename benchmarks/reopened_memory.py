@@ -119,9 +119,7 @@ def run_child(kind: str, home: Path, turns: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--child", choices=CHILDREN)
-    parser.add_argument("--home", type=Path)
+    common.store_arguments(parser, CHILDREN)
     args = parser.parse_args()
     if args.child:
         isolate(args.home)
