@@ -7,6 +7,8 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anthropic
+import httpx2
 import pytest
 from conftest import TEST_KEY, fixture_names
 from fakeapi import DropMidStream, ErrorMidStream, HttpError, RecordingServer, Replay
@@ -16,6 +18,7 @@ from studio.core.catalog import Catalog
 from studio.core.conversation import Conversation
 from studio.core.drafts import DraftStore
 from studio.core.engine import Engine, EngineConfig
+from studio.core.errors import describe_failure
 from studio.core.events import (
     CostReported,
     Event,
@@ -287,6 +290,18 @@ async def test_dropped_connection_mid_stream(server: RecordingServer) -> None:
     failed = events[-1]
     assert isinstance(failed, TurnFailed) and failed.kind == "dropped"
     assert conversation.pending_user_turn()
+
+
+@pytest.mark.parametrize("mid_reply", [True, False])
+def test_a_lost_connection_is_a_dropped_reply_once_the_reply_began(mid_reply: bool) -> None:
+    """Depending on where the read broke, the SDK raises its own APIConnectionError or the
+    transport's error mid-stream (seen on CI): once text has come, both are a dropped reply."""
+    lost = anthropic.APIConnectionError(request=httpx2.Request("POST", "http://127.0.0.1/v1/messages"))
+    failure = describe_failure(lost, model="claude-sonnet-4-6", mid_reply=mid_reply)
+    if mid_reply:
+        assert (failure.kind, failure.title) == ("dropped", "The connection dropped mid-reply")
+    else:
+        assert (failure.kind, failure.title) == ("connection", "Cannot reach the API")
 
 
 async def test_unreachable_server() -> None:

@@ -220,7 +220,9 @@ class Engine:
                 # The partial reply is not added: the writer's message stays pending for Ctrl+R.
                 if reply.usage:
                     yield CostReported(_estimated_cost(model, reply, price))
-                yield describe_failure(exc, model=model, secret=self.config.api_key)
+                yield describe_failure(
+                    exc, model=model, secret=self.config.api_key, mid_reply=bool(reply.usage)
+                )
                 return
             if stop.is_set():
                 conversation.add_assistant(reply.text_blocks())

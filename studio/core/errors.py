@@ -41,9 +41,13 @@ def _when(wait: float | None) -> str:
     return f"Try again in {wait:.0f} s." if wait >= 10 else f"Try again in {wait:g} s."
 
 
-def describe_failure(exc: BaseException, *, model: str, secret: str | None = None) -> TurnFailed:
-    """The user-facing description of `exc`; `secret` (the API key) is scrubbed from every word."""
-    failure = _describe(exc, model)
+def describe_failure(
+    exc: BaseException, *, model: str, secret: str | None = None, mid_reply: bool = False
+) -> TurnFailed:
+    """The user-facing description of `exc`; `secret` (the API key) is scrubbed from every word.
+    `mid_reply`: the reply had begun, so a lost connection dropped it (the SDK raises either its own
+    APIConnectionError or the transport's error then, depending on where the read broke)."""
+    failure = _describe(exc, model, mid_reply)
     if secret:
         failure = TurnFailed(
             failure.title.replace(secret, "***"),
@@ -55,7 +59,7 @@ def describe_failure(exc: BaseException, *, model: str, secret: str | None = Non
     return failure
 
 
-def _describe(exc: BaseException, model: str) -> TurnFailed:
+def _describe(exc: BaseException, model: str, mid_reply: bool) -> TurnFailed:
     if isinstance(exc, anthropic.AuthenticationError):
         return TurnFailed(
             "Invalid API key (401)", "The API did not accept the key.", kind="auth", remedy="new_key"
@@ -93,11 +97,11 @@ def _describe(exc: BaseException, model: str) -> TurnFailed:
         return TurnFailed(f"API error ({exc.status_code})", _api_message(exc), kind="server")
     if isinstance(exc, anthropic.APITimeoutError):
         return TurnFailed("The API timed out", "No answer in time. Try again.", kind="connection")
-    if isinstance(exc, anthropic.APIConnectionError):
+    if isinstance(exc, anthropic.APIConnectionError) and not mid_reply:
         return TurnFailed(
             "Cannot reach the API", "Check your connection or ANTHROPIC_BASE_URL.", kind="connection"
         )
-    if isinstance(exc, httpx2.TransportError):
+    if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
         return TurnFailed(
             "The connection dropped mid-reply",
             f"{type(exc).__name__}: the stream ended before the reply was complete.",
