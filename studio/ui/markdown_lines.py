@@ -31,10 +31,12 @@ OWN_GAP = {"bullet_list_open", "ordered_list_open", "blockquote_open", "table_op
 
 @cache
 def _parser() -> MarkdownIt:
-    """A parser configured as rich's Markdown configures its own, so blocks end where rich's do."""
+    """A parser configured as rich's Markdown configures its own, so blocks end where rich's do;
+    without the inline pass (emphasis, code, links inside each block), which the block boundaries
+    do not need: a 15 KB tail's parse takes 1.2 ms instead of 12.7."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt().enable("strikethrough").enable("table")
+    return MarkdownIt().enable("strikethrough").enable("table").disable("inline")
 
 
 def top_blocks(text: str) -> list[Token]:
