@@ -111,8 +111,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(settings: Settings) -> int:
     """Run the app; a crash exits non-zero with one line saying where its (masked) report is."""
-    from studio.crash import write_report
-
     report = None
     try:
         from studio.ui.app import StudioApp
@@ -121,6 +119,8 @@ def _run(settings: Settings) -> int:
         app.run()
         report, code = app.crash_report, app.return_code or 0
     except Exception as exc:  # a crash outside the app's loop (starting or closing it)
+        from studio.crash import write_report
+
         code = 1
         try:
             report = write_report(exc, settings.api_key)

@@ -1,8 +1,9 @@
-"""End to end: keys typed the moment the writing screen appears are never lost.
+"""End to end: keys typed the moment the studio appears are never lost.
 
-The first frame is the chat and the message box; the sidebar's figures, the draft's highlighting and
-what the store holds follow right after it (studio/ui/main_screen.py). A writer who starts typing at
-once must find every key where it went: in the message box (and sent), or in the draft after Tab.
+The first frame is the frame and the message box alone (studio/ui/opening.py); the writing screen
+takes its place right after, and its sidebar's figures, the draft's highlighting and what the store
+holds follow (studio/ui/main_screen.py). A writer who starts typing at once must find every key
+where it went: in the message box (and sent), or in the draft after Tab.
 """
 
 from __future__ import annotations
@@ -42,6 +43,26 @@ def test_a_message_typed_and_sent_at_the_first_frame_arrives(
     term.expect_text("Next message")  # the panes that follow the first frame came
     term.expect_text("Draft · untitled")
     term.quit()
+
+
+def test_words_typed_at_the_first_frame_are_in_the_writing_screens_box_once(
+    server: RecordingServer, terminal: Callable[..., Terminal]
+) -> None:
+    term = terminal(key=TEST_KEY, base_url=server.base_url)
+    first_paint(term)
+    term.send("first words")  # into the first frame's box, or queued for the writing screen's
+    term.expect_text("Next message")  # the writing screen is up
+    term.wait_until(lambda: "first words" in term.box_text("─ to "), STEP_TIMEOUT, "the words")
+    assert term.box_text("─ to ").count("first words") == 1
+    term.type(" and more")
+    assert "first words and more" in term.box_text("─ to ")
+    term.quit()
+
+
+def test_ctrl_q_at_the_first_frame_quits_without_a_question(terminal: Callable[..., Terminal]) -> None:
+    term = terminal(key=TEST_KEY)
+    first_paint(term)
+    term.quit()  # nothing typed, nothing to keep: status 0 and the terminal as it was
 
 
 def test_tab_and_typing_at_the_first_frame_go_into_the_draft_in_order(

@@ -1,5 +1,5 @@
-"""The writing screen's first frame comes before its other panes are filled: keys typed at once,
-before the sidebar's figures and the draft's highlighting exist, land where they were typed."""
+"""The writing screen at start: whole in its first frame, with keys going where they were typed, and
+its dialogs styled although their stylesheet is read only when the first opens."""
 
 from __future__ import annotations
 
@@ -15,25 +15,24 @@ from studio.ui.prompt import PromptArea
 SIZE = (120, 36)
 
 
-async def test_keys_typed_before_the_panes_are_filled_stay_in_order(
+async def test_the_writing_screen_comes_whole_and_keys_go_where_typed(
     server: LoopbackServer, tmp_path: Path
 ) -> None:
+    """Built after the opening frame (studio/ui/opening.py), nothing in it waits for a later one."""
     app = make_app(server, TEST_KEY, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         draft, prompt = app.query_one(DraftEditor), app.query_one(PromptArea)
-        await wait_for(pilot, lambda: draft.language == "markdown")  # after the first frame
-        draft.language = None  # as it was in the first frame: the keys typed then come first
+        assert draft.language == "markdown"
+        assert "Next message" in flat(pane_text(app, "#sidebar"))
+        assert "Draft · untitled" in pane_text(app, "#draft-pane")
         app.screen.set_focus(draft)
-        await pilot.press(*"early")
-        draft.highlight_markdown()
-        await pilot.press(*" and later")
-        assert draft.text == "early and later"  # a new document for the language kept the cursor
+        await pilot.press(*"early and later")
+        assert draft.text == "early and later"
         draft.undo()
-        assert draft.text == ""  # and the words typed across it are one undo step
+        assert draft.text == ""  # the words typed at once are one undo step
         draft.redo()
         await pilot.press("tab", *"hi")
         assert prompt.text == "hi"
-        await wait_for(pilot, lambda: "Next message" in flat(pane_text(app, "#sidebar")))
         await wait_for(pilot, lambda: "Draft · untitled ●" in pane_text(app, "#draft-pane"))
 
 

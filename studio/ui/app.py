@@ -8,7 +8,7 @@ import signal
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -19,20 +19,22 @@ from textual.screen import Screen
 
 from studio import locations
 from studio.config import Settings
-from studio.core.instances import Instances
-from studio.core.recovery import RecoveryStore
-from studio.core.session import Session
+from studio.core.catalog import Catalog
 from studio.core.visible import visible
 from studio.ui.asking import choose
-from studio.ui.bindings import APP_BINDINGS, PALETTE_COMMANDS, STUDIO_BINDINGS, key_label
-from studio.ui.chat import NoticeLevel
-from studio.ui.keymap import keymap_problems
-from studio.ui.main_screen import MainScreen
-from studio.ui.reply_view import settled_styles
+from studio.ui.bindings import APP_BINDINGS, PALETTE_COMMANDS, key_label
+from studio.ui.opening import OpeningScreen
 from studio.ui.safe_lines import NoControls
+
+if TYPE_CHECKING:  # imported after the first frame (opening.py), or at once when nothing is painted
+    from studio.core.recovery import RecoveryStore
+    from studio.core.session import Session
+    from studio.ui.chat import NoticeLevel
+    from studio.ui.main_screen import MainScreen
 
 QUIT_WAIT = 5.0  # seconds Ctrl+Q waits for queued store writes before asking
 UNMOUNT_WAIT = 2.0  # seconds any other exit waits for them
+WRITING_MODE = "writing"  # the writing screen's, after the opening frame (opening.py)
 
 
 class StudioApp(App[None]):
@@ -45,12 +47,9 @@ class StudioApp(App[None]):
         super().__init__()
         self.settings = settings
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.session, store_problem = Session.open(settings, self._store_status)
-        self.recovery = RecoveryStore(
-            locations.state_dir() / "recovery", Instances(locations.state_dir() / "instances")
-        )
-        self._notices: list[tuple[str, NoticeLevel]] = [(store_problem, "warn")] if store_problem else []
-        self._notices += [(w, "warn") for w in keymap_problems(settings.keymap, STUDIO_BINDINGS)]
+        self._session: Session | None = None
+        self._recovery: RecoveryStore | None = None
+        self._notices: list[tuple[str, NoticeLevel]] = []  # what opening found wrong, said in the chat
         if settings.keymap:
             self.set_keymap(settings.keymap)
         if settings.demo:
@@ -59,14 +58,70 @@ class StudioApp(App[None]):
         self._no_controls = NoControls()
         self.crash_report: Path | None = None
 
+    @property
+    def session(self) -> Session:
+        """The conversation's engine, opened when first needed: in a terminal, after the first frame."""
+        if self._session is None:
+            self._session = self._open_session()
+        return self._session
+
+    @property
+    def recovery(self) -> RecoveryStore:
+        """Where unsaved drafts are copied (and which drafts other running studios have open)."""
+        if self._recovery is None:
+            from studio.core.instances import Instances
+            from studio.core.recovery import RecoveryStore
+
+            state = locations.state_dir()
+            self._recovery = RecoveryStore(state / "recovery", Instances(state / "instances"))
+        return self._recovery
+
+    def _open_session(self) -> Session:
+        from studio.core.session import Session
+        from studio.ui.bindings import STUDIO_BINDINGS
+        from studio.ui.keymap import keymap_problems
+
+        session, store_problem = Session.open(self.settings, self._store_status)
+        if store_problem:
+            self._notices.append((store_problem, "warn"))
+        self._notices += [(w, "warn") for w in keymap_problems(self.settings.keymap, STUDIO_BINDINGS)]
+        return session
+
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(self.settings, self.session, self.recovery, self._notices)
+        if self.is_headless:  # nothing to paint first (tests, screenshots): the studio at once
+            return self._writing_screen("")
+        settings = self.settings
+        return OpeningScreen(Catalog.builtin().overridden(settings.models).info(settings.model).name)
+
+    def _writing_screen(self, typed: str) -> MainScreen:
+        from studio.ui.main_screen import MainScreen
+
+        session, recovery = self.session, self.recovery
+        self._match_settled_replies()
+        self.theme_changed_signal.subscribe(self, self._match_settled_replies)
+        return MainScreen(self.settings, session, recovery, self._notices, typed)
+
+    async def on_opening_screen_painted(self, message: OpeningScreen.Painted) -> None:
+        """The first frame is out: build the writing screen, a mode of its own (Textual replaces no
+        first screen), and show it. Keys typed meanwhile wait in the app's queue, then reach the
+        writing screen's message box; what was typed before is in it already."""
+        opening = message.opening
+        if self.screen is not opening:
+            return
+        self.add_mode(WRITING_MODE, partial(self._writing_screen, opening.typed))
+        await self.switch_mode(WRITING_MODE)
 
     @property
     def main_screen(self) -> MainScreen:
+        from studio.ui.main_screen import MainScreen
+
         screen = self.screen_stack[0]
         assert isinstance(screen, MainScreen)
         return screen
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the first frame is up, only Ctrl+Q: a dialog opened then would be replaced with it."""
+        return action == "quit" or not isinstance(self.screen, OpeningScreen)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters, then one that keeps control characters from the terminal."""
@@ -119,6 +174,8 @@ class StudioApp(App[None]):
     def _match_settled_replies(self, *_: object) -> None:
         from rich.theme import Theme
 
+        from studio.ui.reply_view import settled_styles
+
         if self._settled_theme:
             self.console.pop_theme()
         self.console.push_theme(Theme(settled_styles(self.get_css_variables())))
@@ -128,8 +185,6 @@ class StudioApp(App[None]):
         self._loop = loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(signum, self._stop_on_signal, signum)
-        self._match_settled_replies()
-        self.theme_changed_signal.subscribe(self, self._match_settled_replies)
 
     def _handle_exception(self, error: Exception) -> None:
         """A bug of ours: keep a masked report, then let Textual close the app (exit status 1)."""
@@ -148,6 +203,10 @@ class StudioApp(App[None]):
         self._close_messages_no_wait()
 
     def _keep(self) -> None:
+        if self._session is None:  # still the first frame: nothing to keep
+            return
+        from studio.ui.main_screen import MainScreen
+
         for screen in self.screen_stack[:1]:  # none if the app never finished mounting
             if isinstance(screen, MainScreen):
                 screen.keep()
@@ -160,7 +219,8 @@ class StudioApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._keep()
-        await self.session.aclose(UNMOUNT_WAIT)
+        if self._session is not None:  # none if the app closed before its first frame was out
+            await self._session.aclose(UNMOUNT_WAIT)
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -170,6 +230,9 @@ class StudioApp(App[None]):
         self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
+        if self._session is None:  # still the first frame: nothing typed is kept yet, nothing to ask
+            self.exit()
+            return
         self._quit()
 
     @work(exclusive=True, group="quit")

@@ -53,7 +53,7 @@ class DraftPane(Vertical):
         self._replaced: str | None = None  # the key of the version save_draft last wrote over
 
     def compose(self) -> ComposeResult:
-        yield DraftEditor(id="draft", language=None)  # markdown once the first frame is out
+        yield DraftEditor(id="draft")
 
     @property
     def editor(self) -> DraftEditor:
@@ -64,12 +64,7 @@ class DraftPane(Vertical):
         return self.workspace.draft
 
     def on_mount(self) -> None:
-        self.editor.show_title(self.draft.name, self.draft.dirty)  # in the first frame; disk after
-        self.call_after_refresh(self._start)
-
-    def _start(self) -> None:
-        """After the first frame: the editor's highlighting (tree-sitter), and disk work."""
-        self.editor.highlight_markdown()
+        """Disk work: the writing screen is built after the first frame (opening.py)."""
         self.recovery.instances.forget_dead()
         self._show_title()  # registers this studio, before any copy of its own is written
         self._sweep_temps()

@@ -191,15 +191,6 @@ class DraftEditor(TextArea):
         h = self.history
         return EditHistory(h.max_checkpoints, h.checkpoint_timer, h.checkpoint_max_characters)
 
-    def highlight_markdown(self) -> None:
-        """Markdown colours, switched on after the first frame (tree-sitter is slow to load). A new
-        language is a new document, with the cursor at the top and a new undo batch: keys typed
-        before it keep their place and stay one batch with those typed after."""
-        where, batching = self.selection, self.history._force_end_batch
-        self.language = "markdown"
-        self.selection = where
-        self.history._force_end_batch = batching
-
     def preview(self, text: str, *, force: bool = False) -> None:
         """Show text Claude is still writing. Read-only meanwhile; repaints are rate-limited, and
         text that only grew is appended (reloading it all each time is quadratic)."""

@@ -67,12 +67,14 @@ class MainScreen(FramedScreen[None]):
         session: Session,
         recovery: RecoveryStore,
         notices: list[tuple[str, NoticeLevel]],
+        typed: str = "",
     ) -> None:
         super().__init__()
         self.settings = settings
         self.session = session
         self.recovery = recovery
         self._notices = notices  # said once the chat is on screen: what start-up found wrong
+        self._typed = typed  # into the first frame's message box (opening.py), before this was built
 
     def compose(self) -> ComposeResult:
         yield Header(icon="✎")
@@ -103,6 +105,8 @@ class MainScreen(FramedScreen[None]):
         session, chat = self.session, self.chat_pane
         chat.model_name = lambda model: session.catalog.info(model).name
         self.watcher = NextRequestWatcher(self, session, lambda: chat.prompt.text, self.sidebar.show_next)
+        if self._typed:  # first: a reopened conversation's unsent message then waits
+            chat.prompt.insert(self._typed)
         self.show_model()
         self.show_ledger()
         settings = self.settings

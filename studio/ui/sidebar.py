@@ -77,48 +77,29 @@ def _clock(seconds: float) -> str:
 
 
 class CostSidebar(VerticalScroll):
-    """Its parts are mounted right after the first frame, so the message box is there sooner (the
-    sidebar's border holds its place); what it is told before then is shown once they are."""
+    """The model, the next message's size and the session's costs, as the screen tells them."""
 
     _model_id: str | None = None  # the model the next message goes to
-    _model: ModelInfo | None = None
-    _next = NextRequest()
     _ledger: CostLedger | None = None
     _budget: Budget | None = None
-    _filled = False
 
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._fill)
-
-    def _fill(self) -> None:
-        if not self.is_attached:  # closed before the first frame was out
-            return
-        self.mount_all(self._parts())  # in the DOM at once, shown with the next frame
-        if not self.children:  # the app is closing: Textual mounts nothing on a closing widget
-            return
-        self._filled = True
-        if self._model is not None:
-            self.show_model(self._model)
-        self.show_next(self._next)
-        if self._ledger is not None:
-            self.show_ledger(self._ledger, self._names, self._budget)
-        self.set_interval(1.0, self._tick)
-
-    def _parts(self) -> ComposeResult:
+    def compose(self) -> ComposeResult:
         yield Static(id="model-card")
         yield Static(id="next")
         yield Static(id="totals")
         yield Sparkline([], id="chart")
         yield Static(id="replies")
 
+    def on_mount(self) -> None:
+        self.show_next(NextRequest())
+        self.set_interval(1.0, self._tick)
+
     def _tick(self) -> None:
         if self._ledger is not None and self._ledger.cache_touched_at is not None:
             self._show_totals()
 
     def show_model(self, model: ModelInfo) -> None:
-        self._model_id, self._model = model.id, model
-        if not self._filled:
-            return
+        self._model_id = model.id
         text = Text()
         text.append("Model\n", style="bold underline")
         text.append(f"{visible(model.name)}\n", style="bold")  # names come from the API or config
@@ -136,9 +117,6 @@ class CostSidebar(VerticalScroll):
         self.query_one("#model-card", Static).update(text)
 
     def show_next(self, next_request: NextRequest) -> None:
-        self._next = next_request
-        if not self._filled:
-            return
         text = Text()
         text.append("Next message\n", style="bold underline")
         if next_request.estimate is None:
@@ -163,8 +141,6 @@ class CostSidebar(VerticalScroll):
     ) -> None:
         """`names` turns a model id into its display name."""
         self._ledger, self._budget, self._names = ledger, budget, names
-        if not self._filled:
-            return
         self._show_totals()
         chart = self.query_one("#chart", Sparkline)
         chart.data = [e.usd or 0.0 for e in ledger.entries]
