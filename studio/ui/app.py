@@ -99,7 +99,12 @@ class StudioApp(App[None]):
         session, recovery = self.session, self.recovery
         self._match_settled_replies()
         self.theme_changed_signal.subscribe(self, self._match_settled_replies)
-        return MainScreen(self.settings, session, recovery, self._notices, typed)
+        screen = MainScreen(self.settings, session, recovery, self._notices, typed)
+        # Styled when its widgets mount, by a stylesheet already current: without this, Textual's
+        # switch_mode takes the new screen for one that missed a CSS change and reparses and
+        # restyles every screen (about 20 ms, traced); if Textual renames it, only that comes back.
+        screen._css_update_count = self._css_update_count
+        return screen
 
     async def on_opening_screen_painted(self, message: OpeningScreen.Painted) -> None:
         """The first frame is out: build the writing screen, a mode of its own (Textual replaces no
