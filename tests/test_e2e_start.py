@@ -59,6 +59,27 @@ def test_words_typed_at_the_first_frame_are_in_the_writing_screens_box_once(
     term.quit()
 
 
+def test_a_message_sent_as_the_studio_takes_the_terminal_goes_once_it_is_up(
+    server: RecordingServer, terminal: Callable[..., Terminal]
+) -> None:
+    """Typed with Enter as the screen switches over, before the first frame: the keys reach the
+    first frame's message box, and the message goes once the writing screen is up. (Keys typed
+    before that, while Python starts, are the terminal's: Textual may not see them.)"""
+    server.queue(TextReply("AHEADREPLY noted.", input_tokens=1000, output_tokens=200))
+    term = terminal(key=TEST_KEY, base_url=server.base_url)
+    term.wait_until(lambda: b"\x1b[?1049h" in term.output, START_TIMEOUT, "the alternate screen")
+    term.send("typed ahead" + ENTER + "and the next")
+    term.expect_text("AHEADREPLY noted.")
+    (request,) = server.message_requests
+    assert request.json["messages"][-1]["content"][-1]["text"] == "typed ahead"
+    # It left the box for the chat; what was typed after its Enter stays for the next message.
+    assert term.box_text("─ to ") == "and the next"
+    term.type(", typed on")  # the cursor stayed at its end
+    assert term.box_text("─ to ") == "and the next, typed on"
+    term.send("\x11")  # Ctrl+Q: a message in the box is kept for next time, nothing asked
+    assert term.wait_exit() == 0
+
+
 def test_ctrl_q_at_the_first_frame_quits_without_a_question(terminal: Callable[..., Terminal]) -> None:
     term = terminal(key=TEST_KEY)
     first_paint(term)

@@ -21,6 +21,23 @@ from studio.ui.reply_view import AssistantMessage
 SIZE = (120, 36)
 
 
+async def test_keys_typed_right_after_enter_stay_for_the_next_message(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    """Keys typed after Enter are the next message's: the box loses only the sent text (a pty test,
+    tests/test_e2e_start.py, types them before the send is handled)."""
+    server.queue(TextReply("Noted."))
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = app.query_one(PromptArea)
+        await pilot.press(*"first", "enter", *"second")
+        await wait_for(pilot, lambda: "Noted." in chat_text(app))
+        assert [r.json["messages"][-1]["content"][-1]["text"] for r in server.message_requests] == ["first"]
+        assert prompt.text == "second"
+        await pilot.press(*" more")
+        assert prompt.text == "second more"  # the cursor stayed at the end
+
+
 async def test_a_reply_streams_in_and_its_cost_shows(server: RecordingServer, tmp_path: Path) -> None:
     words = " ".join(f"word{i}" for i in range(120))
     server.queue(

@@ -93,13 +93,13 @@ class StudioApp(App[None]):
         settings = self.settings
         return OpeningScreen(Catalog.builtin().overridden(settings.models).info(settings.model).name)
 
-    def _writing_screen(self, typed: str) -> MainScreen:
+    def _writing_screen(self, typed: str, to_send: str = "") -> MainScreen:
         from studio.ui.main_screen import MainScreen
 
         session, recovery = self.session, self.recovery
         self._match_settled_replies()
         self.theme_changed_signal.subscribe(self, self._match_settled_replies)
-        screen = MainScreen(self.settings, session, recovery, self._notices, typed)
+        screen = MainScreen(self.settings, session, recovery, self._notices, typed, to_send)
         # Styled when its widgets mount, by a stylesheet already current: without this, Textual's
         # switch_mode takes the new screen for one that missed a CSS change and reparses and
         # restyles every screen (about 20 ms, traced); if Textual renames it, only that comes back.
@@ -109,11 +109,12 @@ class StudioApp(App[None]):
     async def on_opening_screen_painted(self, message: OpeningScreen.Painted) -> None:
         """The first frame is out: build the writing screen, a mode of its own (Textual replaces no
         first screen), and show it. Keys typed meanwhile wait in the app's queue, then reach the
-        writing screen's message box; what was typed before is in it already."""
+        writing screen's message box; what was typed before is in it already, and a message sent
+        before goes once it is up."""
         opening = message.opening
         if self.screen is not opening:
             return
-        self.add_mode(WRITING_MODE, partial(self._writing_screen, opening.typed))
+        self.add_mode(WRITING_MODE, partial(self._writing_screen, opening.typed, opening.to_send))
         await self.switch_mode(WRITING_MODE)
 
     @property

@@ -68,6 +68,7 @@ class MainScreen(FramedScreen[None]):
         recovery: RecoveryStore,
         notices: list[tuple[str, NoticeLevel]],
         typed: str = "",
+        to_send: str = "",
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -75,6 +76,7 @@ class MainScreen(FramedScreen[None]):
         self.recovery = recovery
         self._notices = notices  # said once the chat is on screen: what start-up found wrong
         self._typed = typed  # into the first frame's message box (opening.py), before this was built
+        self._to_send = to_send  # and sent there with Enter
 
     def compose(self) -> ComposeResult:
         yield Header(icon="✎")
@@ -128,6 +130,8 @@ class MainScreen(FramedScreen[None]):
             self.call_after_refresh(self.draft_pane.offer_recovery)
         # Paint first: the SDK takes most of a second to import.
         self.call_after_refresh(lambda: self.run_worker(self._start_engine(), group="engine"))
+        if self._to_send:  # after a reopened conversation is shown: it goes into that one
+            self._send(self._to_send)
 
     async def _start_engine(self) -> None:
         try:

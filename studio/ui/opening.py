@@ -7,6 +7,7 @@ Only Textual and the message box are imported here: anything more is paid before
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -71,6 +72,7 @@ class OpeningScreen(Screen[None]):
     def __init__(self, model_name: str) -> None:
         super().__init__()
         self.model_name = visible(model_name)  # from the config: shown, never obeyed
+        self.to_send = ""  # a message sent (Enter) here: keys typed ahead while studio started
 
     def compose(self) -> ComposeResult:
         # The ids and the order are the writing screen's (studio.tcss), so nothing moves when it
@@ -92,7 +94,16 @@ class OpeningScreen(Screen[None]):
         self.sub_title = self.model_name
         self.call_after_refresh(self.post_message, self.Painted(self))
 
+    @on(PromptArea.Submitted)
+    def _keep_to_send(self, message: PromptArea.Submitted) -> None:
+        """Enter in the first frame: the message goes once the writing screen is up (only the
+        first; a second Enter before then leaves its text in the box)."""
+        message.stop()
+        if not self.to_send:
+            self.to_send = message.text
+            message.prompt.take(message.text)
+
     @property
     def typed(self) -> str:
-        """What the writer typed before the writing screen was built."""
+        """What the writer typed before the writing screen was built, and did not send."""
         return self.query_one(PromptArea).text

@@ -16,6 +16,12 @@ class PromptArea(TextArea):
             self.prompt = prompt
             self.text = text
 
+    def take(self, text: str) -> None:
+        """`text` was sent: out of the box, keeping what was typed after its Enter (the keys
+        that came before the message about it was handled)."""
+        if self.text.startswith(text):
+            self.delete((0, 0), self.document.get_location_from_index(len(text)))
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
