@@ -20,7 +20,8 @@ class PromptArea(TextArea):
         """`text` was sent: out of the box, keeping what was typed after its Enter (the keys
         that came before the message about it was handled)."""
         if self.text.startswith(text):
-            self.delete((0, 0), self.document.get_location_from_index(len(text)))
+            end = (text.count("\n"), len(text) - text.rfind("\n") - 1)  # (row, column) after it
+            self.delete((0, 0), end)
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
