@@ -35,6 +35,7 @@ async def test_three_turns_write_then_read_the_cache(server: RecordingServer, tm
         await pilot.pause(0.1)
         # Only a write so far: its premium, 4,000 x (3.75 - 3.00) per million, is a cost, not a saving.
         assert "cache extra $0.0030 (repaid when it is read)" in sidebar(app)
+        assert "Cost per reply" not in sidebar(app)  # a chart of one is no chart
         for text in ("second", "third"):
             await send(pilot, text)
             await idle(pilot, app)
@@ -49,6 +50,7 @@ async def test_three_turns_write_then_read_the_cache(server: RecordingServer, tm
         assert "cache saved $0.019" in side
         assert "cache warm 4:5" in side and "(for" not in side  # five minutes from the last hit
         assert "Session $0.022" in side  # 0.01665 + 0.00288 + 0.00294 = 0.02247
+        assert "Cost per reply" in side  # the chart's title, above its bars
         assert "cache read 4,100" in chat_text(app)  # each reply says what it read from the cache
         await pilot.press("f2", "3")  # Haiku: its cache is not Sonnet's, so the countdown says whose
         await wait_for(pilot, lambda: "(for Claude Sonnet 4.6)" in sidebar(app))

@@ -87,7 +87,8 @@ class CostSidebar(VerticalScroll):
         yield Static(id="model-card")
         yield Static(id="next")
         yield Static(id="totals")
-        yield Sparkline([], id="chart")
+        yield Static(Text("Cost per reply", style="bold underline"), id="chart-title")
+        yield Sparkline([], id="chart")  # both shown from the second reply on
         yield Static(id="replies")
 
     def on_mount(self) -> None:
@@ -144,7 +145,7 @@ class CostSidebar(VerticalScroll):
         self._show_totals()
         chart = self.query_one("#chart", Sparkline)
         chart.data = [e.usd or 0.0 for e in ledger.entries]
-        chart.display = len(ledger.entries) >= 2
+        chart.display = self.query_one("#chart-title").display = len(ledger.entries) >= 2
         replies = Text()
         replies.append("Replies\n", style="bold underline")
         if not ledger.entries:
