@@ -120,6 +120,38 @@ async def test_claude_saving_over_unsaved_work_keeps_it(server: RecordingServer,
         assert set(kept) == {"My own words, not saved yet."}
 
 
+async def test_claude_saving_the_draft_forgets_its_recovery_copy(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    """Edited (so copied aside), then saved by Claude: the copy is of superseded text, and after a
+    crash or a quit it was offered back as "unsaved text" over the saved draft."""
+    server.queue(
+        ToolUseReply("save_draft", {"filename": "a.md", "content": "First."}),
+        TextReply("Saved."),
+        ToolUseReply("save_draft", {"filename": "a.md", "content": "Second."}),
+        TextReply("Saved again."),
+    )
+    app = make_app(server, TEST_KEY, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "save a.md")
+        await idle(pilot, app)
+        app.query_one(DraftEditor).insert("An edit of mine. ")
+        await pilot.pause(0.05)
+        app.query_one("#draft-pane").keep_recovery()  # what the 2-second timer does
+        assert [json.loads(p.read_text())["text"] for p in recovery_dir().glob("*.json")] == [
+            "An edit of mine. First."
+        ]
+        await send(pilot, "save a.md again")
+        await idle(pilot, app)
+        await wait_for(pilot, lambda: draft_text(app) == "Second.")
+        assert "●" not in pane_text(app, "#draft")
+        assert list(recovery_dir().glob("*.json")) == []
+    again = make_app(None, TEST_KEY, tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        assert "was kept when studio last stopped" not in dialog_text(again)
+
+
 async def test_a_hostile_filename_is_refused_and_nothing_is_written(
     server: RecordingServer, tmp_path: Path
 ) -> None:

@@ -201,7 +201,7 @@ class DraftPane(Vertical):
                 "the draft brings it back.",
                 timeout=8,
             )
-        self._recovered_text = None
+        self.keep_recovery()  # saved: a copy of this draft's earlier edits is superseded
         if change.replaced_key is None:
             self._show_title(f"saved by Claude {datetime.now():%H:%M}")
             return
