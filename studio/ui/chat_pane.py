@@ -80,8 +80,8 @@ class ChatPane(Vertical):
         await self.chat.add(Notice(text, level))
 
     async def sent(self, text: str) -> None:
-        """The writer's message left the box for the chat; what was typed after it stays (while
-        its size was checked, or ahead while studio started: opening.py)."""
+        """The writer's message left the box for the chat; what was typed after its Enter stays
+        (while the engine started or its size was checked)."""
         self.prompt.take(text)
         await self.chat.add(UserMessage(text))
 

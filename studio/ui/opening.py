@@ -96,14 +96,13 @@ class OpeningScreen(Screen[None]):
 
     @on(PromptArea.Submitted)
     def _keep_to_send(self, message: PromptArea.Submitted) -> None:
-        """Enter in the first frame: the message goes once the writing screen is up (only the
-        first; a second Enter before then leaves its text in the box)."""
+        """Enter in the first frame: the message goes once the writing screen is up, and leaves
+        its box then, as a send there does (only the first: what a second Enter ended stays in
+        the box)."""
         message.stop()
-        if not self.to_send:
-            self.to_send = message.text
-            message.prompt.take(message.text)
+        self.to_send = self.to_send or message.text
 
     @property
     def typed(self) -> str:
-        """What the writer typed before the writing screen was built, and did not send."""
+        """What the writer typed before the writing screen was built (a message to send first)."""
         return self.query_one(PromptArea).text
