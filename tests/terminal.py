@@ -27,6 +27,8 @@ ENTER = "\r"
 ESCAPE = "\x1b"
 TAB = "\t"
 F2 = "\x1bOQ"
+F6 = "\x1b[17~"
+SHIFT_TAB = "\x1b[Z"
 PROMPT_TITLE = "─ to "  # the message box's top border: "╭─ to Claude Sonnet 4.6 ─╮"
 
 

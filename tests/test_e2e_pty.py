@@ -21,7 +21,9 @@ from terminal import (
     ENTER,
     ESCAPE,
     F2,
+    F6,
     PROMPT_TITLE,
+    SHIFT_TAB,
     START_TIMEOUT,
     STEP_TIMEOUT,
     TAB,
@@ -214,3 +216,29 @@ def test_f_keys_typed_right_after_tab_follow_the_focus(
     box = term.box_text(PROMPT_TITLE)
     assert "draftword" not in box, f"draft words went to the message box: {box!r}"
     term.expect_text("Draft · untitled ●")
+
+
+def test_g_words_typed_right_after_tab_in_a_dialog_land_in_the_next_field(
+    server: RecordingServer, terminal: Callable[..., Terminal], tmp_path: Path
+) -> None:
+    """The same in a dialog (F6, N: the drafts list, then the instruction): Tab and the words in
+    one burst. Textual's own Tab acts once the key has been through the focused list, and by then
+    the list had taken the words after it."""
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "a.md").write_text("Some text.", encoding="utf-8")
+    term = terminal(key=TEST_KEY, base_url=server.base_url)
+    wait_for_main_screen(term, "Claude Sonnet 4.6")
+    term.send(F6)
+    term.expect_text("Batch jobs")
+    term.send("n")
+    term.expect_text("A batch job on drafts")
+    term.send(TAB + "Proofread it")
+    term.expect_text("▊  Proofread it ")  # in the instruction field, not its placeholder
+    # Back to the list and forward again, typing on: the field's text is selected as Tab enters
+    # it (Textual's Input), so the words replace it.
+    term.send(SHIFT_TAB + TAB + "Tighten it")
+    term.expect_text("▊  Tighten it ")
+    term.send(ESCAPE)
+    term.expect_text("No batch jobs yet")
+    assert not [r for r in server.requests if "batches" in r.path]  # nothing sent
+    term.quit()

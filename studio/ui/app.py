@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from studio import locations
 from studio.config import Settings
@@ -234,6 +235,16 @@ class StudioApp(App[None]):
         from studio.ui.help import HelpScreen  # imported when first asked for
 
         self.push_screen(HelpScreen())
+
+    def action_dialog_focus(self, direction: int) -> None:
+        """Tab and Shift+Tab in a dialog. Outside one, skipped: the writing screen's own bindings
+        then take the key."""
+        if not isinstance(self.screen, ModalScreen):
+            raise SkipAction()
+        if direction > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
 
     async def action_quit(self) -> None:
         if self._session is None:  # still the first frame: nothing typed is kept yet, nothing to ask

@@ -17,6 +17,26 @@ if TYPE_CHECKING:
 APP_BINDINGS = [
     Binding("f1", "help", "Help", id="help", tooltip="Show every key"),
     Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit studio"),
+    # Priority: checked as the key arrives, so words typed right after Tab land in the field it
+    # moved to, not the one it left. The writing screen's own Tab (two boxes) is further down.
+    Binding(
+        "tab",
+        "dialog_focus(1)",
+        "Next field",
+        id="dialog.focus_next",
+        show=False,
+        priority=True,
+        tooltip="In a dialog: the next field",
+    ),
+    Binding(
+        "shift+tab",
+        "dialog_focus(-1)",
+        "Previous field",
+        id="dialog.focus_previous",
+        show=False,
+        priority=True,
+        tooltip="In a dialog: the previous field",
+    ),
 ]
 
 # The writing screen's: a dialog on top keeps its own keys.
