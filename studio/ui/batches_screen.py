@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -329,6 +329,16 @@ def _read_items(access: BatchAccess, job_id: int) -> list[BatchItem]:
     return BatchStore(access.store).items(job_id)
 
 
+class DraftPicks(SelectionList[str]):
+    """Space picks as the list reads the key. Left to its binding, the app looks the key up once
+    it has come back from the list, in the chain of whatever has focus then: a Tab typed right
+    after it (a priority binding, bindings.py) has moved the focus, and the Space did nothing."""
+
+    def key_space(self, event: events.Key) -> None:
+        event.stop()  # not on to the app, which would toggle it back
+        self.action_select()
+
+
 class NewBatch(ModalScreen[NewJob | None]):
     """Drafts to send, the instruction for each, and the model."""
 
@@ -344,7 +354,7 @@ class NewBatch(ModalScreen[NewJob | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="new-batch"):
             yield Static("A batch job on drafts: one request each, at half price", classes="question")
-            yield SelectionList[str](*((visible(d.name), d.name) for d in self.drafts), id="batch-drafts")
+            yield DraftPicks(*((visible(d.name), d.name) for d in self.drafts), id="batch-drafts")
             yield Input(placeholder="What to do with each draft, e.g. Proofread it", id="batch-instruction")
             models = [(m.name, m.id) for m in self.catalog.models[:3]]
             yield Select(models, value=models[1][1] if len(models) > 1 else models[0][1], allow_blank=False,
